@@ -1,0 +1,108 @@
+"""Application factory and entry point.
+
+``gunicorn 'app:create_app()'`` serves production; ``flask --app app ...`` runs the CLI. Nothing is
+built, opened or configured at import time.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, jsonify, render_template_string
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
+
+from config import load_config
+from extensions import db, migrate, protector, store
+from privacy import MaskingFilter
+from services.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    register_logging(app)
+    register_extensions(app)
+    register_errors(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """One stdout handler on the root logger, masking ID numbers and phones in every record."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_qingchun", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler._qingchun = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(MaskingFilter())
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if app.config["APP_ENV"] == "production" else logging.DEBUG
+                  if app.debug else logging.INFO)
+    logging.getLogger("werkzeug").addFilter(MaskingFilter())
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    protector.init_app(app)
+    store.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
+                    413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
+        return jsonify({"error": err.name.lower().replace(" ", "_"),
+                        "message": messages.get(err.code, err.description)}), err.code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        logger.exception("unhandled error")
+        return jsonify({"error": "internal_error", "message": "服务器开小差了，请稍后再试"}), 500
+
+
+_INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>青春志愿</title>
+<body style="font-family:sans-serif;max-width:40em;margin:2em auto">
+<h1>青春志愿</h1><p>团员志愿者回社区报到、志愿项目签到签退与时长管理。</p>
+<ul><li><a href="/healthz">/healthz</a> 服务状态</li></ul></body></html>"""
+
+
+def register_blueprints(app: Flask) -> None:
+    @app.get("/")
+    def index():
+        return render_template_string(_INDEX)
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        store.get("healthz")
+        return jsonify({"status": "ok", "database": db.engine.dialect.name,
+                        "store": type(app.extensions["store"]).__name__})
+
+
+def register_cli(app: Flask) -> None:
+    from cli import register_commands
+
+    register_commands(app)

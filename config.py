@@ -1,0 +1,96 @@
+"""Configuration from environment variables only.
+
+Defaults run offline for a newcomer (SQLite under ``instance/``, in-process store, local WeChat
+sandbox, keys generated into ``instance/``); ``APP_ENV=production`` refuses to start without the
+secrets, so a forgotten variable can never silently fall back to a demo key.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+#: name → what it means; README.md documents the same list.
+ENV_VARS = {
+    "APP_ENV": "development (default) or production; production refuses missing secrets",
+    "DATABASE_URL": "SQLAlchemy URL; default sqlite:///instance/qingchun.db",
+    "REDIS_URL": "shared store, locks and RQ; unset: in-process store, jobs inline",
+    "SECRET_KEY": "signs sessions, links and QR tokens; dev: generated into instance/",
+    "DATA_KEY": "Fernet key protecting ID numbers and phones; dev: generated into instance/",
+    "WECHAT_TOKEN": "the official account's callback token",
+    "WECHAT_APP_ID": "the official account's AppID",
+    "WECHAT_APP_SECRET": "the official account's AppSecret",
+    "WECHAT_ENCODING_AES_KEY": "43-character EncodingAESKey for safe mode",
+    "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
+    "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
+}
+
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
+                       "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot make a safe configuration."""
+
+
+def _instance_secret(name: str, make) -> str:
+    """Read a development secret from instance/, creating it once so restarts keep the data readable."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    # Heroku-style postgres:// is common in the wild; SQLAlchemy 2 only knows postgresql://.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def load_config(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from an environment (``os.environ`` by default)."""
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "development")
+    if app_env not in ("development", "production"):
+        raise ConfigError(f"APP_ENV must be development or production, not {app_env!r}")
+    production = app_env == "production"
+    if production:
+        missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
+        if missing:
+            raise ConfigError("production needs these environment variables: " + ", ".join(missing))
+        try:
+            Fernet(env["DATA_KEY"].encode())
+        except ValueError as exc:
+            raise ConfigError("DATA_KEY must be a Fernet key (32 url-safe base64 bytes)") from exc
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'qingchun.db'}"
+    return {
+        "APP_ENV": app_env,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret("secret_key", lambda: secrets.token_hex(32)),
+        "DATA_KEY": env.get("DATA_KEY") or _instance_secret("data_key", lambda: Fernet.generate_key().decode()),
+        "WECHAT_TOKEN": env.get("WECHAT_TOKEN") or "qingchun-dev-token",
+        "WECHAT_APP_ID": env.get("WECHAT_APP_ID") or "wxdev0000000000000",
+        "WECHAT_APP_SECRET": env.get("WECHAT_APP_SECRET") or "dev-app-secret",
+        "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or None,
+        "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "JSON_AS_ASCII": False,
+    }

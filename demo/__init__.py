@@ -1,0 +1,1 @@
+"""The ``make run`` demo: a realistic slice of Beijing's league organisations and volunteers."""

@@ -1,0 +1,193 @@
+"""``flask seed-demo``: builds the demo through the same services the product uses.
+
+Organisations, accounts, members, branch decisions, team joins and pairings go through
+``services``; projects and past service records are written as history (they happened before
+"now", so the clock-bound sign-in rules cannot produce them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from demo.data import COMMUNITY_BRANCH_SUFFIX, ETHNICITIES, GIVEN, ORG_TREE, SURNAMES
+from demo.history import seed_projects_and_records
+from extensions import protector
+from models import Member, OrgAccount, Organization, Team
+from privacy import mask_phone
+from services import branches, members, orgs, pairing, teams
+from services.idcard import make_id_number
+from services.passwords import hash_password
+
+DEFAULT_PASSWORD = "qingchun2026"
+REGION = {"dongcheng": "110101", "fangshan": "110111", "bit_tw": "110108"}
+
+
+@dataclass
+class SeedResult:
+    password: str
+    orgs: dict[str, Organization] = field(default_factory=dict)
+    member_ids: list[int] = field(default_factory=list)
+
+
+def already_seeded(session: Session) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(Organization)) > 0
+
+
+def _build_tree(session: Session, node, parent: Organization | None, pw_hash: str, result: SeedResult) -> None:
+    username, name, kind, extra, children = node
+    contact = extra.get("contact", (None, None))
+    org = orgs.create_organization(session, parent.id if parent else None, name, kind,
+                                   category=extra.get("category"), provisional=extra.get("provisional", False),
+                                   contact_name=contact[0], contact_phone=contact[1])
+    orgs.create_account(session, org.id, username, password_hash=pw_hash)
+    if extra.get("capacity"):
+        pairing.set_capacity(session, org.id, org.id, extra["capacity"])
+    if "site" in extra:
+        lat, lng, radius, site_name, address = extra["site"]
+        team = session.scalar(sa.select(Team).where(Team.org_id == org.id))
+        teams.set_site(session, team.id, lat=lat, lng=lng, coord_system="gcj02", radius_m=radius,
+                       name=site_name, address=address)
+    result.orgs[username] = org
+    for child in children:
+        _build_tree(session, child, org, pw_hash, result)
+    if kind in ("community", "village"):
+        branch = orgs.create_organization(session, org.id, name.replace("团组织", "").replace("（筹）", "")
+                                          + COMMUNITY_BRANCH_SUFFIX, "branch")
+        result.orgs[username + "_b"] = branch
+
+
+def _people(rng: random.Random):
+    used_phones: set[str] = set()
+    sequence = 0
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+        if phone in used_phones:
+            continue
+        used_phones.add(phone)
+        sequence += 1
+        yield name, phone, sequence
+
+
+def _member_plans(result: SeedResult) -> list[tuple[str, dict]]:
+    """(branch username, profile) for about 300 members across students, pupils, workers and residents."""
+    plans: list[tuple[str, dict]] = []
+    for key in ("bit_cs_b1", "bit_cs_b2", "bit_me_b1", "bit_me_b2", "bit_sme_b1", "bit_sme_b2"):
+        master = key == "bit_me_b2"
+        plans += [(key, {"born": (2000, 2002) if master else (2003, 2006), "joined": (2016, 2021),
+                         "education": "硕士研究生" if master else "本科", "student": True, "region": "bit_tw"})] * 25
+    for key in ("wz_g1c1", "wz_g2c3"):
+        plans += [(key, {"born": (2008, 2010), "joined": (2023, 2025), "education": "初中",
+                         "region": "dongcheng"})] * 20
+    plans += [("dfgc_b1", {"born": (1995, 2002), "joined": (2009, 2017), "education": "本科",
+                           "region": "dongcheng", "cadre_rate": 0.2})] * 30
+    for key in ("duofuxiang", "shaojiu", "zhiranju", "hpl7", "hpl1", "xiluyuan", "hulufa", "libafang"):
+        region = "fangshan" if key in ("xiluyuan", "hulufa", "libafang") else "dongcheng"
+        plans += [(key + "_b", {"born": (1998, 2008), "joined": (2012, 2024), "education": "高中",
+                                "region": region, "home": key})] * 10
+    return plans
+
+
+def _home_team(session: Session, result: SeedResult, branch_key: str, profile: dict, rng: random.Random):
+    home = profile.get("home")
+    if home is None and branch_key.startswith("dfgc"):
+        home = rng.choice(["duofuxiang", "shaojiu", "hpl7", "hpl1"])
+    elif home is None and branch_key.startswith("wz"):
+        home = rng.choice(["duofuxiang", "shaojiu"])
+    elif home is None and rng.random() < 0.4:
+        home = rng.choice(["duofuxiang", "shaojiu", "hpl7", "xiluyuan", "hulufa"])
+    if home is None:
+        return None
+    return session.scalar(sa.select(Team).where(Team.org_id == result.orgs[home].id))
+
+
+def _seed_members(session: Session, result: SeedResult, pw_hash: str, today: dt.date, echo) -> None:
+    rng = random.Random(20180802)
+    people = _people(rng)
+    plans = _member_plans(result)
+    for index, (branch_key, profile) in enumerate(plans):
+        name, phone, sequence = next(people)
+        born = dt.date(rng.randint(*profile["born"]), rng.randint(1, 12), rng.randint(1, 28))
+        joined_year = max(rng.randint(*profile["joined"]), born.year + 14)
+        joined_year = min(joined_year, today.year)
+        student = f"1120{born.year + 18}{sequence:04d}" if profile.get("student") else None
+        league_number = None
+        if joined_year > 2016 or (joined_year == 2016 and rng.random() < 0.5):
+            league_number = f"{joined_year}{sequence:08d}"
+        male = rng.random() < 0.5
+        form = members.Registration(
+            name=name, id_number=make_id_number(REGION[profile["region"]], born, sequence, male), phone=phone,
+            password="", joined_league=f"{joined_year}-{rng.randint(1, 12 if joined_year < today.year else today.month):02d}",
+            ethnicity=rng.choice(ETHNICITIES), education=profile["education"], league_number=league_number,
+            student_number=student or (f"2016{sequence:08d}" if joined_year == 2016 else None),
+            branch_id=result.orgs[branch_key].id, cadre=rng.random() < profile.get("cadre_rate", 0.02),
+            volunteer=rng.random() < 0.88)
+        member = members.register_member(session, form, today=today, password_hash=pw_hash)
+        result.member_ids.append(member.id)
+        application = branches.pending_application(session, member.id)
+        if index % 37 != 5:  # a few applications stay pending for the console to decide
+            branches.decide(session, result.orgs[branch_key].id, application.id, accept=True)
+            if member.cadre_claimed and index % 2 == 0:
+                members.confirm_cadre(session, result.orgs[branch_key].id, member.id)
+        team = _home_team(session, result, branch_key, profile, rng)
+        if team is not None and member.is_volunteer:
+            teams.join_team(session, member.id, team.id, source="demo")
+        if (index + 1) % 50 == 0:
+            echo(f"  团员 {index + 1}/{len(plans)}")
+
+
+def _seed_pairings(session: Session, result: SeedResult) -> None:
+    city, bit = result.orgs["beijing"], result.orgs["bit_tw"]
+    urban = pairing.issue_codes(session, city.id, bit.id, "urban", 2)
+    suburban = pairing.issue_codes(session, city.id, bit.id, "suburban", 1)
+    cs, me, sme = result.orgs["bit_cs"], result.orgs["bit_me"], result.orgs["bit_sme"]
+    pairing.allocate_code(session, bit.id, urban[0], cs.id)
+    pairing.allocate_code(session, bit.id, urban[1], sme.id)
+    pairing.allocate_code(session, bit.id, suburban[0], me.id)
+    # 计算机学院 applied to two streets; 东华门 accepted, so its 和平里 application lapsed.
+    first = pairing.apply(session, cs.id, result.orgs["donghuamen"].id, urban[0])
+    pairing.apply(session, cs.id, result.orgs["hepingli"].id, urban[0])
+    pairing.decide(session, result.orgs["donghuamen"].id, first.id, accept=True)
+    # 管理与经济学院 was turned down by 和平里 and is waiting for 东华门.
+    refused = pairing.apply(session, sme.id, result.orgs["hepingli"].id, urban[1])
+    pairing.decide(session, result.orgs["hepingli"].id, refused.id, accept=False, reason="本学期名额已安排")
+    pairing.apply(session, sme.id, result.orgs["donghuamen"].id, urban[1])
+    # 机电学院 has a suburban code and two open applications.
+    pairing.apply(session, me.id, result.orgs["gongchen"].id, suburban[0])
+    pairing.apply(session, me.id, result.orgs["changyang"].id, suburban[0])
+
+
+def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.datetime | None = None,
+              echo: Callable[[str], None] = print) -> SeedResult:
+    # One hash for every demo account keeps seeding to seconds; real accounts each get their own salt.
+    pw_hash = hash_password(password)
+    result = SeedResult(password=password)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    echo("生成组织、账号与服务队 …")
+    _build_tree(session, ORG_TREE, None, pw_hash, result)
+    echo("生成团员 …")
+    _seed_members(session, result, pw_hash, members.beijing_today(), echo)
+    echo("生成结对 …")
+    _seed_pairings(session, result)
+    echo("生成项目与服务记录 …")
+    seed_projects_and_records(session, result.orgs, now)
+    return result
+
+
+def print_logins(session: Session, password: str, echo: Callable[[str], None] = print) -> None:
+    rows = session.execute(sa.select(OrgAccount.username, Organization.name, Organization.kind)
+                           .join(Organization, Organization.id == OrgAccount.org_id)
+                           .order_by(Organization.path)).all()
+    echo("\n演示账号（电脑端组织账号，密码均为 %s）：" % password)
+    for username, name, kind in rows:
+        echo(f"  {username:<12} {name}")
+    sample = session.scalars(sa.select(Member).where(Member.is_volunteer.is_(True)).order_by(Member.id).limit(3))
+    echo("\n演示团员（手机号登录，密码同上，以下号码仅本机演示可见）：")
+    for member in sample:
+        phone = protector.decrypt(member.phone_enc)
+        echo(f"  {member.name:<6} {phone}  ({mask_phone(phone)})")

@@ -1,0 +1,18 @@
+"""All models, importable from one place so Alembic and the services see the whole schema."""
+from models.audit import AuditEntry
+from models.base import Base, utcnow
+from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
+from models.org import ORG_KIND_LABELS, OrgAccount, OrgKind, Organization, RegistrationCode, StreetCategory
+from models.pairing import Pairing, PairingCode, PairingStatus
+from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
+from models.record import RecordStatus, ServiceRecord
+from models.team import CoordSystem, Team, TeamMembership
+from models.wechat import DeliveryStatus, HandledMessage, PushDelivery
+
+__all__ = [
+    "ApplicationStatus", "AuditEntry", "Audience", "Base", "BranchApplication", "CoordSystem",
+    "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
+    "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "Organization", "Pairing", "PairingCode",
+    "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "RecordStatus",
+    "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "utcnow",
+]

@@ -1,0 +1,104 @@
+"""Members (团员) with protected personal data, branch applications and identity appeals."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, TimestampMixin, partial_unique, str_enum
+from models.org import Organization
+
+
+class Sex(str, enum.Enum):
+    male = "male"
+    female = "female"
+
+
+class Member(TimestampMixin, Base):
+    """A real-name account. The ID number and phone exist only encrypted plus as keyed lookup hashes."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(30))
+    id_number_enc: Mapped[str] = mapped_column(sa.Text)
+    id_number_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    phone_enc: Mapped[str] = mapped_column(sa.Text)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    birth_date: Mapped[dt.date] = mapped_column()
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex, "sex"))
+    joined_league_on: Mapped[dt.date] = mapped_column()  # 入团年月, stored as the month's first day
+    league_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)  # 团员编号
+    student_number: Mapped[str | None] = mapped_column(sa.String(30))
+    ethnicity: Mapped[str] = mapped_column(sa.String(20))  # 民族
+    education: Mapped[str] = mapped_column(sa.String(20))  # 学历
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    cadre_claimed: Mapped[bool] = mapped_column(default=False)
+    cadre_confirmed_at: Mapped[dt.datetime | None] = mapped_column()
+    cadre_confirmed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    is_volunteer: Mapped[bool] = mapped_column(default=False)
+    volunteer_registered_at: Mapped[dt.datetime | None] = mapped_column()
+    openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    branch: Mapped[Organization | None] = relationship(foreign_keys=[branch_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("is_volunteer = (volunteer_registered_at IS NOT NULL)", name="volunteer_dated"),
+    )
+
+
+class ApplicationStatus(str, enum.Enum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class BranchApplication(TimestampMixin, Base):
+    """A request to join (no branch yet) or transfer into a branch; the branch decides."""
+
+    __tablename__ = "branch_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    from_branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.pending)
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    member: Mapped[Member] = relationship()
+    branch: Mapped[Organization] = relationship(foreign_keys=[branch_id])
+
+    # One open application at a time: a second one would let two branches both accept.
+    __table_args__ = (partial_unique("uq_branch_applications_pending", "member_id", where="status = 'pending'"),)
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.from_branch_id is not None
+
+
+class IdentityAppeal(TimestampMixin, Base):
+    """身份认证: someone whose ID number is already registered proves it is theirs with a photo."""
+
+    __tablename__ = "identity_appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    name: Mapped[str] = mapped_column(sa.String(30))
+    phone_enc: Mapped[str] = mapped_column(sa.Text)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    photo_path: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus, "appeal_status"), default=ApplicationStatus.pending)
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (partial_unique("uq_identity_appeals_pending", "id_number_hash", where="status = 'pending'"),)

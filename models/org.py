@@ -1,0 +1,102 @@
+"""Organisation tree (团组织), console accounts and registration codes (注册码)."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, TimestampMixin, str_enum
+
+
+class OrgKind(str, enum.Enum):
+    city = "city"                # 团市委
+    district = "district"        # 团区委
+    sector = "sector"            # 战线团工委
+    industry = "industry"        # 行业团工委
+    street = "street"            # 街道团工委
+    town = "town"                # 乡镇团委
+    community = "community"      # 社区团组织
+    village = "village"          # 村团组织
+    university = "university"    # 高校团委
+    department = "department"    # 院系团委
+    school = "school"            # 中学团委
+    company = "company"          # 企业团委
+    agency = "agency"            # 机关团委
+    branch = "branch"            # 团支部
+
+
+ORG_KIND_LABELS = {
+    OrgKind.city: "团市委", OrgKind.district: "团区委", OrgKind.sector: "战线团工委",
+    OrgKind.industry: "行业团工委", OrgKind.street: "街道团工委", OrgKind.town: "乡镇团委",
+    OrgKind.community: "社区团组织", OrgKind.village: "村团组织", OrgKind.university: "高校团委",
+    OrgKind.department: "院系团委", OrgKind.school: "中学团委", OrgKind.company: "企业团委",
+    OrgKind.agency: "机关团委", OrgKind.branch: "团支部",
+}
+
+
+class StreetCategory(str, enum.Enum):
+    urban = "urban"          # 城区
+    suburban = "suburban"    # 郊区
+
+
+class Organization(TimestampMixin, Base):
+    """One 团组织. ``path`` ("/1/4/17/") makes "the whole sub-tree" one indexed prefix query."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    path: Mapped[str] = mapped_column(sa.String(400), default="/", index=True)
+    category: Mapped[StreetCategory | None] = mapped_column(str_enum(StreetCategory, "street_category"))
+    is_provisional: Mapped[bool] = mapped_column(default=False)  # "××社区团组织（筹）"
+    pairing_capacity: Mapped[int | None] = mapped_column()  # streets only; None means the default (3)
+    contact_name: Mapped[str | None] = mapped_column(sa.String(50))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(20))  # an office line, public by purpose
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+    account: Mapped[OrgAccount | None] = relationship(back_populates="org", uselist=False)
+
+    __table_args__ = (
+        sa.CheckConstraint("pairing_capacity IS NULL OR pairing_capacity > 0", name="capacity_positive"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return ORG_KIND_LABELS[self.kind]
+
+
+class OrgAccount(TimestampMixin, Base):
+    """The organisation's console login (用户名 + 密码), one per organisation."""
+
+    __tablename__ = "org_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), unique=True)
+    username: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
+
+    org: Mapped[Organization] = relationship(back_populates="account")
+
+
+class RegistrationCode(TimestampMixin, Base):
+    """Single use: ``used_by_org_id`` is unique and set by one conditional UPDATE."""
+
+    __tablename__ = "registration_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    issuer_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    used_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), unique=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (
+        sa.CheckConstraint("(used_by_org_id IS NULL) = (used_at IS NULL)", name="used_consistent"),
+    )

@@ -1,0 +1,58 @@
+"""Service records (签到/签退) and their approval."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, TimestampMixin, partial_unique, str_enum
+from models.project import Project
+from models.team import CoordSystem, coord_enum
+
+
+class RecordStatus(str, enum.Enum):
+    open = "open"                        # signed in, not yet out
+    pending = "pending"                  # signed out, waiting for approval
+    approved = "approved"                # counts in every total
+    rejected = "rejected"
+    missing_signout = "missing_signout"  # never signed out; the coordinator must fix it
+
+
+class ServiceRecord(TimestampMixin, Base):
+    __tablename__ = "service_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"), default=RecordStatus.open)
+    signin_at: Mapped[dt.datetime] = mapped_column()
+    signin_lat: Mapped[float | None] = mapped_column()
+    signin_lng: Mapped[float | None] = mapped_column()
+    signin_coord_system: Mapped[CoordSystem | None] = mapped_column(coord_enum("signin_coord_system"))
+    signin_accuracy_m: Mapped[float | None] = mapped_column()
+    signin_distance_m: Mapped[float | None] = mapped_column()
+    signout_at: Mapped[dt.datetime | None] = mapped_column()
+    signout_lat: Mapped[float | None] = mapped_column()
+    signout_lng: Mapped[float | None] = mapped_column()
+    signout_coord_system: Mapped[CoordSystem | None] = mapped_column(coord_enum("signout_coord_system"))
+    signout_accuracy_m: Mapped[float | None] = mapped_column()
+    signout_distance_m: Mapped[float | None] = mapped_column()
+    duration_minutes: Mapped[int | None] = mapped_column()
+    original_duration_minutes: Mapped[int | None] = mapped_column()  # kept when an approver edits
+    edit_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    decided_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(20), default="api")
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (
+        partial_unique("uq_service_records_open", "project_id", "member_id", where="status = 'open'"),
+        sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_positive"),
+        sa.CheckConstraint("signout_at IS NULL OR signout_at >= signin_at", name="signout_after_signin"),
+        sa.Index("ix_service_records_member_status_signin", "member_id", "status", "signin_at"),
+    )

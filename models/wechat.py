@@ -1,0 +1,48 @@
+"""WeChat-side state kept in the database: handled message keys and push deliveries."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, TimestampMixin, str_enum
+
+
+class HandledMessage(TimestampMixin, Base):
+    """The database half of exactly-once: a retry after the shared store was lost still finds its key."""
+
+    __tablename__ = "handled_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class DeliveryStatus(str, enum.Enum):
+    pending = "pending"
+    sent = "sent"            # WeChat accepted it (msgid)
+    delivered = "delivered"  # TEMPLATESENDJOBFINISH success
+    failed = "failed"        # errcode recorded; not retried when final (43004)
+    blocked = "blocked"      # failed:user block
+
+
+class PushDelivery(TimestampMixin, Base):
+    """One per (project, member): the unique constraint is what makes a re-run push send nothing twice."""
+
+    __tablename__ = "push_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    openid: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus, "delivery_status"),
+                                                   default=DeliveryStatus.pending)
+    msgid: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    errcode: Mapped[int | None] = mapped_column()
+    errmsg: Mapped[str | None] = mapped_column(sa.String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "member_id"),)

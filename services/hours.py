@@ -1,0 +1,76 @@
+"""Approved hours, the year's 20-hour target and star levels.
+
+Only approved records count (DESIGN.md). The year is the Beijing calendar year: a session that
+starts at 00:30 on 1 January Beijing time belongs to the new year although it is still the old
+year in UTC.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import RecordStatus, ServiceRecord, utcnow
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+YEAR_TARGET_HOURS = 20
+# ★1 100 h, ★2 300 h, ★3 600 h, ★4 1000 h, ★5 1500 h.
+STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    year: int
+    year_minutes: int
+    total_minutes: int
+    star: int
+    next_star_hours: int | None
+
+    @property
+    def year_hours(self) -> float:
+        return round(self.year_minutes / 60, 2)
+
+    @property
+    def total_hours(self) -> float:
+        return round(self.total_minutes / 60, 2)
+
+    @property
+    def year_progress(self) -> float:
+        return min(1.0, self.year_minutes / (YEAR_TARGET_HOURS * 60))
+
+    @property
+    def year_target_met(self) -> bool:
+        return self.year_minutes >= YEAR_TARGET_HOURS * 60
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "year_hours": self.year_hours, "total_hours": self.total_hours,
+                "year_target_hours": YEAR_TARGET_HOURS, "year_progress": round(self.year_progress, 4),
+                "year_target_met": self.year_target_met, "star": self.star,
+                "next_star_hours": self.next_star_hours}
+
+
+def star_level(total_minutes: int) -> int:
+    hours = total_minutes / 60
+    return sum(1 for threshold in STAR_THRESHOLDS if hours >= threshold)
+
+
+def beijing_year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, 1, 1, tzinfo=BEIJING).astimezone(dt.timezone.utc)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(dt.timezone.utc)
+    return start, end
+
+
+def summary(session: Session, member_id: int, *, year: int | None = None, now: dt.datetime | None = None) -> HoursSummary:
+    year = year or (now or utcnow()).astimezone(BEIJING).year
+    start, end = beijing_year_bounds(year)
+    approved = sa.and_(ServiceRecord.member_id == member_id, ServiceRecord.status == RecordStatus.approved)
+    minutes = sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0)
+    total = session.scalar(sa.select(minutes).where(approved)) or 0
+    in_year = session.scalar(sa.select(minutes).where(
+        approved, ServiceRecord.signin_at >= start, ServiceRecord.signin_at < end)) or 0
+    star = star_level(total)
+    return HoursSummary(year=year, year_minutes=int(in_year), total_minutes=int(total), star=star,
+                        next_star_hours=STAR_THRESHOLDS[star] if star < len(STAR_THRESHOLDS) else None)

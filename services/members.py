@@ -1,0 +1,274 @@
+"""Member registration (实名注册), volunteer registration, cadre confirmation and identity appeals.
+
+Rules from DESIGN.md and seed 002: GB 11643 ID with birth date and sex derived; one account per ID
+number and per phone (a taken phone → reset the password, a taken ID → identity appeal);
+团员编号 by join year; volunteers are 14 or older; league age 14–28, an over-age self-declared
+cadre stays 超龄 until an organisation confirms the cadre.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from extensions import protector
+from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, OrgKind, Sex, utcnow
+from privacy import mask_id_number, mask_phone
+from services import orgs
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.idcard import IdNumberError, age_on, parse_id_number
+from services.passwords import hash_password
+from services.uow import audit, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+LEAGUE_MIN_AGE, LEAGUE_MAX_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14
+ETHNICITIES_HINT = "汉族"
+EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士研究生", "博士研究生", "其他")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·•]{2,30}$")
+_LEAGUE_NUMBER = re.compile(r"^\d{8,20}$")
+
+
+def beijing_today() -> dt.date:
+    return dt.datetime.now(BEIJING).date()
+
+
+@dataclass
+class Registration:
+    """The real-name form; plain data so that every surface (API, H5, console) fills the same thing."""
+
+    name: str
+    id_number: str
+    phone: str
+    password: str
+    joined_league: str  # "YYYY-MM"
+    ethnicity: str
+    education: str
+    league_number: str | None = None
+    student_number: str | None = None
+    branch_id: int | None = None
+    cadre: bool = False
+    volunteer: bool = False
+
+
+def normalise_phone(phone: str | None) -> str:
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not _PHONE.match(phone):
+        raise Invalid("phone", "请输入11位手机号码")
+    return phone
+
+
+def _joined_month(value: str, birth: dt.date, today: dt.date) -> dt.date:
+    match = re.match(r"^(\d{4})-(\d{1,2})$", (value or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise Invalid("joined_league", "入团年月格式应为 YYYY-MM")
+    joined = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    if joined > today:
+        raise Invalid("joined_league", "入团年月不能晚于当前月份")
+    if age_on(birth, joined.replace(day=28)) < LEAGUE_MIN_AGE - 1:
+        raise Invalid("joined_league", "入团年月与出生日期不符：入团时应年满14周岁")
+    return joined
+
+
+def league_number_for(joined: dt.date, given: str | None, student_number: str | None) -> str:
+    """团员编号 (seed 002): before 2016 generated from the join year; from 2017 as on the certificate;
+    2016 as on the certificate, or "2016" + the last 8 digits of the student number."""
+    given = (given or "").strip() or None
+    if given is not None and not _LEAGUE_NUMBER.match(given):
+        raise Invalid("league_number", "团员编号应为8至20位数字")
+    if joined.year < 2016:
+        return f"{joined.year}{secrets.randbelow(10**8):08d}"
+    if given is not None:
+        return given
+    if joined.year == 2016:
+        digits = re.sub(r"\D", "", student_number or "")
+        if len(digits) < 8:
+            raise Invalid("league_number", "2016年入团且无团员编号的，请填写学号（至少8位数字），编号为“2016+学号后8位”")
+        return "2016" + digits[-8:]
+    raise Invalid("league_number", "2016年以后入团的，请按入团志愿书或团员证填写团员编号")
+
+
+def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:
+    if session.scalar(sa.select(Member.id).where(Member.phone_hash == phone_hash)):
+        raise Conflict("phone_taken", "该手机号已经注册，请点击“忘记密码”通过手机号重置密码")
+    if session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
+        raise Conflict("id_taken", "该身份证号已存在，请使用“身份认证”功能上传本人身份证照片，待管理员审核通过后完成注册")
+
+
+def register_member(session: Session, form: Registration, *, today: dt.date | None = None,
+                    password_hash: str | None = None) -> Member:
+    """Create the account; with ``branch_id`` a pending join application goes to that branch.
+
+    ``password_hash`` lets the demo seed reuse one hash for hundreds of accounts; surfaces never pass it.
+    """
+    today = today or beijing_today()
+    name = (form.name or "").strip()
+    if not _NAME.match(name):
+        raise Invalid("name", "请填写真实姓名（2至30个汉字或字母）")
+    try:
+        info = parse_id_number(form.id_number, today)
+    except IdNumberError as exc:
+        raise Invalid("id_number", str(exc)) from exc
+    phone = normalise_phone(form.phone)
+    secret = password_hash or hash_password(form.password)
+    age = age_on(info.birth_date, today)
+    if age < LEAGUE_MIN_AGE:
+        raise Invalid("too_young", "团员须年满14周岁")
+    joined = _joined_month(form.joined_league, info.birth_date, today)
+    ethnicity = (form.ethnicity or "").strip()
+    if not 1 <= len(ethnicity) <= 20:
+        raise Invalid("ethnicity", "请填写民族")
+    if form.education not in EDUCATION_LEVELS:
+        raise Invalid("education", "请选择学历：" + "、".join(EDUCATION_LEVELS))
+    number = league_number_for(joined, form.league_number, form.student_number)
+    id_hash, phone_hash = protector.lookup_hash("id", info.number), protector.lookup_hash("phone", phone)
+    try:
+        with unit_of_work(session):
+            _unique_checks(session, id_hash, phone_hash)
+            if session.scalar(sa.select(Member.id).where(Member.league_number == number)):
+                raise Conflict("league_number_taken", "该团员编号已被使用，请核对")
+            branch = orgs.get_org(session, form.branch_id) if form.branch_id else None
+            if branch is not None and branch.kind != OrgKind.branch:
+                raise Invalid("branch", "请选择团支部")
+            now = utcnow()
+            member = Member(
+                name=name, id_number_enc=protector.encrypt(info.number), id_number_hash=id_hash,
+                phone_enc=protector.encrypt(phone), phone_hash=phone_hash, password_hash=secret,
+                birth_date=info.birth_date, sex=Sex.male if info.male else Sex.female, joined_league_on=joined,
+                league_number=number, student_number=(form.student_number or None), ethnicity=ethnicity,
+                education=form.education, cadre_claimed=bool(form.cadre))
+            if form.volunteer:
+                member.is_volunteer, member.volunteer_registered_at = True, now
+            session.add(member)
+            session.flush()
+            if branch is not None:
+                session.add(BranchApplication(member_id=member.id, branch_id=branch.id))
+            audit(session, ("member", member.id), "member.register", ("member", member.id))
+            return member
+    except IntegrityError as exc:
+        # Two registrations with the same phone or ID raced; answer as if the first had finished.
+        _unique_checks(session, id_hash, phone_hash)
+        raise Conflict("register_conflict", "注册信息与已有账号冲突，请稍后重试") from exc
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("member_not_found", "团员不存在")
+    return member
+
+
+def find_by_phone(session: Session, phone: str) -> Member | None:
+    return session.scalar(sa.select(Member).where(Member.phone_hash == protector.lookup_hash("phone", phone)))
+
+
+def register_volunteer(session: Session, member_id: int, *, today: dt.date | None = None) -> Member:
+    """“注册成为志愿者”: a flag with its date; 14 or older. Ticking it again changes nothing."""
+    with unit_of_work(session):
+        member = get_member(session, member_id)
+        if age_on(member.birth_date, today or beijing_today()) < VOLUNTEER_MIN_AGE:
+            raise Invalid("too_young", "注册志愿者须年满14周岁")
+        if not member.is_volunteer:
+            member.is_volunteer, member.volunteer_registered_at = True, utcnow()
+            audit(session, ("member", member.id), "member.volunteer", ("member", member.id))
+        return member
+
+
+def _require_manager(session: Session, member: Member, actor_org_id: int) -> None:
+    if member.branch_id is None or not orgs.is_within(session, member.branch_id, actor_org_id):
+        raise Forbidden("not_your_member", "只能管理本组织及下级组织的团员")
+
+
+def confirm_cadre(session: Session, actor_org_id: int, member_id: int) -> Member:
+    """A cadre claim counts only once an organisation account above the member confirms it."""
+    with unit_of_work(session):
+        member = get_member(session, member_id)
+        _require_manager(session, member, actor_org_id)
+        if not member.cadre_claimed:
+            raise Invalid("not_cadre", "该团员未申报团干部身份")
+        if member.cadre_confirmed_at is None:
+            member.cadre_confirmed_at, member.cadre_confirmed_by = utcnow(), actor_org_id
+            audit(session, ("org", actor_org_id), "member.confirm_cadre", ("member", member.id))
+        return member
+
+
+def league_status(member: Member, today: dt.date | None = None) -> str:
+    """"member", or "over_age" (超龄: counted apart from the rates) past 28 without a confirmed cadre."""
+    over = age_on(member.birth_date, today or beijing_today()) > LEAGUE_MAX_AGE
+    return "over_age" if over and member.cadre_confirmed_at is None else "member"
+
+
+def profile(member: Member, *, viewer_is_owner: bool) -> dict:
+    """What may be shown: clear personal data to the person only, masked to everybody else."""
+    id_number, phone = protector.decrypt(member.id_number_enc), protector.decrypt(member.phone_enc)
+    return {
+        "name": member.name,
+        "id_number": id_number if viewer_is_owner else mask_id_number(id_number),
+        "phone": phone if viewer_is_owner else mask_phone(phone),
+        "birth_date": member.birth_date.isoformat(),
+        "sex": member.sex.value,
+        "joined_league": f"{member.joined_league_on:%Y-%m}",
+        "league_number": member.league_number,
+        "ethnicity": member.ethnicity,
+        "education": member.education,
+        "branch": member.branch.name if member.branch else None,
+        "is_volunteer": member.is_volunteer,
+        "cadre": "confirmed" if member.cadre_confirmed_at else ("claimed" if member.cadre_claimed else "no"),
+        "league_status": league_status(member),
+    }
+
+
+def submit_identity_appeal(session: Session, *, name: str, id_number: str, phone: str, password: str,
+                           photo_path: str) -> IdentityAppeal:
+    """身份认证: the ID is registered already; the person uploads their ID photo for an admin to review."""
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise Invalid("id_number", str(exc)) from exc
+    phone = normalise_phone(phone)
+    secret = hash_password(password)
+    id_hash = protector.lookup_hash("id", info.number)
+    with unit_of_work(session):
+        if not session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
+            raise Invalid("id_not_taken", "该身份证号尚未注册，请直接注册")
+        if session.scalar(sa.select(IdentityAppeal.id).where(IdentityAppeal.id_number_hash == id_hash,
+                                                             IdentityAppeal.status == ApplicationStatus.pending)):
+            raise Conflict("appeal_pending", "该身份证号已有待审核的身份认证申请")
+        appeal = IdentityAppeal(id_number_hash=id_hash, name=name.strip(), phone_enc=protector.encrypt(phone),
+                                phone_hash=protector.lookup_hash("phone", phone), password_hash=secret,
+                                photo_path=photo_path)
+        session.add(appeal)
+        return appeal
+
+
+def decide_identity_appeal(session: Session, actor_org_id: int, appeal_id: int, accept: bool) -> IdentityAppeal:
+    """Accepted: the account with that ID number passes to the appellant (their phone and password)."""
+    with unit_of_work(session):
+        appeal = session.get(IdentityAppeal, appeal_id)
+        if appeal is None or appeal.status != ApplicationStatus.pending:
+            raise NotFound("appeal_not_found", "没有待审核的该申请")
+        if orgs.get_org(session, actor_org_id).kind != OrgKind.city:
+            raise Forbidden("city_only", "身份认证由团市委系统管理员审核")
+        appeal.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
+        appeal.decided_by, appeal.decided_at = actor_org_id, utcnow()
+        if accept:
+            member = session.scalar(sa.select(Member).where(Member.id_number_hash == appeal.id_number_hash))
+            if session.scalar(sa.select(Member.id).where(Member.phone_hash == appeal.phone_hash,
+                                                         Member.id != member.id)):
+                raise Conflict("phone_taken", "申请人的手机号已被其他账号使用")
+            member.name, member.phone_enc, member.phone_hash = appeal.name, appeal.phone_enc, appeal.phone_hash
+            member.password_hash, member.openid, member.unionid = appeal.password_hash, None, None
+        audit(session, ("org", actor_org_id), "identity_appeal." + ("accept" if accept else "reject"),
+              ("identity_appeal", appeal.id))
+        return appeal

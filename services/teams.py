@@ -1,0 +1,151 @@
+"""Volunteer teams and 报到 (joining a team by scanning its poster or following its signed link).
+
+DESIGN.md: every community/village, street and department has one team; a member has at most one
+community team and must quit before joining another; scanning again changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import CoordSystem, Member, OrgKind, Organization, Team, TeamMembership, utcnow
+from services import projects
+from services.errors import Conflict, Invalid, NotFound
+from services.uow import audit, new_code, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+TEAM_KINDS = {OrgKind.community, OrgKind.village, OrgKind.street, OrgKind.town, OrgKind.department}
+COMMUNITY_KINDS = {OrgKind.community, OrgKind.village}
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    membership: TeamMembership
+    team: Team
+    created: bool
+
+
+def team_name_for(org: Organization) -> str:
+    return f"{org.name}青年志愿者服务队"
+
+
+def create_team_for_org(session: Session, org: Organization) -> Team:
+    """Called inside the organisation's own transaction; a community team gets its long-term project."""
+    team = Team(org=org, code=new_code(10), name=team_name_for(org), is_community=org.kind in COMMUNITY_KINDS,
+                contact_name=org.contact_name, contact_phone=org.contact_phone)
+    session.add(team)
+    session.flush()
+    if team.is_community:
+        projects.create_long_term_project(session, team)
+    return team
+
+
+def get_team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("team_not_found", "服务队不存在")
+    return team
+
+
+def get_team_by_code(session: Session, code: str) -> Team:
+    team = session.scalar(sa.select(Team).where(Team.code == (code or "").strip().upper()))
+    if team is None:
+        raise NotFound("team_not_found", "服务队不存在或二维码已失效")
+    return team
+
+
+def active_community_membership(session: Session, member_id: int) -> TeamMembership | None:
+    return session.scalar(sa.select(TeamMembership).where(
+        TeamMembership.member_id == member_id, TeamMembership.is_community.is_(True),
+        TeamMembership.left_at.is_(None)))
+
+
+def _active(session: Session, member_id: int, team_id: int) -> TeamMembership | None:
+    return session.scalar(sa.select(TeamMembership).where(
+        TeamMembership.member_id == member_id, TeamMembership.team_id == team_id, TeamMembership.left_at.is_(None)))
+
+
+def _refuse_other_community(session: Session, member_id: int, team: Team) -> None:
+    if not team.is_community:
+        return
+    current = active_community_membership(session, member_id)
+    if current is not None and current.team_id != team.id:
+        raise Conflict("already_in_team",
+                       f"你已加入「{current.team.name}」。如需更换社区（村），请先退出该服务队，再扫码加入新的服务队。",
+                       team=current.team.name)
+
+
+def join_team(session: Session, member_id: int, team_id: int, *, source: str) -> JoinResult:
+    """Idempotent: the same member joining the same team again returns the existing membership.
+
+    Concurrent joins (a WeChat retry racing its original) are settled by the partial unique indexes;
+    the loser re-reads and answers like a repeated scan.
+    """
+    try:
+        with unit_of_work(session):
+            member = session.get(Member, member_id)
+            if member is None:
+                raise NotFound("member_not_found", "请先完成实名注册")
+            if not member.is_volunteer:
+                raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
+            team = get_team(session, team_id)
+            existing = _active(session, member_id, team_id)
+            if existing is not None:
+                return JoinResult(existing, team, created=False)
+            _refuse_other_community(session, member_id, team)
+            membership = TeamMembership(team_id=team.id, member_id=member_id, is_community=team.is_community,
+                                        source=source, joined_at=utcnow())
+            session.add(membership)
+            audit(session, ("member", member_id), "team.join", ("team", team.id), source=source)
+            session.flush()
+            return JoinResult(membership, team, created=True)
+    except IntegrityError:
+        team = get_team(session, team_id)
+        existing = _active(session, member_id, team_id)
+        if existing is not None:
+            return JoinResult(existing, team, created=False)
+        _refuse_other_community(session, member_id, team)
+        raise
+
+
+def quit_team(session: Session, member_id: int, team_id: int) -> TeamMembership:
+    with unit_of_work(session):
+        membership = _active(session, member_id, team_id)
+        if membership is None:
+            raise NotFound("not_in_team", "你不在该服务队中")
+        membership.left_at = utcnow()
+        audit(session, ("member", member_id), "team.quit", ("team", team_id))
+        return membership
+
+
+def set_site(session: Session, team_id: int, *, lat: float, lng: float, coord_system: CoordSystem | str,
+             radius_m: int, name: str | None = None, address: str | None = None) -> Team:
+    """The team's service site; its long-term project follows, since self-directed service happens there."""
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise Invalid("coordinates", "坐标超出范围")
+    if not 10 <= radius_m <= 5000:
+        raise Invalid("radius", "签到半径应在10至5000米之间")
+    with unit_of_work(session):
+        team = get_team(session, team_id)
+        team.site_lat, team.site_lng = lat, lng
+        team.site_coord_system = CoordSystem(coord_system)
+        team.site_radius_m = radius_m
+        team.site_name, team.site_address = name or team.site_name, address or team.site_address
+        projects.follow_team_site(session, team)
+        return team
+
+
+def team_member_ids(session: Session, team: Team) -> sa.Select:
+    """Members of a team: those who joined it, plus for a department team every member of its branches
+    (DESIGN.md: when a department pairs with a street, all of its members count as its team's members)."""
+    joined = sa.select(TeamMembership.member_id).where(TeamMembership.team_id == team.id,
+                                                       TeamMembership.left_at.is_(None))
+    if team.org.kind != OrgKind.department:
+        return joined
+    branches = sa.select(Organization.id).where(Organization.path.startswith(team.org.path, autoescape=True))
+    return sa.union(joined, sa.select(Member.id).where(Member.branch_id.in_(branches)))

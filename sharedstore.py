@@ -1,0 +1,182 @@
+"""Key-value store and locks for every piece of shared state.
+
+Access tokens, WeChat message dedup, rate limits, sessions and short locks must be shared by all
+gunicorn workers in production (Redis), yet ``make run`` must work with nothing installed, so the
+same small interface has an in-process implementation. Tests run one suite against both.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Iterator, Protocol
+
+from flask import Flask, current_app
+
+logger = logging.getLogger(__name__)
+
+
+class LockTimeout(RuntimeError):
+    """The lock could not be had within the wait time."""
+
+
+class KeyValueStore(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool: ...
+    def delete(self, key: str) -> None: ...
+    def incr(self, key: str, ttl: float | None = None) -> int: ...
+    def ttl(self, key: str) -> float | None: ...
+    def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]: ...
+    def flush(self) -> None: ...
+
+
+class MemoryStore:
+    """One process only: correct for ``make run`` and tests, never for several workers."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[str, float | None]] = {}
+        self._mutex = threading.Lock()
+
+    def _live(self, key: str) -> tuple[str, float | None] | None:
+        item = self._data.get(key)
+        if item is not None and item[1] is not None and item[1] <= time.monotonic():
+            del self._data[key]
+            return None
+        return item
+
+    @staticmethod
+    def _expiry(ttl: float | None) -> float | None:
+        return None if ttl is None else time.monotonic() + ttl
+
+    def get(self, key: str) -> str | None:
+        with self._mutex:
+            item = self._live(key)
+            return None if item is None else item[0]
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        with self._mutex:
+            self._data[key] = (value, self._expiry(ttl))
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        with self._mutex:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (value, self._expiry(ttl))
+            return True
+
+    def delete(self, key: str) -> None:
+        with self._mutex:
+            self._data.pop(key, None)
+
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        with self._mutex:
+            item = self._live(key)
+            if item is None:
+                value, expiry = 1, self._expiry(ttl)
+            else:
+                value, expiry = int(item[0]) + 1, item[1]
+            self._data[key] = (str(value), expiry)
+            return value
+
+    def ttl(self, key: str) -> float | None:
+        with self._mutex:
+            item = self._live(key)
+            if item is None or item[1] is None:
+                return None
+            return item[1] - time.monotonic()
+
+    @contextmanager
+    def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + wait
+        key = "lock:" + name
+        while not self.add(key, token, ttl=timeout):
+            if time.monotonic() >= deadline:
+                raise LockTimeout(name)
+            time.sleep(0.005)
+        try:
+            yield
+        finally:
+            with self._mutex:
+                item = self._live(key)
+                if item is not None and item[0] == token:
+                    del self._data[key]
+
+    def flush(self) -> None:
+        with self._mutex:
+            self._data.clear()
+
+
+class RedisStore:
+    """Redis-backed store shared by every worker; keys carry a prefix so one Redis can serve several apps."""
+
+    def __init__(self, url: str, prefix: str = "qc:") -> None:
+        import redis  # imported here so that the embedded default never needs a Redis client configured
+
+        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+        self.prefix = prefix
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    @staticmethod
+    def _px(ttl: float | None) -> int | None:
+        return None if ttl is None else max(1, int(ttl * 1000))
+
+    def get(self, key: str) -> str | None:
+        return self.client.get(self._k(key))
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self.client.set(self._k(key), value, px=self._px(ttl))
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        return bool(self.client.set(self._k(key), value, nx=True, px=self._px(ttl)))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(self._k(key))
+
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        pipe = self.client.pipeline()
+        pipe.incr(self._k(key))
+        if ttl is not None:
+            pipe.pexpire(self._k(key), self._px(ttl), nx=True)
+        return int(pipe.execute()[0])
+
+    def ttl(self, key: str) -> float | None:
+        ms = self.client.pttl(self._k(key))
+        return None if ms < 0 else ms / 1000
+
+    @contextmanager
+    def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]:
+        # redis-py's Lock releases with a token check in Lua, so an expired holder cannot free another's lock.
+        lock = self.client.lock(self._k("lock:" + name), timeout=timeout, blocking_timeout=wait)
+        if not lock.acquire():
+            raise LockTimeout(name)
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - the lock expired while held; nothing left to release
+                logger.warning("lock %s expired before release", name)
+
+    def flush(self) -> None:
+        for key in self.client.scan_iter(self.prefix + "*"):
+            self.client.delete(key)
+
+
+def make_store(redis_url: str | None) -> KeyValueStore:
+    return RedisStore(redis_url) if redis_url else MemoryStore()
+
+
+class StoreProxy:
+    """``extensions.store``: forwards to the store bound to the current app."""
+
+    def init_app(self, app: Flask, store: KeyValueStore | None = None) -> None:
+        app.extensions["store"] = store or make_store(app.config.get("REDIS_URL"))
+
+    def __getattr__(self, name: str):
+        return getattr(current_app.extensions["store"], name)
