@@ -6,13 +6,14 @@ built, opened or configured at import time.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from flask import Flask, jsonify, render_template_string
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-from config import load_config
+from config import ENV_VARS, load_config
 from extensions import db, migrate, protector, store
 from privacy import MaskingFilter
 from services.errors import DomainError
@@ -22,9 +23,12 @@ logger = logging.getLogger(__name__)
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config())
-    if config:
-        app.config.update(config)
+    config = config or {}
+    # Settings named like environment variables may come in ``config`` too (tests, scripts), so that a
+    # given DATA_KEY or SECRET_KEY is used instead of generating the development one.
+    given = {k: v for k, v in config.items() if k in ENV_VARS and isinstance(v, str)}
+    app.config.update(load_config({**os.environ, **given}))
+    app.config.update(config)
     register_logging(app)
     register_extensions(app)
     register_errors(app)

@@ -10,8 +10,19 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import (Audience, Enrolment, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, RecordStatus,
-                    ServiceRecord, Team, TeamMembership)
+from models import (
+    Audience,
+    Enrolment,
+    Member,
+    Organization,
+    Project,
+    ProjectStatus,
+    ProjectTimekeeper,
+    RecordStatus,
+    ServiceRecord,
+    Team,
+    TeamMembership,
+)
 from services.uow import new_code, unit_of_work
 
 H = dt.timedelta(hours=1)
@@ -80,7 +91,7 @@ def seed_projects_and_records(session: Session, orgs: dict[str, Organization], n
                            description="协助居民在桶前正确分类投放，宣传垃圾分类知识。")
         _enrol(session, sorting, people[:12])
         states = [RecordStatus.approved] * 6 + [RecordStatus.pending] * 4 + [RecordStatus.rejected]
-        for member_id, status in zip(people, states):
+        for member_id, status in zip(people, states, strict=False):
             _record(session, sorting, member_id, saturday + rng.randint(-10, 10) * dt.timedelta(minutes=1),
                     rng.choice([150, 170, 180, 185]), status, rng)
         # A project on right now: two people signed in and not yet out.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -167,7 +167,7 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     # One hash for every demo account keeps seeding to seconds; real accounts each get their own salt.
     pw_hash = hash_password(password)
     result = SeedResult(password=password)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     echo("生成组织、账号与服务队 …")
     _build_tree(session, ORG_TREE, None, pw_hash, result)
     echo("生成团员 …")
@@ -180,11 +180,11 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
 
 
 def print_logins(session: Session, password: str, echo: Callable[[str], None] = print) -> None:
-    rows = session.execute(sa.select(OrgAccount.username, Organization.name, Organization.kind)
+    rows = session.execute(sa.select(OrgAccount.username, Organization.name)
                            .join(Organization, Organization.id == OrgAccount.org_id)
                            .order_by(Organization.path)).all()
-    echo("\n演示账号（电脑端组织账号，密码均为 %s）：" % password)
-    for username, name, kind in rows:
+    echo(f"\n演示账号（电脑端组织账号，密码均为 {password}）：")
+    for username, name in rows:
         echo(f"  {username:<12} {name}")
     sample = session.scalars(sa.select(Member).where(Member.is_volunteer.is_(True)).order_by(Member.id).limit(3))
     echo("\n演示团员（手机号登录，密码同上，以下号码仅本机演示可见）：")

@@ -2,7 +2,7 @@
 from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
-from models.org import ORG_KIND_LABELS, OrgAccount, OrgKind, Organization, RegistrationCode, StreetCategory
+from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import RecordStatus, ServiceRecord

@@ -11,7 +11,7 @@ from models.base import Base, TimestampMixin, partial_unique, str_enum
 from models.org import Organization
 
 
-class Sex(str, enum.Enum):
+class Sex(enum.StrEnum):
     male = "male"
     female = "female"
 
@@ -51,7 +51,7 @@ class Member(TimestampMixin, Base):
     )
 
 
-class ApplicationStatus(str, enum.Enum):
+class ApplicationStatus(enum.StrEnum):
     pending = "pending"
     accepted = "accepted"
     rejected = "rejected"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, TimestampMixin, str_enum
 
 
-class OrgKind(str, enum.Enum):
+class OrgKind(enum.StrEnum):
     city = "city"                # 团市委
     district = "district"        # 团区委
     sector = "sector"            # 战线团工委
@@ -36,7 +36,7 @@ ORG_KIND_LABELS = {
 }
 
 
-class StreetCategory(str, enum.Enum):
+class StreetCategory(enum.StrEnum):
     urban = "urban"          # 城区
     suburban = "suburban"    # 郊区
 

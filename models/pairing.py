@@ -25,7 +25,7 @@ class PairingCode(TimestampMixin, Base):
     allocated_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class PairingStatus(str, enum.Enum):
+class PairingStatus(enum.StrEnum):
     pending = "pending"
     accepted = "accepted"
     rejected = "rejected"

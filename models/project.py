@@ -11,13 +11,13 @@ from models.base import Base, TimestampMixin, partial_unique, str_enum
 from models.team import CoordSystem, Team, coord_enum
 
 
-class ProjectStatus(str, enum.Enum):
+class ProjectStatus(enum.StrEnum):
     draft = "draft"
     published = "published"
     closed = "closed"
 
 
-class Audience(str, enum.Enum):
+class Audience(enum.StrEnum):
     team = "team"        # the team's members
     paired = "paired"    # only members of departments paired with the street
 
@@ -72,7 +72,7 @@ class ProjectTimekeeper(Base):
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), primary_key=True)
 
 
-class EnrolmentStatus(str, enum.Enum):
+class EnrolmentStatus(enum.StrEnum):
     enrolled = "enrolled"
     waitlisted = "waitlisted"
     withdrawn = "withdrawn"

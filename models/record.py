@@ -12,7 +12,7 @@ from models.project import Project
 from models.team import CoordSystem, coord_enum
 
 
-class RecordStatus(str, enum.Enum):
+class RecordStatus(enum.StrEnum):
     open = "open"                        # signed in, not yet out
     pending = "pending"                  # signed out, waiting for approval
     approved = "approved"                # counts in every total

@@ -11,7 +11,7 @@ from models.base import Base, TimestampMixin, partial_unique, str_enum
 from models.org import Organization
 
 
-class CoordSystem(str, enum.Enum):
+class CoordSystem(enum.StrEnum):
     wgs84 = "wgs84"   # GPS, the mini-program's default
     gcj02 = "gcj02"   # Chinese maps (高德, 腾讯)
     bd09 = "bd09"     # 百度

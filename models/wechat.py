@@ -20,7 +20,7 @@ class HandledMessage(TimestampMixin, Base):
     reply: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class DeliveryStatus(str, enum.Enum):
+class DeliveryStatus(enum.StrEnum):
     pending = "pending"
     sent = "sent"            # WeChat accepted it (msgid)
     delivered = "delivered"  # TEMPLATESENDJOBFINISH success

@@ -58,8 +58,8 @@ def star_level(total_minutes: int) -> int:
 
 
 def beijing_year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, 1, 1, tzinfo=BEIJING).astimezone(dt.timezone.utc)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(dt.timezone.utc)
+    start = dt.datetime(year, 1, 1, tzinfo=BEIJING).astimezone(dt.UTC)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(dt.UTC)
     return start, end
 
 

@@ -27,7 +27,7 @@ class IdInfo:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def parse_id_number(value: str, today: dt.date | None = None) -> IdInfo:

@@ -170,7 +170,8 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def find_by_phone(session: Session, phone: str) -> Member | None:
-    return session.scalar(sa.select(Member).where(Member.phone_hash == protector.lookup_hash("phone", phone)))
+    digest = protector.lookup_hash("phone", normalise_phone(phone))
+    return session.scalar(sa.select(Member).where(Member.phone_hash == digest))
 
 
 def register_volunteer(session: Session, member_id: int, *, today: dt.date | None = None) -> Member:

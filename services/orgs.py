@@ -11,7 +11,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import OrgAccount, OrgKind, Organization, RegistrationCode, StreetCategory, utcnow
+from models import OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, utcnow
 from services import teams
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.passwords import hash_password

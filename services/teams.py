@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import CoordSystem, Member, OrgKind, Organization, Team, TeamMembership, utcnow
+from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
 from services import projects
 from services.errors import Conflict, Invalid, NotFound
 from services.uow import audit, new_code, unit_of_work

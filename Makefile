@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint db seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@echo "==> 创建虚拟环境并安装依赖 ($(PYTHON))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+db: $(STAMP)
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo --if-empty
+
+run: seed
+	@echo ""
+	@echo "==> 青春志愿 演示服务: http://$(HOST):$(PORT)/"
+	@echo "    健康检查:          http://$(HOST):$(PORT)/healthz"
+	@echo "    数据库: instance/qingchun.db (SQLite)，共享存储: 进程内，微信接口: 本地沙箱"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

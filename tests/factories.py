@@ -1,0 +1,78 @@
+"""Test data built through the services, so factories obey the same rules as the product."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from models import Member, Organization, Team
+from services import branches, members, orgs, teams
+from services.idcard import make_id_number
+
+_counter = itertools.count(1)
+# Hashing once keeps factories fast; the registration tests hash for real.
+FAST_HASH = generate_password_hash("abc12345", method="pbkdf2:sha256:1000")
+
+
+@dataclass
+class Tree:
+    city: Organization
+    district: Organization
+    street: Organization          # urban
+    suburb: Organization          # suburban street
+    community: Organization
+    community2: Organization
+    village: Organization
+    university: Organization
+    dept: Organization
+    dept2: Organization
+    branch: Organization          # under dept
+    branch2: Organization         # under the district (a company branch stand-in)
+
+    def team(self, session, org: Organization) -> Team:
+        return session.scalar(sa.select(Team).where(Team.org_id == org.id))
+
+
+def make_tree(session) -> Tree:
+    create = orgs.create_organization
+    city = create(session, None, "北京团市委", "city")
+    district = create(session, city.id, "东城区团委", "district")
+    street = create(session, district.id, "东华门街道团工委", "street", category="urban")
+    suburb = create(session, district.id, "长阳镇团委", "town", category="suburban")
+    community = create(session, street.id, "多福巷社区团组织", "community", contact_name="任琳丽",
+                       contact_phone="010-65257713")
+    community2 = create(session, street.id, "韶九社区团组织", "community")
+    village = create(session, suburb.id, "葫芦垡村团组织", "village")
+    university = create(session, city.id, "北京理工大学团委", "university")
+    dept = create(session, university.id, "计算机学院团委", "department")
+    dept2 = create(session, university.id, "机电学院团委", "department")
+    branch = create(session, dept.id, "计算机学院2024级1班团支部", "branch")
+    branch2 = create(session, district.id, "东城区机关团支部", "branch")
+    return Tree(city, district, street, suburb, community, community2, village, university, dept, dept2,
+                branch, branch2)
+
+
+def registration(**overrides) -> members.Registration:
+    n = next(_counter)
+    born = overrides.pop("born", dt.date(2000, 5, 17))
+    fields = dict(name="张伟", id_number=make_id_number("110101", born, n % 400, n % 2 == 1),
+                  phone=f"139{n:08d}", password="abc12345", joined_league="2015-05", ethnicity="汉族",
+                  education="本科")
+    fields.update(overrides)
+    return members.Registration(**fields)
+
+
+def make_member(session, *, branch: Organization | None = None, volunteer: bool = True, **overrides) -> Member:
+    form = registration(volunteer=volunteer, branch_id=branch.id if branch else None, **overrides)
+    member = members.register_member(session, form, password_hash=FAST_HASH)
+    if branch is not None:
+        application = branches.pending_application(session, member.id)
+        branches.decide(session, branch.id, application.id, accept=True)
+    return member
+
+
+def join(session, member: Member, team: Team):
+    return teams.join_team(session, member.id, team.id, source="test")

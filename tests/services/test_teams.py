@@ -1,0 +1,91 @@
+import pytest
+import sqlalchemy as sa
+
+from models import Project, TeamMembership
+from services import teams
+from services.errors import Conflict, Invalid, NotFound
+from tests.factories import join, make_member, make_tree
+
+
+def test_joining_twice_changes_nothing(session):
+    tree = make_tree(session)
+    member = make_member(session)
+    team = tree.team(session, tree.community)
+    first = join(session, member, team)
+    again = join(session, member, team)
+    assert first.created and not again.created
+    assert again.membership.id == first.membership.id
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
+def test_one_community_team_at_a_time_quit_then_join_another(session):
+    tree = make_tree(session)
+    member = make_member(session)
+    join(session, member, tree.team(session, tree.community))
+    with pytest.raises(Conflict) as err:
+        join(session, member, tree.team(session, tree.community2))
+    assert err.value.code == "already_in_team"
+    assert "多福巷社区团组织青年志愿者服务队" in err.value.message and "请先退出" in err.value.message
+    # A street team is not a community team: it may be joined beside it.
+    assert join(session, member, tree.team(session, tree.street)).created
+    teams.quit_team(session, member.id, tree.team(session, tree.community).id)
+    assert join(session, member, tree.team(session, tree.community2)).created
+    with pytest.raises(NotFound):
+        teams.quit_team(session, member.id, tree.team(session, tree.community).id)
+    history = session.scalars(sa.select(TeamMembership).order_by(TeamMembership.id)).all()
+    assert [m.left_at is None for m in history] == [False, True, True]
+
+
+def test_only_volunteers_join_and_unknown_codes_are_404(session):
+    tree = make_tree(session)
+    member = make_member(session, volunteer=False)
+    with pytest.raises(Invalid, match="注册成为志愿者"):
+        join(session, member, tree.team(session, tree.community))
+    with pytest.raises(NotFound, match="二维码"):
+        teams.get_team_by_code(session, "NOSUCHCODE")
+    team = tree.team(session, tree.village)
+    assert teams.get_team_by_code(session, team.code.lower()).id == team.id
+
+
+def test_site_change_moves_the_long_term_project(session):
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    teams.set_site(session, team.id, lat=39.92113, lng=116.40735, coord_system="gcj02", radius_m=300,
+                   name="多福巷社区居委会")
+    project = session.scalar(sa.select(Project).where(Project.team_id == team.id, Project.is_long_term))
+    assert (project.site_lat, project.site_lng, project.site_radius_m) == (39.92113, 116.40735, 300)
+    with pytest.raises(Invalid, match="半径"):
+        teams.set_site(session, team.id, lat=39.9, lng=116.4, coord_system="gcj02", radius_m=0)
+    with pytest.raises(Invalid, match="坐标"):
+        teams.set_site(session, team.id, lat=99, lng=116.4, coord_system="gcj02", radius_m=100)
+
+
+def test_department_team_counts_its_branch_members(session):
+    tree = make_tree(session)
+    student = make_member(session, branch=tree.branch)
+    outsider = make_member(session, branch=tree.branch2)
+    dept_team = tree.team(session, tree.dept)
+    joined = make_member(session)
+    join(session, joined, dept_team)
+    ids = set(session.scalars(teams.team_member_ids(session, dept_team)))
+    assert ids == {student.id, joined.id} and outsider.id not in ids
+
+
+def test_concurrent_scans_make_one_membership(session, pg_only, run_threads):
+    tree = make_tree(session)
+    member = make_member(session)
+    team_id = tree.team(session, tree.community).id
+
+    results = run_threads(8, lambda own, i: teams.join_team(own, member.id, team_id, source="scan").created)
+    assert sorted(results) == [False] * 7 + [True], results
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
+def test_concurrent_scans_of_two_community_teams_keep_one(session, pg_only, run_threads):
+    tree = make_tree(session)
+    member = make_member(session)
+    ids = [tree.team(session, tree.community).id, tree.team(session, tree.community2).id]
+    results = run_threads(6, lambda own, i: teams.join_team(own, member.id, ids[i % 2], source="scan").created)
+    assert sum(r is True for r in results) == 1, results
+    assert all(r is False or isinstance(r, Conflict) for r in results if r is not True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1

@@ -1,0 +1,33 @@
+import pytest
+from cryptography.fernet import Fernet
+
+from config import ConfigError, load_config
+
+
+def test_development_defaults_run_offline():
+    config = load_config({"DATA_KEY": Fernet.generate_key().decode(), "SECRET_KEY": "s"})
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["REDIS_URL"] is None and config["WECHAT_API_BASE_URL"] is None
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_refuses_missing_secrets():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"APP_ENV": "production"})
+
+
+def test_production_refuses_a_malformed_data_key():
+    env = {name: "x" for name in ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
+                                   "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL")}
+    with pytest.raises(ConfigError, match="Fernet"):
+        load_config({"APP_ENV": "production", **env})
+    env["DATA_KEY"] = Fernet.generate_key().decode()
+    env["DATABASE_URL"] = "postgres://u@h/db"
+    config = load_config({"APP_ENV": "production", **env})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql://u@h/db"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_app_env_is_an_error():
+    with pytest.raises(ConfigError):
+        load_config({"APP_ENV": "staging"})
