@@ -36,13 +36,11 @@ def _team(session: Session, org: Organization) -> Team:
 def _project(session: Session, team: Team, title: str, start: dt.datetime | None, hours: float, *,
              status=ProjectStatus.published, audience=Audience.team, capacity: int | None = 30,
              description: str = "") -> Project:
-    project = Project(code=new_code(10), team_id=team.id, title=title, description=description,
-                      site_name=team.site_name, site_address=team.site_address, site_lat=team.site_lat,
-                      site_lng=team.site_lng, site_coord_system=team.site_coord_system,
-                      site_radius_m=team.site_radius_m, starts_at=start,
+    project = Project(code=new_code(10), team_id=team.id, title=title, description=description, starts_at=start,
                       ends_at=start + hours * H if start else None, capacity=capacity, audience=audience,
                       status=status, published_at=(start - 7 * D) if start and status != ProjectStatus.draft else None,
                       closed_at=(start + hours * H + D) if status == ProjectStatus.closed else None)
+    project.copy_site_from(team)
     session.add(project)
     session.flush()
     return project

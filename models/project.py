@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, partial_unique, str_enum
-from models.team import CoordSystem, Team, coord_enum
+from models.team import SiteMixin, Team, site_checks
 
 
 class ProjectStatus(enum.StrEnum):
@@ -22,8 +22,9 @@ class Audience(enum.StrEnum):
     paired = "paired"    # only members of departments paired with the street
 
 
-class Project(TimestampMixin, Base):
-    """``code`` is the public id used in links and QR codes; the integer id never leaves the server."""
+class Project(SiteMixin, TimestampMixin, Base):
+    """The site may be empty only for a long-term project whose team has not placed its site yet (sign-in
+    then refuses). ``code`` is the public id used in links and QR codes; the integer id never leaves the server."""
 
     __tablename__ = "projects"
 
@@ -32,14 +33,6 @@ class Project(TimestampMixin, Base):
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    site_name: Mapped[str | None] = mapped_column(sa.String(120))
-    site_address: Mapped[str | None] = mapped_column(sa.String(200))
-    # Empty only for a long-term project whose team has not placed its site yet: sign-in then refuses.
-    site_lat: Mapped[float | None] = mapped_column()
-    site_lng: Mapped[float | None] = mapped_column()
-    site_coord_system: Mapped[CoordSystem] = mapped_column(coord_enum("site_coord_system"),
-                                                           default=CoordSystem.gcj02)
-    site_radius_m: Mapped[int] = mapped_column(default=300)
     starts_at: Mapped[dt.datetime | None] = mapped_column()
     ends_at: Mapped[dt.datetime | None] = mapped_column()
     capacity: Mapped[int | None] = mapped_column()
@@ -56,8 +49,8 @@ class Project(TimestampMixin, Base):
     __table_args__ = (
         # Every community team has exactly one long-term project for self-directed service.
         partial_unique("uq_projects_long_term_team", "team_id", where="is_long_term"),
+        *site_checks(),
         sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
-        sa.CheckConstraint("site_radius_m > 0 AND site_radius_m <= 5000", name="radius_range"),
         sa.CheckConstraint("is_long_term OR (starts_at IS NOT NULL AND ends_at IS NOT NULL)", name="dated"),
         sa.CheckConstraint("starts_at IS NULL OR ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),
     )

@@ -22,7 +22,34 @@ def coord_enum(column: str) -> sa.Enum:
     return str_enum(CoordSystem, column)
 
 
-class Team(TimestampMixin, Base):
+SITE_FIELDS = ("site_name", "site_address", "site_lat", "site_lng", "site_coord_system", "site_radius_m")
+
+
+def site_checks() -> tuple[sa.CheckConstraint, ...]:
+    return (
+        sa.CheckConstraint("site_radius_m > 0 AND site_radius_m <= 5000", name="radius_range"),
+        sa.CheckConstraint("site_lat IS NULL OR (site_lat BETWEEN -90 AND 90)", name="lat_range"),
+        sa.CheckConstraint("site_lng IS NULL OR (site_lng BETWEEN -180 AND 180)", name="lng_range"),
+    )
+
+
+class SiteMixin:
+    """A service site: where sign-in is checked. Coordinates keep their system (Chinese maps give GCJ-02)."""
+
+    site_name: Mapped[str | None] = mapped_column(sa.String(120))
+    site_address: Mapped[str | None] = mapped_column(sa.String(200))
+    site_lat: Mapped[float | None] = mapped_column()
+    site_lng: Mapped[float | None] = mapped_column()
+    site_coord_system: Mapped[CoordSystem] = mapped_column(coord_enum("site_coord_system"),
+                                                           default=CoordSystem.gcj02)
+    site_radius_m: Mapped[int] = mapped_column(default=300)
+
+    def copy_site_from(self, other: SiteMixin) -> None:
+        for name in SITE_FIELDS:
+            setattr(self, name, getattr(other, name))
+
+
+class Team(SiteMixin, TimestampMixin, Base):
     """One per community/village, street and department; ``code`` is the public id in QR scenes and links."""
 
     __tablename__ = "teams"
@@ -34,13 +61,6 @@ class Team(TimestampMixin, Base):
     is_community: Mapped[bool] = mapped_column(default=False)  # community or village: "one per member"
     contact_name: Mapped[str | None] = mapped_column(sa.String(50))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
-    site_name: Mapped[str | None] = mapped_column(sa.String(120))
-    site_address: Mapped[str | None] = mapped_column(sa.String(200))
-    site_lat: Mapped[float | None] = mapped_column()
-    site_lng: Mapped[float | None] = mapped_column()
-    site_coord_system: Mapped[CoordSystem] = mapped_column(coord_enum("site_coord_system"),
-                                                           default=CoordSystem.gcj02)
-    site_radius_m: Mapped[int] = mapped_column(default=300)
     zyb_team_id: Mapped[str | None] = mapped_column(sa.String(40))    # 志愿北京 志愿团队ID
     zyb_username: Mapped[str | None] = mapped_column(sa.String(60))
     zyb_password_enc: Mapped[str | None] = mapped_column(sa.Text)     # write-only: never shown again
@@ -50,11 +70,7 @@ class Team(TimestampMixin, Base):
 
     org: Mapped[Organization] = relationship()
 
-    __table_args__ = (
-        sa.CheckConstraint("site_radius_m > 0 AND site_radius_m <= 5000", name="radius_range"),
-        sa.CheckConstraint("site_lat IS NULL OR (site_lat BETWEEN -90 AND 90)", name="lat_range"),
-        sa.CheckConstraint("site_lng IS NULL OR (site_lng BETWEEN -180 AND 180)", name="lng_range"),
-    )
+    __table_args__ = site_checks()
 
 
 class TeamMembership(TimestampMixin, Base):

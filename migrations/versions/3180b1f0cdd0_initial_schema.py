@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 05f3a54ad9c0
+Revision ID: 3180b1f0cdd0
 Revises: 
-Create Date: 2026-11-22 23:15:50.982585
+Create Date: 2026-11-22 23:22:04.592841
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '05f3a54ad9c0'
+revision = '3180b1f0cdd0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -176,18 +176,18 @@ def upgrade():
     sa.Column('is_community', sa.Boolean(), nullable=False),
     sa.Column('contact_name', sa.String(length=50), nullable=True),
     sa.Column('contact_phone', sa.String(length=20), nullable=True),
-    sa.Column('site_name', sa.String(length=120), nullable=True),
-    sa.Column('site_address', sa.String(length=200), nullable=True),
-    sa.Column('site_lat', sa.Float(), nullable=True),
-    sa.Column('site_lng', sa.Float(), nullable=True),
-    sa.Column('site_coord_system', sa.Enum('wgs84', 'gcj02', 'bd09', name='site_coord_system', native_enum=False, create_constraint=True, length=20), nullable=False),
-    sa.Column('site_radius_m', sa.Integer(), nullable=False),
     sa.Column('zyb_team_id', sa.String(length=40), nullable=True),
     sa.Column('zyb_username', sa.String(length=60), nullable=True),
     sa.Column('zyb_password_enc', sa.Text(), nullable=True),
     sa.Column('wechat_qr_ticket', sa.String(length=200), nullable=True),
     sa.Column('wechat_qr_url', sa.String(length=300), nullable=True),
     sa.Column('group_qr_path', sa.String(length=255), nullable=True),
+    sa.Column('site_name', sa.String(length=120), nullable=True),
+    sa.Column('site_address', sa.String(length=200), nullable=True),
+    sa.Column('site_lat', sa.Float(), nullable=True),
+    sa.Column('site_lng', sa.Float(), nullable=True),
+    sa.Column('site_coord_system', sa.Enum('wgs84', 'gcj02', 'bd09', name='site_coord_system', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('site_radius_m', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('site_lat IS NULL OR (site_lat BETWEEN -90 AND 90)', name=op.f('ck_teams_lat_range')),
     sa.CheckConstraint('site_lng IS NULL OR (site_lng BETWEEN -180 AND 180)', name=op.f('ck_teams_lng_range')),
@@ -245,12 +245,6 @@ def upgrade():
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=120), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('site_name', sa.String(length=120), nullable=True),
-    sa.Column('site_address', sa.String(length=200), nullable=True),
-    sa.Column('site_lat', sa.Float(), nullable=True),
-    sa.Column('site_lng', sa.Float(), nullable=True),
-    sa.Column('site_coord_system', sa.Enum('wgs84', 'gcj02', 'bd09', name='site_coord_system', native_enum=False, create_constraint=True, length=20), nullable=False),
-    sa.Column('site_radius_m', sa.Integer(), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('capacity', sa.Integer(), nullable=True),
@@ -259,9 +253,17 @@ def upgrade():
     sa.Column('status', sa.Enum('draft', 'published', 'closed', name='project_status', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('site_name', sa.String(length=120), nullable=True),
+    sa.Column('site_address', sa.String(length=200), nullable=True),
+    sa.Column('site_lat', sa.Float(), nullable=True),
+    sa.Column('site_lng', sa.Float(), nullable=True),
+    sa.Column('site_coord_system', sa.Enum('wgs84', 'gcj02', 'bd09', name='site_coord_system', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('site_radius_m', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('capacity IS NULL OR capacity > 0', name=op.f('ck_projects_capacity_positive')),
     sa.CheckConstraint('is_long_term OR (starts_at IS NOT NULL AND ends_at IS NOT NULL)', name=op.f('ck_projects_dated')),
+    sa.CheckConstraint('site_lat IS NULL OR (site_lat BETWEEN -90 AND 90)', name=op.f('ck_projects_lat_range')),
+    sa.CheckConstraint('site_lng IS NULL OR (site_lng BETWEEN -180 AND 180)', name=op.f('ck_projects_lng_range')),
     sa.CheckConstraint('site_radius_m > 0 AND site_radius_m <= 5000', name=op.f('ck_projects_radius_range')),
     sa.CheckConstraint('starts_at IS NULL OR ends_at IS NULL OR ends_at > starts_at', name=op.f('ck_projects_ends_after_start')),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_projects_team_id_teams')),
