@@ -5,12 +5,12 @@ from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, 
 from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
-from models.record import RecordStatus, ServiceRecord
+from models.record import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, HandledMessage, PushDelivery
 
 __all__ = [
-    "ApplicationStatus", "AuditEntry", "Audience", "Base", "BranchApplication", "CoordSystem",
+    "ApplicationStatus", "AuditEntry", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "RecordStatus",

@@ -56,3 +56,35 @@ class ServiceRecord(TimestampMixin, Base):
         sa.CheckConstraint("signout_at IS NULL OR signout_at >= signin_at", name="signout_after_signin"),
         sa.Index("ix_service_records_member_status_signin", "member_id", "status", "signin_at"),
     )
+
+
+class CorrectionStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    refused = "refused"
+
+
+class CorrectionRequest(TimestampMixin, Base):
+    """A member's request to fix a record's times (wrong time, missed sign-out). The record keeps its
+    original values in the audit trail when the coordinator accepts."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("service_records.id"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    signin_at: Mapped[dt.datetime] = mapped_column()
+    signout_at: Mapped[dt.datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[CorrectionStatus] = mapped_column(str_enum(CorrectionStatus, "correction_status"),
+                                                     default=CorrectionStatus.pending)
+    decided_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    record: Mapped[ServiceRecord] = relationship()
+
+    __table_args__ = (
+        partial_unique("uq_correction_requests_pending", "record_id", where="status = 'pending'"),
+        sa.CheckConstraint("signout_at > signin_at", name="signout_after_signin"),
+    )

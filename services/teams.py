@@ -149,3 +149,31 @@ def team_member_ids(session: Session, team: Team) -> sa.Select:
         return joined
     branches = sa.select(Organization.id).where(Organization.path.startswith(team.org.path, autoescape=True))
     return sa.union(joined, sa.select(Member.id).where(Member.branch_id.in_(branches)))
+
+
+def is_team_member(session: Session, team: Team, member: Member) -> bool:
+    if _active(session, member.id, team.id) is not None:
+        return True
+    if team.org.kind != OrgKind.department or member.branch_id is None:
+        return False
+    branch = session.get(Organization, member.branch_id)
+    return branch is not None and branch.path.startswith(team.org.path)
+
+
+def candidate_team_ids(session: Session, member: Member) -> list[int]:
+    """Teams whose projects this member might see: joined teams, their department's team, and the
+    teams of streets paired with that department."""
+    from models import Pairing, PairingStatus
+
+    ids = set(session.scalars(sa.select(TeamMembership.team_id).where(
+        TeamMembership.member_id == member.id, TeamMembership.left_at.is_(None))))
+    if member.branch_id is not None:
+        branch = session.get(Organization, member.branch_id)
+        ancestors = [int(part) for part in branch.path.strip("/").split("/")]
+        departments = list(session.scalars(sa.select(Organization.id).where(
+            Organization.id.in_(ancestors), Organization.kind == OrgKind.department)))
+        streets = sa.select(Pairing.street_id).where(Pairing.department_id.in_(departments),
+                                                     Pairing.status == PairingStatus.accepted)
+        ids |= set(session.scalars(sa.select(Team.id).where(
+            sa.or_(Team.org_id.in_(departments), Team.org_id.in_(streets)))))
+    return sorted(ids)

@@ -76,3 +76,22 @@ def make_member(session, *, branch: Organization | None = None, volunteer: bool 
 
 def join(session, member: Member, team: Team):
     return teams.join_team(session, member.id, team.id, source="test")
+
+
+def make_project_input(**overrides):
+    from services.projects import ProjectInput
+
+    start = overrides.pop("starts_at", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    fields = dict(title="垃圾分类桶前值守", starts_at=start, ends_at=start + dt.timedelta(hours=3),
+                  lat=39.92113, lng=116.40735, coord_system="gcj02", radius_m=300, capacity=None)
+    fields.update(overrides)
+    return ProjectInput(**fields)
+
+
+def pair(session, tree: Tree, department: Organization, street: Organization):
+    from services import pairing
+
+    code = pairing.issue_codes(session, tree.city.id, tree.university.id, street.category, 1)[0]
+    pairing.allocate_code(session, tree.university.id, code, department.id)
+    application = pairing.apply(session, department.id, street.id, code)
+    return pairing.decide(session, street.id, application.id, accept=True)

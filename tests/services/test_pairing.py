@@ -83,7 +83,8 @@ def test_concurrent_accepts_never_exceed_capacity(session, pg_only, run_threads)
     codes = _codes(session, tree, *depts)
     apps = [pairing.apply(session, d.id, tree.street.id, c).id for d, c in zip(depts, codes, strict=True)]
 
-    results = run_threads(8, lambda own, i: pairing.decide(own, tree.street.id, apps[i], accept=True).status)
+    street_id = tree.street.id
+    results = run_threads(8, lambda own, i: pairing.decide(own, street_id, apps[i], accept=True).status)
     accepted = session.scalar(sa.select(sa.func.count()).select_from(Pairing).where(
         Pairing.street_id == tree.street.id, Pairing.status == PairingStatus.accepted))
     assert accepted == pairing.DEFAULT_CAPACITY == sum(r == PairingStatus.accepted for r in results)
@@ -94,9 +95,9 @@ def test_concurrent_accepts_of_one_department_by_two_streets_pair_it_once(sessio
     tree = make_tree(session)
     street2 = orgs.create_organization(session, tree.district.id, "和平里街道团工委", "street", category="urban")
     code, = _codes(session, tree, tree.dept)
-    apps = [pairing.apply(session, tree.dept.id, s.id, code) for s in (tree.street, street2)]
+    apps = [pairing.apply(session, tree.dept.id, s.id, code).id for s in (tree.street, street2)]
     streets = [tree.street.id, street2.id]
-    results = run_threads(2, lambda own, i: pairing.decide(own, streets[i], apps[i].id, accept=True).status)
+    results = run_threads(2, lambda own, i: pairing.decide(own, streets[i], apps[i], accept=True).status)
     assert sum(r == PairingStatus.accepted for r in results) == 1, results
     assert session.scalar(sa.select(sa.func.count()).select_from(Pairing).where(
         Pairing.status == PairingStatus.accepted)) == 1

@@ -74,9 +74,8 @@ def test_department_team_counts_its_branch_members(session):
 def test_concurrent_scans_make_one_membership(session, pg_only, run_threads):
     tree = make_tree(session)
     member = make_member(session)
-    team_id = tree.team(session, tree.community).id
-
-    results = run_threads(8, lambda own, i: teams.join_team(own, member.id, team_id, source="scan").created)
+    team_id, member_id = tree.team(session, tree.community).id, member.id
+    results = run_threads(8, lambda own, i: teams.join_team(own, member_id, team_id, source="scan").created)
     assert sorted(results) == [False] * 7 + [True], results
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
 
@@ -84,8 +83,8 @@ def test_concurrent_scans_make_one_membership(session, pg_only, run_threads):
 def test_concurrent_scans_of_two_community_teams_keep_one(session, pg_only, run_threads):
     tree = make_tree(session)
     member = make_member(session)
-    ids = [tree.team(session, tree.community).id, tree.team(session, tree.community2).id]
-    results = run_threads(6, lambda own, i: teams.join_team(own, member.id, ids[i % 2], source="scan").created)
+    ids, member_id = [tree.team(session, tree.community).id, tree.team(session, tree.community2).id], member.id
+    results = run_threads(6, lambda own, i: teams.join_team(own, member_id, ids[i % 2], source="scan").created)
     assert sum(r is True for r in results) == 1, results
     assert all(r is False or isinstance(r, Conflict) for r in results if r is not True)
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1

@@ -1,0 +1,165 @@
+"""Approval of hours: only approved records count (DESIGN.md).
+
+The team's organisation (or any above it) or a timekeeper department named on the project approves
+or rejects one record, a selection, or all pending of a project; every decision is audited. An
+edited duration keeps the original and the reason. Flags help the approver spot what to look at.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import geo
+from models import Project, RecordStatus, ServiceRecord, utcnow
+from services import orgs
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.projects import get_project, is_timekeeper
+from services.uow import audit, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+LONG_SESSION_MINUTES = 12 * 60
+MAX_EDIT_MINUTES = 24 * 60
+FLAG_LABELS = {
+    "over_12h": "单次服务超过12小时",
+    "far_signout": "签退位置与签到位置相距较远",
+    "shared_coordinates": "同一分钟内多人从完全相同的坐标签到",
+}
+
+
+@dataclass
+class DecisionResult:
+    decided: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # record id → why
+
+
+def can_approve(session: Session, actor_org_id: int, project: Project) -> bool:
+    return orgs.is_within(session, project.team.org_id, actor_org_id) or is_timekeeper(session, actor_org_id,
+                                                                                      project.id)
+
+
+def require_approver(session: Session, actor_org_id: int, project: Project) -> None:
+    if not can_approve(session, actor_org_id, project):
+        raise Forbidden("not_approver", "只有项目所属组织、其上级或指定的计时员可以审核时长")
+
+
+def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], approve: bool,
+            note: str | None) -> DecisionResult:
+    result = DecisionResult()
+    status = RecordStatus.approved if approve else RecordStatus.rejected
+    checked: set[int] = set()
+    for record in records:
+        if record.project_id not in checked:
+            require_approver(session, actor_org_id, record.project)
+            checked.add(record.project_id)
+    now = utcnow()
+    for record in records:
+        if record.status != RecordStatus.pending:
+            result.skipped[record.id] = record.status.value
+            continue
+        record.status, record.decided_by_org_id, record.decided_at = status, actor_org_id, now
+        record.decision_note = (note or "").strip()[:200] or None
+        audit(session, ("org", actor_org_id), "record." + status.value, ("service_record", record.id),
+              minutes=record.duration_minutes, member=record.member_id)
+        result.decided.append(record.id)
+    return result
+
+
+def decide_records(session: Session, actor_org_id: int, record_ids: list[int], approve: bool,
+                   note: str | None = None) -> DecisionResult:
+    """One or a selection. Records not pending are skipped and reported; a foreign record refuses all."""
+    if not record_ids:
+        raise Invalid("no_records", "请选择要审核的记录")
+    with unit_of_work(session):
+        records = list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.id.in_(set(record_ids)))
+                                       .order_by(ServiceRecord.id).with_for_update()))
+        result = _decide(session, actor_org_id, records, approve, note)
+        for missing in sorted(set(record_ids) - {r.id for r in records}):
+            result.skipped[missing] = "not_found"
+        return result
+
+
+def decide_all_pending(session: Session, actor_org_id: int, project_id: int, approve: bool,
+                       note: str | None = None) -> DecisionResult:
+    with unit_of_work(session):
+        project = get_project(session, project_id)
+        require_approver(session, actor_org_id, project)
+        records = list(session.scalars(sa.select(ServiceRecord).where(
+            ServiceRecord.project_id == project.id, ServiceRecord.status == RecordStatus.pending)
+            .order_by(ServiceRecord.id).with_for_update()))
+        return _decide(session, actor_org_id, records, approve, note)
+
+
+def edit_duration(session: Session, actor_org_id: int, record_id: int, minutes: int, reason: str) -> ServiceRecord:
+    """Fix a duration (or a missing sign-out) before approval; the first original value is kept."""
+    reason = (reason or "").strip()
+    if not 2 <= len(reason) <= 200:
+        raise Invalid("reason", "请填写修改原因（2至200字）")
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_EDIT_MINUTES:
+        raise Invalid("minutes", "服务时长应为1至1440分钟")
+    with unit_of_work(session):
+        record = session.get(ServiceRecord, record_id, with_for_update=True)
+        if record is None:
+            raise NotFound("record_not_found", "记录不存在")
+        require_approver(session, actor_org_id, record.project)
+        if record.status not in (RecordStatus.pending, RecordStatus.missing_signout):
+            raise Conflict("not_editable", "只有待审核或缺少签退的记录可以修改时长")
+        before = {"status": record.status.value, "duration_minutes": record.duration_minutes,
+                  "signout_at": record.signout_at.isoformat() if record.signout_at else None}
+        if record.original_duration_minutes is None:
+            record.original_duration_minutes = record.duration_minutes
+        record.duration_minutes, record.edit_reason = minutes, reason
+        if record.status == RecordStatus.missing_signout:
+            record.signout_at = record.signin_at + dt.timedelta(minutes=minutes)
+            record.status = RecordStatus.pending
+        audit(session, ("org", actor_org_id), "record.edit", ("service_record", record.id), before=before,
+              minutes=minutes, reason=reason)
+        return record
+
+
+def flags_for(session: Session, records: list[ServiceRecord]) -> dict[int, list[str]]:
+    """Flag codes per record id; FLAG_LABELS has the Chinese text."""
+    flags: dict[int, list[str]] = defaultdict(list)
+    for record in records:
+        if (record.duration_minutes or 0) > LONG_SESSION_MINUTES:
+            flags[record.id].append("over_12h")
+        if record.signout_lat is not None and record.signin_lat is not None:
+            signout = geo.convert(record.signout_lat, record.signout_lng, record.signout_coord_system.value,
+                                  record.signin_coord_system.value)
+            if geo.distance_m((record.signin_lat, record.signin_lng), signout) > record.project.site_radius_m:
+                flags[record.id].append("far_signout")
+    # Identical coordinates from different members in one minute suggest one phone signing for several.
+    project_ids = {r.project_id for r in records}
+    if project_ids:
+        groups: dict[tuple, set[int]] = defaultdict(set)
+        members: dict[tuple, set[int]] = defaultdict(set)
+        rows = session.execute(sa.select(ServiceRecord.id, ServiceRecord.member_id, ServiceRecord.project_id,
+                                         ServiceRecord.signin_lat, ServiceRecord.signin_lng, ServiceRecord.signin_at)
+                               .where(ServiceRecord.project_id.in_(project_ids),
+                                      ServiceRecord.signin_lat.is_not(None)))
+        for rid, member_id, project_id, lat, lng, at in rows:
+            key = (project_id, round(lat, 6), round(lng, 6), at.replace(second=0, microsecond=0))
+            groups[key].add(rid)
+            members[key].add(member_id)
+        wanted = {r.id for r in records}
+        for key, ids in groups.items():
+            if len(members[key]) > 1:
+                for rid in ids & wanted:
+                    flags[rid].append("shared_coordinates")
+    return dict(flags)
+
+
+def pending_for_project(session: Session, actor_org_id: int, project_id: int) -> list[tuple[ServiceRecord, list[str]]]:
+    project = get_project(session, project_id)
+    require_approver(session, actor_org_id, project)
+    records = list(session.scalars(sa.select(ServiceRecord).where(
+        ServiceRecord.project_id == project.id,
+        ServiceRecord.status.in_([RecordStatus.pending, RecordStatus.missing_signout]))
+        .order_by(ServiceRecord.signin_at)))
+    flags = flags_for(session, records)
+    return [(record, flags.get(record.id, [])) for record in records]

@@ -1,0 +1,266 @@
+"""Sign-in and sign-out (签到/签退) with the geofence, time windows and exactly-once effects.
+
+Rules (DESIGN.md, issue 5): sign-in from 30 minutes before the start until the end; the location
+must be within the site's fence (converted into the site's coordinate system); one open record per
+member and project, so a double tap or a concurrent retry gets the same record (the member row is
+locked, and a partial unique index backs it); a member cannot be signed in at two projects at once;
+sign-out closes the record as pending, duration = sign-out − sign-in; a record left open is marked
+missing sign-out 12 hours after the project's end, never silently counted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import geo
+from models import (
+    CoordSystem,
+    Enrolment,
+    EnrolmentStatus,
+    Member,
+    Project,
+    ProjectStatus,
+    RecordStatus,
+    ServiceRecord,
+    utcnow,
+)
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.projects import get_project, ineligibility
+from services.uow import audit, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+SIGNIN_EARLY = dt.timedelta(minutes=30)
+MISSING_AFTER = dt.timedelta(hours=12)
+RETRY_WINDOW = dt.timedelta(minutes=10)  # a sign-out retried within this answers with the closed record
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lng: float
+    coord_system: str = "wgs84"
+    accuracy_m: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    action: str                  # signin or signout
+    record: ServiceRecord
+    created: bool                # False: a repeat that changed nothing
+    decision: geo.FenceDecision | None
+
+    @property
+    def message(self) -> str:
+        project = self.record.project.title
+        if self.action == "signin":
+            when = self.record.signin_at.astimezone(BEIJING).strftime("%H:%M")
+            return (f"签到成功：「{project}」，签到时间 {when}" if self.created
+                    else f"你已于 {when} 在「{project}」签到，无需重复签到")
+        minutes = self.record.duration_minutes or 0
+        return (f"签退成功：「{project}」，本次服务 {minutes // 60} 小时 {minutes % 60} 分钟，待负责人确认"
+                if self.created else f"你已在「{project}」签退，本次服务 {minutes} 分钟，待负责人确认")
+
+
+def fence_decision(project: Project, location: Location) -> geo.FenceDecision:
+    if project.site_lat is None or project.site_lng is None:
+        raise Conflict("no_site", "该项目尚未设置服务地点，请联系负责人")
+    if location.coord_system not in geo.SYSTEMS:
+        raise Invalid("coord_system", "坐标系应为 wgs84、gcj02 或 bd09")
+    try:
+        return geo.decide(location.lat, location.lng, location.coord_system, location.accuracy_m,
+                          site_lat=project.site_lat, site_lng=project.site_lng,
+                          site_system=project.site_coord_system.value, radius_m=project.site_radius_m)
+    except geo.InvalidCoordinates as exc:
+        raise Invalid("bad_location", str(exc)) from exc
+
+
+def _require_inside(decision: geo.FenceDecision) -> None:
+    if not decision.valid:
+        detail = decision.as_dict()
+        raise Invalid("outside_fence", detail.pop("message"), **detail)
+
+
+def _lock_member(session: Session, member_id: int) -> Member:
+    """Serialises one member's check-ins: concurrent taps queue here instead of racing."""
+    member = session.scalar(sa.select(Member).where(Member.id == member_id).with_for_update())
+    if member is None:
+        raise NotFound("member_not_found", "请先完成实名注册")
+    return member
+
+
+def open_record(session: Session, member_id: int, project_id: int | None = None) -> ServiceRecord | None:
+    query = sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id,
+                                           ServiceRecord.status == RecordStatus.open)
+    if project_id is not None:
+        query = query.where(ServiceRecord.project_id == project_id)
+    return session.scalars(query.order_by(ServiceRecord.signin_at.desc())).first()
+
+
+def _bj(value: dt.datetime) -> str:
+    return value.astimezone(BEIJING).strftime("%m月%d日 %H:%M")
+
+
+def _check_window(project: Project, now: dt.datetime) -> None:
+    if project.status != ProjectStatus.published:
+        raise Conflict("not_open", "项目未发布或已结束，不能签到")
+    if project.is_long_term:
+        return
+    if now < project.starts_at - SIGNIN_EARLY:
+        raise Invalid("too_early", f"项目 {_bj(project.starts_at)} 开始，开始前30分钟内方可签到")
+    if now > project.ends_at:
+        raise Invalid("ended", f"项目已于 {_bj(project.ends_at)} 结束，不能签到")
+
+
+def _require_enrolled(session: Session, member: Member, project: Project) -> None:
+    enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project.id,
+                                                          Enrolment.member_id == member.id))
+    if enrolment is not None and enrolment.status == EnrolmentStatus.enrolled:
+        return
+    if project.is_long_term:
+        # Self-directed service: any team member may sign in on any day; the enrolment is implied.
+        reason = ineligibility(session, member, project)
+        if reason:
+            raise Forbidden("not_eligible", reason)
+        if enrolment is None:
+            session.add(Enrolment(project_id=project.id, member_id=member.id))
+        else:
+            enrolment.status, enrolment.withdrawn_at = EnrolmentStatus.enrolled, None
+        return
+    if enrolment is not None and enrolment.status == EnrolmentStatus.waitlisted:
+        raise Forbidden("waitlisted", "你在候补名单中，尚未获得名额，不能签到")
+    raise Forbidden("not_enrolled", "请先报名该项目再签到")
+
+
+def _point(record: ServiceRecord, prefix: str, location: Location, decision: geo.FenceDecision) -> None:
+    setattr(record, f"{prefix}_lat", location.lat)
+    setattr(record, f"{prefix}_lng", location.lng)
+    setattr(record, f"{prefix}_coord_system", CoordSystem(location.coord_system))
+    setattr(record, f"{prefix}_accuracy_m", decision.accuracy_m)
+    setattr(record, f"{prefix}_distance_m", decision.distance_m)
+
+
+def sign_in(session: Session, member_id: int, project_id: int, location: Location, *, now: dt.datetime | None = None,
+            key: str | None = None, source: str = "api") -> CheckinResult:
+    now = now or utcnow()
+    try:
+        with unit_of_work(session):
+            if key:
+                done = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
+                if done is not None:
+                    return CheckinResult("signin", done, False, None)
+            member = _lock_member(session, member_id)
+            project = get_project(session, project_id)
+            here = open_record(session, member.id, project.id)
+            if here is not None:
+                return CheckinResult("signin", here, False, None)
+            elsewhere = open_record(session, member.id)
+            if elsewhere is not None:
+                raise Conflict("signed_in_elsewhere",
+                               f"你在「{elsewhere.project.title}」的签到还未签退，请先签退再签到新的项目")
+            _check_window(project, now)
+            _require_enrolled(session, member, project)
+            decision = fence_decision(project, location)
+            _require_inside(decision)
+            record = ServiceRecord(project_id=project.id, member_id=member.id, status=RecordStatus.open,
+                                   signin_at=now, source=source, idempotency_key=key)
+            _point(record, "signin", location, decision)
+            session.add(record)
+            session.flush()
+            return CheckinResult("signin", record, True, decision)
+    except IntegrityError:
+        again = open_record(session, member_id, project_id)
+        if again is None and key:
+            again = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
+        if again is None:
+            raise
+        return CheckinResult("signin", again, False, None)
+
+
+def sign_out(session: Session, member_id: int, project_id: int, location: Location, *,
+             now: dt.datetime | None = None, source: str = "api") -> CheckinResult:
+    now = now or utcnow()
+    with unit_of_work(session):
+        member = _lock_member(session, member_id)
+        project = get_project(session, project_id)
+        record = open_record(session, member.id, project.id)
+        if record is None:
+            recent = session.scalar(sa.select(ServiceRecord).where(
+                ServiceRecord.member_id == member.id, ServiceRecord.project_id == project.id,
+                ServiceRecord.signout_at >= now - RETRY_WINDOW).order_by(ServiceRecord.signout_at.desc()).limit(1))
+            if recent is not None:
+                return CheckinResult("signout", recent, False, None)
+            raise NotFound("not_signed_in", "你还没有在该项目签到")
+        deadline = (record.signin_at if project.is_long_term else project.ends_at) + MISSING_AFTER
+        if now > deadline:
+            raise Conflict("signout_too_late", "签退已超时，请向负责人申请更正服务时间")
+        decision = fence_decision(project, location)
+        _require_inside(decision)
+        record.signout_at = now
+        _point(record, "signout", location, decision)
+        record.duration_minutes = max(0, int((now - record.signin_at).total_seconds() // 60))
+        record.status = RecordStatus.pending
+        if source != record.source:
+            record.source = f"{record.source}/{source}"[:20]
+        return CheckinResult("signout", record, True, decision)
+
+
+def toggle(session: Session, member_id: int, project_id: int, location: Location, *,
+           now: dt.datetime | None = None, key: str | None = None, source: str = "api") -> CheckinResult:
+    """One action for a scan: sign out when signed in here, otherwise sign in."""
+    if open_record(session, member_id, project_id) is not None:
+        return sign_out(session, member_id, project_id, location, now=now, source=source)
+    return sign_in(session, member_id, project_id, location, now=now, key=key, source=source)
+
+
+def project_on_now(session: Session, member_id: int, *, now: dt.datetime | None = None,
+                   location: Location | None = None) -> Project | None:
+    """The project a bare "签到/签退" or a location message means: the one signed in to, else the
+    enrolled project under way (nearest site first), else the community team's long-term project."""
+    from services.teams import active_community_membership
+
+    now = now or utcnow()
+    current = open_record(session, member_id)
+    if current is not None:
+        return current.project
+    running = list(session.scalars(sa.select(Project).join(Enrolment, Enrolment.project_id == Project.id).where(
+        Enrolment.member_id == member_id, Enrolment.status == EnrolmentStatus.enrolled,
+        Project.status == ProjectStatus.published, Project.is_long_term.is_(False),
+        Project.starts_at <= now + SIGNIN_EARLY, Project.ends_at >= now)))
+    if running and location is not None and len(running) > 1:
+        def distance(project: Project) -> float:
+            try:
+                return fence_decision(project, location).distance_m
+            except (Invalid, Conflict):
+                return float("inf")
+
+        running.sort(key=distance)
+    if running:
+        return running[0]
+    membership = active_community_membership(session, member_id)
+    if membership is None:
+        return None
+    return session.scalar(sa.select(Project).where(Project.team_id == membership.team_id, Project.is_long_term))
+
+
+def mark_missing_signouts(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Open records 12 h past their project's end (long-term: 12 h past sign-in) become missing_signout."""
+    now = now or utcnow()
+    with unit_of_work(session):
+        ids = list(session.scalars(sa.select(ServiceRecord.id).join(Project).where(
+            ServiceRecord.status == RecordStatus.open,
+            sa.or_(sa.and_(Project.is_long_term.is_(False), Project.ends_at < now - MISSING_AFTER),
+                   sa.and_(Project.is_long_term.is_(True), ServiceRecord.signin_at < now - MISSING_AFTER)))))
+        if ids:
+            session.execute(sa.update(ServiceRecord).where(ServiceRecord.id.in_(ids),
+                                                           ServiceRecord.status == RecordStatus.open)
+                            .values(status=RecordStatus.missing_signout).execution_options(synchronize_session=False))
+            audit(session, ("system", None), "records.missing_signout", ("service_record", None), ids=ids)
+        return len(ids)
