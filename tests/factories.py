@@ -95,3 +95,16 @@ def pair(session, tree: Tree, department: Organization, street: Organization):
     pairing.allocate_code(session, tree.university.id, code, department.id)
     application = pairing.apply(session, department.id, street.id, code)
     return pairing.decide(session, street.id, application.id, accept=True)
+
+
+SITE = (39.92113, 116.40735)  # GCJ-02, as a coordinator picks it on a Chinese map
+START = dt.datetime(2026, 11, 21, 1, 0, tzinfo=dt.UTC)  # a Saturday, 09:00 Beijing
+
+
+def here(coord: str = "wgs84", accuracy: float | None = 20.0, north_m: float = 0.0):
+    """A member's reported location near SITE, in the system their phone uses."""
+    import geo
+    from services.checkin import Location
+
+    lat, lng = geo.convert(SITE[0] + north_m / 111_000, SITE[1], "gcj02", coord)
+    return Location(lat, lng, coord, accuracy)

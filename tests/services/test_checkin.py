@@ -3,20 +3,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-import geo
 from models import Enrolment, RecordStatus, ServiceRecord
 from services import checkin, hours, onsite_qr, projects
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.factories import join, make_member, make_project_input, make_tree
+from tests.factories import SITE, START, here, join, make_member, make_project_input, make_tree
 
 UTC = dt.UTC
-SITE = (39.92113, 116.40735)  # GCJ-02, as the coordinator picked it on a Chinese map
-START = dt.datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # Saturday 09:00 Beijing
-
-
-def here(coord="wgs84", accuracy=20.0, north_m=0.0):
-    lat, lng = geo.convert(SITE[0] + north_m / 111_000, SITE[1], "gcj02", coord)
-    return checkin.Location(lat, lng, coord, accuracy)
 
 
 @pytest.fixture
