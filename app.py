@@ -94,6 +94,10 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>é’æ˜
 
 
 def register_blueprints(app: Flask) -> None:
+    from wechat import register_wechat
+
+    register_wechat(app)
+
     @app.get("/")
     def index():
         return render_template_string(_INDEX)
@@ -108,5 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from cli import register_commands
+    from wechat.cli import wechat_cli
 
     register_commands(app)
+    app.cli.add_command(wechat_cli)

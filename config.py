@@ -31,6 +31,8 @@ ENV_VARS = {
     "WECHAT_ENCODING_AES_KEY": "43-character EncodingAESKey for safe mode",
     "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
     "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
+    "WECHAT_LOCATION_EVENT_COORD": "coordinate system of LOCATION events (unstated by WeChat); default wgs84",
+    "WECHAT_LOCATION_MESSAGE_COORD": "coordinate system of location messages (Tencent map picker); default gcj02",
 }
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
@@ -56,6 +58,13 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
+
+
+def _coord(env: dict, name: str, default: str) -> str:
+    value = env.get(name) or default
+    if value not in ("wgs84", "gcj02", "bd09"):
+        raise ConfigError(f"{name} must be wgs84, gcj02 or bd09, not {value!r}")
+    return value
 
 
 def load_config(env: dict[str, str] | None = None) -> dict:
@@ -88,6 +97,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or None,
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),
+        "WECHAT_LOCATION_MESSAGE_COORD": _coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -20,6 +20,22 @@ class HandledMessage(TimestampMixin, Base):
     reply: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class WechatFollower(TimestampMixin, Base):
+    """An openid that follows (or followed) the account. Holds a team scan made before the openid was
+    bound to a member, so that 报到 completes when the member binds."""
+
+    __tablename__ = "wechat_followers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    subscribed_at: Mapped[dt.datetime | None] = mapped_column()
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column()
+    pending_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    pending_since: Mapped[dt.datetime | None] = mapped_column()
+
+
 class DeliveryStatus(enum.StrEnum):
     pending = "pending"
     sent = "sent"            # WeChat accepted it (msgid)

@@ -23,6 +23,7 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATA_KEY = Fernet.generate_key().decode()
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def _unreachable_reason(kind: str) -> str | None:
@@ -66,7 +67,8 @@ def make_test_app(backend: str, tmp_dir) -> object:
     else:
         uri, redis_url = f"sqlite:///{tmp_dir}/test.db", None
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": redis_url,
-                       "DATA_KEY": DATA_KEY, "SECRET_KEY": "test-secret", "DATABASE_URL": uri})
+                       "DATA_KEY": DATA_KEY, "SECRET_KEY": "test-secret", "DATABASE_URL": uri,
+                       "WECHAT_ENCODING_AES_KEY": AES_KEY})
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -155,3 +157,20 @@ def kv(request):
     store.flush()
     yield store
     store.flush()
+
+
+@pytest.fixture
+def sandbox(app, monkeypatch):
+    """The WeChat API sandbox served on a loopback port; the app's client is pointed at it."""
+    from werkzeug.serving import make_server
+
+    from wechat.sandbox import SandboxState, create_sandbox_app
+
+    state = SandboxState(appid=app.config["WECHAT_APP_ID"], secret=app.config["WECHAT_APP_SECRET"],
+                         miniprogram_appid="wxminiprogram0001")
+    server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setitem(app.config, "WECHAT_API_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+    yield state
+    server.shutdown()

@@ -1,0 +1,89 @@
+"""Helpers shared by several handlers: team and project scenes, sign-in/out replies."""
+from __future__ import annotations
+
+import logging
+
+from handlers import texts
+from handlers.context import Context
+from services import checkin, teams, wechat_users
+from services.errors import DomainError
+from services.projects import get_project_by_code
+
+logger = logging.getLogger(__name__)
+
+
+def register_url(ctx: Context) -> str:
+    return ctx.url("/m/register?bind=" + wechat_users.bind_token(ctx.openid))
+
+
+def unbound_reply(ctx: Context, then: str = "") -> str:
+    return texts.need_binding(wechat_users.bind_url(ctx.openid), register_url(ctx), then)
+
+
+def join_by_code(ctx: Context, code: str) -> str:
+    try:
+        team = teams.get_team_by_code(ctx.session, code)
+    except DomainError as err:
+        return err.message
+    if ctx.member is None:
+        wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)
+        return unbound_reply(ctx, f"绑定或注册后将自动加入「{team.name}」。")
+    try:
+        result = teams.join_team(ctx.session, ctx.member.id, team.id, source="scan")
+    except DomainError as err:
+        return err.message
+    return texts.joined(team.name, team.contact_name, team.contact_phone, result.created)
+
+
+def checkin_reply(result: checkin.CheckinResult) -> str:
+    text = result.message
+    if result.decision is not None:
+        text += f"\n{result.decision.message}"
+    return text
+
+
+def checkin_with(ctx: Context, project_id: int, location: checkin.Location, intent: str | None) -> str:
+    """Sign in or out as asked ("signin"/"signout"), or toggle when the scan or message did not say."""
+    try:
+        if intent == "signin":
+            result = checkin.sign_in(ctx.session, ctx.member.id, project_id, location, now=ctx.now, key=ctx.key,
+                                     source="wechat")
+        elif intent == "signout":
+            result = checkin.sign_out(ctx.session, ctx.member.id, project_id, location, now=ctx.now,
+                                      source="wechat")
+        else:
+            result = checkin.toggle(ctx.session, ctx.member.id, project_id, location, now=ctx.now, key=ctx.key,
+                                    source="wechat")
+    except DomainError as err:
+        return err.message
+    return checkin_reply(result)
+
+
+def recent_location(ctx: Context) -> checkin.Location | None:
+    reported = wechat_users.last_location(ctx.openid, now=ctx.now.timestamp())
+    if reported is None:
+        return None
+    return checkin.Location(reported.lat, reported.lng, reported.coord_system, reported.accuracy_m)
+
+
+def project_scene(ctx: Context, code: str) -> str:
+    if ctx.member is None:
+        return unbound_reply(ctx, "绑定后再扫码签到。")
+    try:
+        project = get_project_by_code(ctx.session, code)
+    except DomainError as err:
+        return err.message
+    location = recent_location(ctx)
+    if location is None:
+        wechat_users.remember_intent(ctx.openid, f"project:{project.code}")
+        return texts.ASK_LOCATION
+    return checkin_with(ctx, project.id, location, None)
+
+
+def scene(ctx: Context, value: str) -> str:
+    kind, _, code = (value or "").partition(":")
+    if kind == "team" and code:
+        return join_by_code(ctx, code)
+    if kind == "project" and code:
+        return project_scene(ctx, code)
+    return texts.BAD_SCENE

@@ -1,0 +1,36 @@
+"""What a handler gets: the message, who sent it, a database session and the clock."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from models import Member
+from services import wechat_users
+
+
+@dataclass
+class Context:
+    raw: dict
+    message: object
+    key: str
+    session: Session
+    now: dt.datetime
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def openid(self) -> str:
+        return self.raw["FromUserName"]
+
+    @cached_property
+    def member(self) -> Member | None:
+        return wechat_users.member_for(self.session, self.openid)
+
+    def url(self, path: str) -> str:
+        return current_app.config["PUBLIC_BASE_URL"] + path
+
+    def setting(self, name: str):
+        return current_app.config[name]

@@ -1,0 +1,114 @@
+"""Event handlers: subscribe, SCAN, LOCATION, CLICK, VIEW, unsubscribe, template-send results."""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from handlers import common, texts
+from handlers.context import Context
+from handlers.registry import on_event
+from models import DeliveryStatus, Project, PushDelivery, utcnow
+from services import hours, projects, teams, wechat_users
+
+logger = logging.getLogger(__name__)
+
+
+@on_event("subscribe")
+def subscribe(ctx: Context) -> str | None:
+    wechat_users.follow(ctx.session, ctx.openid, ctx.raw.get("UnionId"))
+    key = ctx.raw.get("EventKey") or ""
+    if key.startswith("qrscene_"):
+        return common.scene(ctx, key[len("qrscene_"):])
+    return texts.welcome(common.register_url(ctx), wechat_users.bind_url(ctx.openid))
+
+
+@on_event("scan")
+def scan(ctx: Context) -> str | None:
+    return common.scene(ctx, ctx.raw.get("EventKey") or "")
+
+
+@on_event("location")
+def location_event(ctx: Context) -> None:
+    """Stored for five minutes with the configured coordinate system; WeChat allows no reply here."""
+    try:
+        lat, lng = float(ctx.raw["Latitude"]), float(ctx.raw["Longitude"])
+        precision = float(ctx.raw["Precision"]) if ctx.raw.get("Precision") else None
+    except (KeyError, TypeError, ValueError):
+        logger.info("LOCATION event without usable coordinates")
+        return None
+    wechat_users.remember_location(ctx.openid, lat, lng, ctx.setting("WECHAT_LOCATION_EVENT_COORD"), precision,
+                                   at=ctx.now.timestamp())
+    return None
+
+
+@on_event("unsubscribe")
+def unsubscribe(ctx: Context) -> None:
+    wechat_users.unfollow(ctx.session, ctx.openid)
+    return None
+
+
+@on_event("view", "view_miniprogram", "subscribe_msg_popup_event", "subscribe_msg_change_event",
+          "subscribe_msg_sent_event")
+def silent(ctx: Context) -> None:
+    return None
+
+
+@on_event("templatesendjobfinish")
+def template_finished(ctx: Context) -> None:
+    """TEMPLATESENDJOBFINISH: the final fate of a pushed template message."""
+    msgid, status = str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""), str(ctx.raw.get("Status") or "")
+    delivery = ctx.session.scalar(sa.select(PushDelivery).where(PushDelivery.msgid == msgid))
+    if delivery is not None:
+        delivery.status = (DeliveryStatus.delivered if status == "success" else
+                           DeliveryStatus.blocked if "block" in status else DeliveryStatus.failed)
+        delivery.errmsg = None if status == "success" else status[:200]
+        delivery.updated_at = utcnow()
+        ctx.session.commit()
+    return None
+
+
+def _my_team(ctx: Context) -> str:
+    membership = teams.active_community_membership(ctx.session, ctx.member.id)
+    summary = hours.summary(ctx.session, ctx.member.id, now=ctx.now)
+    if membership is None:
+        return "你还没有加入社区（村）服务队。请到居住地社区（村）扫描服务队二维码报到。"
+    team = membership.team
+    return (f"我的服务队：{team.name}\n联系人：{team.contact_name or '—'}  电话：{team.contact_phone or '—'}\n"
+            f"本年度已确认时长：{summary.year_hours:g} 小时")
+
+
+def _my_profile(ctx: Context) -> str:
+    member, summary = ctx.member, hours.summary(ctx.session, ctx.member.id, now=ctx.now)
+    star = "★" * summary.star if summary.star else "暂无星级"
+    return (f"{member.name}（{member.branch.name if member.branch else '尚未加入团支部'}）\n"
+            f"注册志愿者：{'是' if member.is_volunteer else '否'}\n"
+            f"{summary.year}年已确认时长：{summary.year_hours:g} / 20 小时"
+            f"{'（已达标）' if summary.year_target_met else ''}\n"
+            f"累计时长：{summary.total_hours:g} 小时  星级：{star}")
+
+
+def _open_projects(ctx: Context) -> str:
+    found: list[Project] = projects.open_projects_for(ctx.session, ctx.member.id, now=ctx.now)[:8]
+    if not found:
+        return texts.NO_PROJECT
+    lines = ["可报名的志愿项目："]
+    lines += [f"· {p.title} {ctx.url('/m/p/' + p.code)}" for p in found]
+    return "\n".join(lines)
+
+
+MENU_ACTIONS = {"MY_TEAM": _my_team, "MY_PROFILE": _my_profile, "MY_HOURS": _my_profile,
+                "OPEN_PROJECTS": _open_projects}
+
+
+@on_event("click")
+def click(ctx: Context) -> str | None:
+    key = ctx.raw.get("EventKey") or ""
+    if key == "CHECKIN_HELP":
+        return texts.ASK_LOCATION
+    action = MENU_ACTIONS.get(key)
+    if action is None:
+        return texts.HELP
+    if ctx.member is None:
+        return common.unbound_reply(ctx)
+    return action(ctx)

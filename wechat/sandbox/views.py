@@ -1,0 +1,201 @@
+"""The sandbox's HTTP endpoints (paths as on api.weixin.qq.com)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import time
+
+import qrcode
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from wechat.sandbox.state import SandboxState
+
+ERRMSG = {
+    40001: "invalid credential, access_token is invalid or not latest",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    42001: "access_token expired",
+    43004: "require subscribe",
+    44002: "empty post data",
+    45009: "reach max api daily quota limit",
+    47001: "data format error",
+}
+
+
+def _error(code: int):
+    return jsonify({"errcode": code, "errmsg": ERRMSG.get(code, "error")})
+
+
+def _png(text: str) -> bytes:
+    buffer = io.BytesIO()
+    qrcode.make(text).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_blueprint(state: SandboxState) -> Blueprint:
+    bp = Blueprint("wechat_sandbox", __name__)
+
+    def body() -> dict | None:
+        return request.get_json(force=True, silent=True)
+
+    def authorised(endpoint: str):
+        """Common gate: record the call, check the token, then injected failures and quotas."""
+        state.record(endpoint, request.args.to_dict(), body())
+        code = state.token_error(request.args.get("access_token"))
+        if code:
+            return _error(code)
+        injected = state.take_failure(endpoint)
+        if injected is not None:
+            return _error(injected) if injected > 0 else jsonify({"errcode": -1, "errmsg": "system error"})
+        if not state.spend_quota(endpoint):
+            return _error(45009)
+        return None
+
+    @bp.get("/cgi-bin/token")
+    def token():
+        state.record("cgi-bin/token", request.args.to_dict(), None)
+        if request.args.get("appid") != state.appid:
+            return _error(40013)
+        if request.args.get("secret") != state.secret:
+            return _error(40125)
+        value, ttl = state.issue_token(force=True)
+        return jsonify({"access_token": value, "expires_in": ttl})
+
+    @bp.post("/cgi-bin/stable_token")
+    def stable_token():
+        data = body() or {}
+        state.record("cgi-bin/stable_token", {}, {k: v for k, v in data.items() if k != "secret"})
+        if data.get("appid") != state.appid:
+            return _error(40013)
+        if data.get("secret") != state.secret:
+            return _error(40125)
+        value, ttl = state.issue_token(force=bool(data.get("force_refresh")))
+        return jsonify({"access_token": value, "expires_in": ttl})
+
+    @bp.post("/cgi-bin/menu/create")
+    def menu_create():
+        if (denied := authorised("cgi-bin/menu/create")) is not None:
+            return denied
+        data = body()
+        if not data or not isinstance(data.get("button"), list):
+            return _error(47001)
+        state.menu = data
+        return jsonify({"errcode": 0, "errmsg": "ok"})
+
+    @bp.get("/cgi-bin/menu/get")
+    def menu_get():
+        if (denied := authorised("cgi-bin/menu/get")) is not None:
+            return denied
+        if state.menu is None:
+            return jsonify({"errcode": 46003, "errmsg": "menu no exist"})
+        return jsonify({"menu": state.menu})
+
+    @bp.post("/cgi-bin/qrcode/create")
+    def qrcode_create():
+        if (denied := authorised("cgi-bin/qrcode/create")) is not None:
+            return denied
+        data = body() or {}
+        ticket = "sbx_ticket_" + hashlib.sha1(repr(sorted(data.items())).encode()).hexdigest()[:24]
+        state.tickets[ticket] = data
+        scene = data.get("action_info", {}).get("scene", {})
+        return jsonify({"ticket": ticket, "expire_seconds": data.get("expire_seconds"),
+                        "url": "http://weixin.qq.com/q/sbx_" + str(scene.get("scene_str", scene.get("scene_id")))})
+
+    @bp.get("/cgi-bin/showqrcode")
+    def showqrcode():
+        data = state.tickets.get(request.args.get("ticket", ""))
+        if data is None:
+            return _error(40001)
+        scene = data.get("action_info", {}).get("scene", {})
+        return Response(_png("http://weixin.qq.com/q/sbx_" + str(scene.get("scene_str"))), mimetype="image/png")
+
+    def _send(endpoint: str):
+        if (denied := authorised(endpoint)) is not None:
+            return denied
+        data = body() or {}
+        if data.get("touser") in state.unfollowed:
+            return _error(43004)
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": state.next_msgid()})
+
+    @bp.post("/cgi-bin/message/template/send")
+    def template_send():
+        return _send("cgi-bin/message/template/send")
+
+    @bp.post("/cgi-bin/message/custom/send")
+    def custom_send():
+        return _send("cgi-bin/message/custom/send")
+
+    @bp.post("/cgi-bin/message/subscribe/send")
+    def subscribe_send():
+        return _send("cgi-bin/message/subscribe/send")
+
+    @bp.get("/cgi-bin/user/info")
+    def user_info():
+        if (denied := authorised("cgi-bin/user/info")) is not None:
+            return denied
+        openid = request.args.get("openid", "")
+        if openid in state.unfollowed:
+            return jsonify({"subscribe": 0, "openid": openid})
+        return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN",
+                        "subscribe_time": int(time.time()), "unionid": "u_" + openid[-20:]})
+
+    @bp.get("/sns/jscode2session")
+    def jscode2session():
+        """``dev:<openid>`` codes log in as that openid; each code works once, like wx.login's."""
+        args = request.args
+        state.record("sns/jscode2session", {k: v for k, v in args.items() if k != "secret"}, None)
+        if args.get("appid") not in (state.miniprogram_appid, state.appid):
+            return _error(40013)
+        code = args.get("js_code", "")
+        if not code.startswith("dev:") or len(code) < 8:
+            return _error(40029)
+        with state.lock:
+            if code in state.used_codes:
+                return _error(40163)
+            state.used_codes.add(code)
+        openid = code[4:]
+        return jsonify({"openid": openid, "session_key": secrets.token_urlsafe(16), "unionid": "u_" + openid[-20:]})
+
+    @bp.post("/wxa/getwxacodeunlimit")
+    def wxacode():
+        if (denied := authorised("wxa/getwxacodeunlimit")) is not None:
+            return denied
+        data = body() or {}
+        if not data.get("scene"):
+            return _error(47001)
+        return Response(_png(f"wxacode:{data.get('page', '')}?scene={data['scene']}"), mimetype="image/png")
+
+    # Controls for the simulator and tests (not part of WeChat).
+    @bp.post("/_control/<action>")
+    def control(action: str):
+        data = body() or {}
+        if action == "unfollow":
+            state.unfollowed.add(data["openid"])
+        elif action == "follow":
+            state.unfollowed.discard(data["openid"])
+        elif action == "quota":
+            state.quotas[data["endpoint"]] = int(data["remaining"])
+        elif action == "expire-tokens":
+            state.expire_tokens()
+        elif action == "reset":
+            state.reset()
+        else:
+            return jsonify({"error": "unknown_action"}), 404
+        return jsonify({"ok": True})
+
+    @bp.get("/_control/calls")
+    def calls():
+        return jsonify([{"path": c.path, "params": c.params, "body": c.body} for c in list(state.calls)[-200:]])
+
+    return bp
+
+
+def create_sandbox_app(state: SandboxState) -> Flask:
+    """A standalone sandbox, served by tests and benchmarks on a loopback port."""
+    app = Flask("wechat_sandbox")
+    app.register_blueprint(make_blueprint(state))
+    app.extensions["wechat_sandbox"] = state
+    return app
