@@ -1,0 +1,155 @@
+"""Every event and message kind, end to end through /wechat, on SQLite and PostgreSQL + Redis."""
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+import geo
+from extensions import store
+from models import Enrolment, Member, RecordStatus, ServiceRecord, TeamMembership, WechatFollower
+from services import projects, wechat_users
+from tests.factories import SITE, join, make_member, make_project_input, make_tree
+from tests.wechat.helpers import post
+
+
+@pytest.fixture
+def world(session):
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    team.contact_name, team.contact_phone = "任琳丽", "010-65257713"
+    session.commit()
+    member = make_member(session)
+    wechat_users.bind(session, member.id, "o_member")
+    return tree, team, member
+
+
+def test_subscribe_welcomes_with_links(app, session):
+    status, text = post(app, "subscribe", "o_new")
+    assert status == 200 and "欢迎关注青春北京" in text and "/m/bind/" in text and "/m/register" in text
+    assert session.scalar(sa.select(WechatFollower.subscribed).where(WechatFollower.openid == "o_new"))
+
+
+def test_team_scan_joins_once_and_says_who_to_call(app, session, world):
+    tree, team, member = world
+    status, text = post(app, "scan", "o_member", key=f"team:{team.code}")
+    assert "报到成功" in text and team.name in text and "任琳丽" in text and "010-65257713" in text
+    status, text = post(app, "scan", "o_member", key=f"team:{team.code}")
+    assert "无需重复报到" in text
+    other = tree.team(session, tree.community2)
+    status, text = post(app, "scan", "o_member", key=f"team:{other.code}")
+    assert "请先退出" in text
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+    assert "无法识别" in post(app, "scan", "o_member", key="bogus")[1]
+    assert "不存在" in post(app, "scan", "o_member", key="team:NOSUCH")[1]
+
+
+def test_subscribe_from_a_team_qr_waits_for_binding(app, session, world):
+    tree, team, member = world
+    newcomer = make_member(session)
+    status, text = post(app, "subscribe", "o_newcomer", key=f"qrscene_team:{team.code}")
+    assert "绑定" in text and team.name in text
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 0
+    result = wechat_users.bind(session, newcomer.id, "o_newcomer")
+    assert result.created and result.team.id == team.id
+
+
+def test_retries_get_the_first_reply_and_change_nothing(app, session, world):
+    tree, team, member = world
+    first = post(app, "scan", "o_member", key=f"team:{team.code}", created=1_800_000_001)
+    again = post(app, "scan", "o_member", key=f"team:{team.code}", created=1_800_000_001)
+    assert first == again and "报到成功" in again[1]
+    store.flush()  # the shared store lost its keys: the database still knows the message
+    after_loss = post(app, "scan", "o_member", key=f"team:{team.code}", created=1_800_000_001)
+    assert after_loss == first
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
+def test_concurrent_duplicates_are_handled_once(app, session, world, pg_only):
+    tree, team, member = world
+    code = team.code
+    replies = []
+
+    def deliver():
+        with app.app_context():
+            replies.append(post(app, "scan", "o_member", key=f"team:{code}", created=1_800_000_002))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {r[0] for r in replies} == {200}
+    texts = {r[1] for r in replies if r[1] != "success"}
+    assert len(texts) == 1 and "报到成功" in texts.pop()
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
+def _project_now(session, tree, team, member):
+    now = dt.datetime.now(dt.UTC)
+    project = projects.create_project(session, tree.community.id, team.id, make_project_input(
+        starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(hours=2)))
+    project.status = projects.ProjectStatus.published
+    session.add(Enrolment(project_id=project.id, member_id=member.id))
+    session.commit()
+    return project
+
+
+def test_location_event_then_text_commands_sign_in_and_out(app, session, world):
+    tree, team, member = world
+    join(session, member, team)
+    project = _project_now(session, tree, team, member)
+    wgs = geo.convert(*SITE, "gcj02", "wgs84")  # LOCATION events are WGS-84 by default (a setting)
+    assert post(app, "location_event", "o_member", lat=wgs[0], lng=wgs[1], precision=25) == (200, "success")
+    status, text = post(app, "text", "o_member", content="签到")
+    assert "签到成功" in text and project.title in text and "定位有效" in text
+    status, text = post(app, "text", "o_member", content="签退")
+    assert "签退成功" in text
+    record = session.scalar(sa.select(ServiceRecord))
+    assert record.status == RecordStatus.pending and record.signin_coord_system.value == "wgs84"
+    assert "20 小时" in post(app, "text", "o_member", content="时长")[1]
+
+
+def test_location_message_after_asking(app, session, world):
+    tree, team, member = world
+    join(session, member, team)
+    _project_now(session, tree, team, member)
+    status, text = post(app, "text", "o_member", content="签到")
+    assert "发送你的位置" in text
+    far = post(app, "location", "o_member", lat=SITE[0] + 0.01, lng=SITE[1])[1]
+    assert "不在服务地点范围内" in far and "允许范围300米" in far
+    assert "签到成功" in post(app, "location", "o_member", lat=SITE[0], lng=SITE[1])[1]  # GCJ-02 map pick
+
+
+def test_project_qr_scan_asks_for_location_then_signs_in(app, session, world):
+    tree, team, member = world
+    join(session, member, team)
+    project = _project_now(session, tree, team, member)
+    assert "发送你的位置" in post(app, "scan", "o_member", key=f"project:{project.code}")[1]
+    assert "签到成功" in post(app, "location", "o_member", lat=SITE[0], lng=SITE[1])[1]
+    wgs = geo.convert(*SITE, "gcj02", "wgs84")
+    post(app, "location_event", "o_member", lat=wgs[0], lng=wgs[1])
+    assert "签退成功" in post(app, "scan", "o_member", key=f"project:{project.code}")[1]
+
+
+def test_menu_clicks(app, session, world):
+    tree, team, member = world
+    assert "还没有加入" in post(app, "click", "o_member", key="MY_TEAM")[1]
+    join(session, member, team)
+    _project_now(session, tree, team, member)
+    assert team.name in post(app, "click", "o_member", key="MY_TEAM")[1]
+    profile = post(app, "click", "o_member", key="MY_PROFILE")[1]
+    assert member.name in profile and "/ 20 小时" in profile and "星级" in profile
+    assert "垃圾分类桶前值守" in post(app, "click", "o_member", key="OPEN_PROJECTS")[1]
+    assert "绑定" in post(app, "click", "o_stranger", key="MY_TEAM")[1]
+    assert "使用帮助" in post(app, "click", "o_member", key="UNKNOWN")[1]
+    assert post(app, "view", "o_member", key="http://x/m/") == (200, "success")
+
+
+def test_unsubscribe_unbinds_and_forgets_the_location(app, session, world):
+    tree, team, member = world
+    post(app, "location_event", "o_member", lat=39.9, lng=116.4)
+    assert store.get("wx:loc:o_member") is not None
+    assert post(app, "unsubscribe", "o_member") == (200, "success")
+    session.expire_all()
+    assert session.get(Member, member.id).openid is None and store.get("wx:loc:o_member") is None
