@@ -23,3 +23,15 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException("数据库里已有组织数据：演示数据只能生成在空数据库中（删除 instance/qingchun.db 后重试）")
         result = seed_demo(db.session, password=password or DEFAULT_PASSWORD, echo=click.echo)
         print_logins(db.session, result.password, echo=click.echo)
+
+    @app.cli.group("records")
+    def records_group() -> None:
+        """Service records: housekeeping."""
+
+    @records_group.command("mark-missing")
+    def mark_missing_command() -> None:
+        """Mark records never signed out, 12 h after their project's end, as missing sign-out (run from cron)."""
+        from services.checkin import mark_missing_signouts
+
+        count = mark_missing_signouts(db.session)
+        click.echo(f"已标记 {count} 条缺少签退的记录，请负责人核实更正。")

@@ -35,6 +35,8 @@ ENV_VARS = {
     "WECHAT_LOCATION_MESSAGE_COORD": "coordinate system of location messages (Tencent map picker); default gcj02",
 }
 
+DEV_AES_KEY = "qingchunzhiyuandevelopmentonlyaeskey0123456"  # 43 characters, development only
+
 PRODUCTION_REQUIRED = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
                        "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL")
 
@@ -94,7 +96,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "WECHAT_TOKEN": env.get("WECHAT_TOKEN") or "qingchun-dev-token",
         "WECHAT_APP_ID": env.get("WECHAT_APP_ID") or "wxdev0000000000000",
         "WECHAT_APP_SECRET": env.get("WECHAT_APP_SECRET") or "dev-app-secret",
-        "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or None,
+        # A fixed development key lets `make run` and the simulator use safe mode; production sets its own.
+        "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or (None if production else DEV_AES_KEY),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),

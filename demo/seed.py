@@ -19,7 +19,7 @@ from demo.history import seed_projects_and_records
 from extensions import protector
 from models import Member, OrgAccount, Organization, Team
 from privacy import mask_phone
-from services import branches, members, orgs, pairing, teams
+from services import branches, members, orgs, pairing, teams, wechat_users
 from services.idcard import make_id_number
 from services.passwords import hash_password
 
@@ -176,6 +176,11 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     _seed_pairings(session, result)
     echo("生成项目与服务记录 …")
     seed_projects_and_records(session, result.orgs, now)
+    # Three members already follow the account, so the simulator has bound openids to play with.
+    volunteers = session.scalars(sa.select(Member.id).where(Member.is_volunteer.is_(True)).order_by(Member.id).limit(3))
+    for i, member_id in enumerate(list(volunteers), 1):
+        wechat_users.follow(session, f"o_demo_{i}")
+        wechat_users.bind(session, member_id, f"o_demo_{i}")
     return result
 
 
@@ -190,4 +195,5 @@ def print_logins(session: Session, password: str, echo: Callable[[str], None] = 
     echo("\n演示团员（手机号登录，密码同上，以下号码仅本机演示可见）：")
     for member in sample:
         phone = protector.decrypt(member.phone_enc)
-        echo(f"  {member.name:<6} {phone}  ({mask_phone(phone)})")
+        echo(f"  {member.name:<6} {phone}  ({mask_phone(phone)})  微信 openid: {member.openid or '—'}")
+    echo("\n模拟公众号消息：flask --app app wechat simulate click --openid o_demo_1 --key MY_PROFILE")

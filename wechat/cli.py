@@ -40,6 +40,8 @@ def sync_menu(dry_run: bool) -> None:
 def simulate(kind, openid, key, content, lat, lng, aes, url) -> None:
     """Build, sign (and encrypt) a message as WeChat does, post it, print the decrypted reply."""
     config = current_app.config
+    if aes and not config["WECHAT_ENCODING_AES_KEY"]:
+        raise click.ClickException("--aes 需要配置 WECHAT_ENCODING_AES_KEY")
     fields = {}
     if key:
         fields["key"] = ("qrscene_" + key) if kind == "subscribe" else key

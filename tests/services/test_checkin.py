@@ -161,3 +161,11 @@ def test_concurrent_sign_ins_at_two_projects_keep_one_open(session, world, pg_on
     assert len({r for r in results if isinstance(r, int)}) == 1, results
     assert all(isinstance(r, (int, Conflict)) for r in results)
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRecord)) == 1
+
+
+def test_mark_missing_command(app, session, world):
+    tree, team, project, member = world
+    checkin.sign_in(session, member.id, project.id, here(), now=START)
+    result = app.test_cli_runner().invoke(args=["records", "mark-missing"])
+    assert result.exit_code == 0 and "已标记 1 条" in result.output
+    assert session.scalar(sa.select(ServiceRecord.status)) == RecordStatus.missing_signout
