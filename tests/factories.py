@@ -108,3 +108,15 @@ def here(coord: str = "wgs84", accuracy: float | None = 20.0, north_m: float = 0
 
     lat, lng = geo.convert(SITE[0] + north_m / 111_000, SITE[1], "gcj02", coord)
     return Location(lat, lng, coord, accuracy)
+
+
+def make_dated_project(session, tree: Tree, team: Team, start=None, hours: float = 3):
+    """A project published earlier, running from ``start`` (default START) for ``hours``."""
+    from services import projects
+
+    start = start or START
+    project = projects.create_project(session, tree.community.id, team.id, make_project_input(
+        starts_at=start, ends_at=start + dt.timedelta(hours=hours)))
+    project.status = projects.ProjectStatus.published  # published in the past, before its start
+    session.commit()
+    return project

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from models import AuditEntry, CorrectionStatus, Enrolment, RecordStatus, ServiceRecord
 from services import approval, checkin, corrections, hours, projects
 from services.errors import Conflict, Forbidden, Invalid
-from tests.factories import START, here, join, make_member, make_project_input, make_tree, pair
+from tests.factories import START, here, join, make_dated_project, make_member, make_project_input, make_tree, pair
 
 UTC = dt.UTC
 
@@ -15,9 +15,7 @@ UTC = dt.UTC
 def world(session):
     tree = make_tree(session)
     team = tree.team(session, tree.community)
-    project = projects.create_project(session, tree.community.id, team.id,
-                                      make_project_input(starts_at=START, ends_at=START + dt.timedelta(hours=3)))
-    project.status = projects.ProjectStatus.published
+    project = make_dated_project(session, tree, team)
     people = [make_member(session) for _ in range(3)]
     for person in people:
         join(session, person, team)

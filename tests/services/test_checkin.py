@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from models import Enrolment, RecordStatus, ServiceRecord
 from services import checkin, hours, onsite_qr, projects
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.factories import SITE, START, here, join, make_member, make_project_input, make_tree
+from tests.factories import SITE, START, here, join, make_dated_project, make_member, make_project_input, make_tree
 
 UTC = dt.UTC
 
@@ -15,10 +15,7 @@ UTC = dt.UTC
 def world(session):
     tree = make_tree(session)
     team = tree.team(session, tree.community)
-    project = projects.create_project(session, tree.community.id, team.id,
-                                      make_project_input(starts_at=START, ends_at=START + dt.timedelta(hours=3)))
-    project.status = projects.ProjectStatus.published  # published in the past, before its start
-    session.commit()
+    project = make_dated_project(session, tree, team)
     member = make_member(session)
     join(session, member, team)
     session.add(Enrolment(project_id=project.id, member_id=member.id))
