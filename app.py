@@ -10,11 +10,12 @@ import os
 import sys
 
 from flask import Flask, jsonify, render_template_string
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from config import ENV_VARS, load_config
-from extensions import db, migrate, protector, store
+from extensions import csrf, db, migrate, protector, store
 from privacy import MaskingFilter
 from services.errors import DomainError
 
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     protector.init_app(app)
     store.init_app(app)
+    csrf.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -73,6 +75,10 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return jsonify({"error": "csrf", "message": "页面已过期或来源不明，请刷新页面后重试"}), 400
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -94,9 +100,15 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>青�
 
 
 def register_blueprints(app: Flask) -> None:
+    from mobile import register_mobile
     from wechat import register_wechat
 
     register_wechat(app)
+    register_mobile(app)
+    # WeChat's callback and the API sandbox are signed by WeChat's own scheme, not by a form token.
+    for name in ("wechat", "wechat_sandbox"):
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
 
     @app.get("/")
     def index():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 
 from models.base import Base
 from privacy import DataProtector
@@ -12,3 +13,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 protector = DataProtector()
 store = StoreProxy()
+csrf = CSRFProtect()
