@@ -68,7 +68,7 @@ def template_finished(ctx: Context) -> None:
     return None
 
 
-def _my_team(ctx: Context) -> str:
+def my_team(ctx: Context) -> str:
     membership = teams.active_community_membership(ctx.session, ctx.member.id)
     summary = hours.summary(ctx.session, ctx.member.id, now=ctx.now)
     if membership is None:
@@ -78,7 +78,7 @@ def _my_team(ctx: Context) -> str:
             f"本年度已确认时长：{summary.year_hours:g} 小时")
 
 
-def _my_profile(ctx: Context) -> str:
+def my_profile(ctx: Context) -> str:
     member, summary = ctx.member, hours.summary(ctx.session, ctx.member.id, now=ctx.now)
     star = "★" * summary.star if summary.star else "暂无星级"
     return (f"{member.name}（{member.branch.name if member.branch else '尚未加入团支部'}）\n"
@@ -88,7 +88,7 @@ def _my_profile(ctx: Context) -> str:
             f"累计时长：{summary.total_hours:g} 小时  星级：{star}")
 
 
-def _open_projects(ctx: Context) -> str:
+def open_projects(ctx: Context) -> str:
     found: list[Project] = projects.open_projects_for(ctx.session, ctx.member.id, now=ctx.now)[:8]
     if not found:
         return texts.NO_PROJECT
@@ -97,8 +97,8 @@ def _open_projects(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-MENU_ACTIONS = {"MY_TEAM": _my_team, "MY_PROFILE": _my_profile, "MY_HOURS": _my_profile,
-                "OPEN_PROJECTS": _open_projects}
+MENU_ACTIONS = {"MY_TEAM": my_team, "MY_PROFILE": my_profile, "MY_HOURS": my_profile,
+                "OPEN_PROJECTS": open_projects}
 
 
 @on_event("click")

@@ -5,7 +5,7 @@ import logging
 
 from handlers import common, texts
 from handlers.context import Context
-from handlers.events import _my_profile
+from handlers.events import my_profile
 from handlers.registry import fallback, on_message
 from services import checkin, wechat_users
 from services.errors import DomainError
@@ -25,7 +25,7 @@ def text(ctx: Context) -> str:
     if ctx.member is None:
         return common.unbound_reply(ctx)
     if command == "hours":
-        return _my_profile(ctx)
+        return my_profile(ctx)
     location = common.recent_location(ctx)
     if location is None:
         wechat_users.remember_intent(ctx.openid, command)
