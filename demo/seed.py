@@ -20,6 +20,7 @@ from extensions import protector
 from models import Member, OrgAccount, Organization, Team
 from privacy import mask_phone
 from services import branches, members, orgs, pairing, teams, wechat_users
+from services.beijing_time import beijing_today
 from services.idcard import make_id_number
 from services.passwords import hash_password
 
@@ -171,7 +172,7 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     echo("生成组织、账号与服务队 …")
     _build_tree(session, ORG_TREE, None, pw_hash, result)
     echo("生成团员 …")
-    _seed_members(session, result, pw_hash, members.beijing_today(), echo)
+    _seed_members(session, result, pw_hash, beijing_today(), echo)
     echo("生成结对 …")
     _seed_pairings(session, result)
     echo("生成项目与服务记录 …")

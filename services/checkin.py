@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -30,13 +29,13 @@ from models import (
     ServiceRecord,
     utcnow,
 )
+from services.beijing_time import BEIJING
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.projects import get_project, ineligibility
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 SIGNIN_EARLY = dt.timedelta(minutes=30)
 MISSING_AFTER = dt.timedelta(hours=12)
 RETRY_WINDOW = dt.timedelta(minutes=10)  # a sign-out retried within this answers with the closed record
@@ -147,15 +146,20 @@ def _point(record: ServiceRecord, prefix: str, location: Location, decision: geo
     setattr(record, f"{prefix}_distance_m", decision.distance_m)
 
 
+def _by_key(session: Session, key: str | None) -> ServiceRecord | None:
+    if not key:
+        return None
+    return session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
+
+
 def sign_in(session: Session, member_id: int, project_id: int, location: Location, *, now: dt.datetime | None = None,
             key: str | None = None, source: str = "api") -> CheckinResult:
     now = now or utcnow()
     try:
         with unit_of_work(session):
-            if key:
-                done = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
-                if done is not None:
-                    return CheckinResult("signin", done, False, None)
+            done = _by_key(session, key)
+            if done is not None:
+                return CheckinResult("signin", done, False, None)
             member = _lock_member(session, member_id)
             project = get_project(session, project_id)
             here = open_record(session, member.id, project.id)
@@ -176,9 +180,7 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
             session.flush()
             return CheckinResult("signin", record, True, decision)
     except IntegrityError:
-        again = open_record(session, member_id, project_id)
-        if again is None and key:
-            again = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
+        again = open_record(session, member_id, project_id) or _by_key(session, key)
         if again is None:
             raise
         return CheckinResult("signin", again, False, None)

@@ -116,9 +116,3 @@ def withdraw(session: Session, member_id: int, project_id: int) -> Enrolment | N
             promoted.status = EnrolmentStatus.enrolled
             audit(session, ("system", None), "enrolment.promoted", ("project", project.id), member=promoted.member_id)
         return promoted
-
-
-def active_enrolment(session: Session, member_id: int, project_id: int) -> Enrolment | None:
-    return session.scalar(sa.select(Enrolment).where(
-        Enrolment.project_id == project_id, Enrolment.member_id == member_id,
-        Enrolment.status == EnrolmentStatus.enrolled))

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import RecordStatus, ServiceRecord, utcnow
+from services.beijing_time import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 YEAR_TARGET_HOURS = 20
 # ★1 100 h, ★2 300 h, ★3 600 h, ★4 1000 h, ★5 1500 h.
 STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)

@@ -12,34 +12,29 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from extensions import protector
+from extensions import protector, store
 from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
 from services import orgs
+from services.beijing_time import beijing_today
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.idcard import IdNumberError, age_on, parse_id_number
-from services.passwords import hash_password
+from services.passwords import check_password, hash_password
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 LEAGUE_MIN_AGE, LEAGUE_MAX_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14
 ETHNICITIES_HINT = "汉族"
 EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士研究生", "博士研究生", "其他")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·•]{2,30}$")
 _LEAGUE_NUMBER = re.compile(r"^\d{8,20}$")
-
-
-def beijing_today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
 
 
 @dataclass
@@ -282,9 +277,6 @@ LOGIN_LOCK_SECONDS = 15 * 60
 def authenticate(session: Session, phone: str, password: str) -> Member:
     """Phone + password. Five failures for one phone lock it for 15 minutes (shared store), so a
     password cannot be guessed by trying; the answer never says whether the phone exists."""
-    from extensions import store
-    from services.passwords import check_password
-
     phone = normalise_phone(phone)
     key = "login-fail:" + protector.lookup_hash("phone", phone)
     failures = int(store.get(key) or 0)

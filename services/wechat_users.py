@@ -7,7 +7,6 @@ unbinds the openid and forgets its location, as WeChat asks; the member's record
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -164,7 +163,3 @@ def pop_intent(openid: str) -> str | None:
     if value is not None:
         store.delete(f"wx:intent:{openid}")
     return value
-
-
-def epoch(value: dt.datetime) -> float:
-    return value.timestamp()
