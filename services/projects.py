@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import geo
-from models import Audience, CoordSystem, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
+from models import Audience, CoordSystem, Member, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
 from services import orgs
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.uow import audit, new_code, unit_of_work
@@ -80,6 +80,12 @@ def require_manager(session: Session, actor_org_id: int, team: Team) -> None:
         raise Forbidden("not_your_team", "只能管理本组织及下级组织服务队的项目")
 
 
+def _managed_project(session: Session, actor_org_id: int, project_id: int) -> Project:
+    project = get_project(session, project_id)
+    require_manager(session, actor_org_id, project.team)
+    return project
+
+
 def _validated(data: ProjectInput, team: Team) -> dict:
     title = (data.title or "").strip()
     if not 2 <= len(title) <= 120:
@@ -129,8 +135,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
     from services.enrolment import enrolled_count  # enrolment imports this module
 
     with unit_of_work(session):
-        project = get_project(session, project_id)
-        require_manager(session, actor_org_id, project.team)
+        project = _managed_project(session, actor_org_id, project_id)
         if project.is_long_term:
             raise Invalid("long_term", "长期项目随服务队的服务地点变化，不能单独编辑")
         if project.status == ProjectStatus.closed:
@@ -147,8 +152,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
 
 def publish_project(session: Session, actor_org_id: int, project_id: int) -> Project:
     with unit_of_work(session):
-        project = get_project(session, project_id)
-        require_manager(session, actor_org_id, project.team)
+        project = _managed_project(session, actor_org_id, project_id)
         if project.status != ProjectStatus.draft:
             raise Conflict("not_draft", "只有草稿状态的项目可以发布")
         if project.ends_at is not None and project.ends_at <= utcnow():
@@ -160,8 +164,7 @@ def publish_project(session: Session, actor_org_id: int, project_id: int) -> Pro
 
 def close_project(session: Session, actor_org_id: int, project_id: int) -> Project:
     with unit_of_work(session):
-        project = get_project(session, project_id)
-        require_manager(session, actor_org_id, project.team)
+        project = _managed_project(session, actor_org_id, project_id)
         if project.is_long_term:
             raise Invalid("long_term", "社区长期项目不能关闭")
         if project.status == ProjectStatus.closed:
@@ -176,8 +179,7 @@ def set_timekeepers(session: Session, actor_org_id: int, project_id: int, depart
     from services.pairing import paired_department_ids
 
     with unit_of_work(session):
-        project = get_project(session, project_id)
-        require_manager(session, actor_org_id, project.team)
+        project = _managed_project(session, actor_org_id, project_id)
         if project.team.org.kind not in orgs.STREET_KINDS:
             raise Invalid("not_street_project", "只有街道（乡镇）的项目可以指定结对院系计时员")
         paired = set(paired_department_ids(session, project.team.org_id))
@@ -200,12 +202,10 @@ def ineligibility(session: Session, member: Member, project: Project) -> str | N
 
     team = project.team
     if project.audience == Audience.paired:
-        departments = paired_department_ids(session, team.org_id)
-        if member.branch_id is not None and departments:
-            branch = session.get(Organization, member.branch_id)
-            for department in session.scalars(sa.select(Organization).where(Organization.id.in_(departments))):
-                if branch.path.startswith(department.path):
-                    return None
+        if member.branch_id is not None and any(
+                orgs.is_within(session, member.branch_id, department)
+                for department in paired_department_ids(session, team.org_id)):
+            return None
         return "该项目仅限与本街道（乡镇）结对院系的团员报名"
     if not is_team_member(session, team, member):
         return f"该项目仅限「{team.name}」成员报名，请先扫码加入服务队"

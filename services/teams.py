@@ -156,8 +156,9 @@ def is_team_member(session: Session, team: Team, member: Member) -> bool:
         return True
     if team.org.kind != OrgKind.department or member.branch_id is None:
         return False
-    branch = session.get(Organization, member.branch_id)
-    return branch is not None and branch.path.startswith(team.org.path)
+    from services.orgs import is_within  # orgs imports this module
+
+    return is_within(session, member.branch_id, team.org_id)
 
 
 def candidate_team_ids(session: Session, member: Member) -> list[int]:
