@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-
 from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
-from models import DeliveryStatus, Project, PushDelivery, utcnow
-from services import hours, projects, teams, wechat_users
+from models import Project
+from services import hours, projects, push, teams, wechat_users
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +55,8 @@ def silent(ctx: Context) -> None:
 @on_event("templatesendjobfinish")
 def template_finished(ctx: Context) -> None:
     """TEMPLATESENDJOBFINISH: the final fate of a pushed template message."""
-    msgid, status = str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""), str(ctx.raw.get("Status") or "")
-    delivery = ctx.session.scalar(sa.select(PushDelivery).where(PushDelivery.msgid == msgid))
-    if delivery is not None:
-        delivery.status = (DeliveryStatus.delivered if status == "success" else
-                           DeliveryStatus.blocked if "block" in status else DeliveryStatus.failed)
-        delivery.errmsg = None if status == "success" else status[:200]
-        delivery.updated_at = utcnow()
-        ctx.session.commit()
+    push.record_template_result(ctx.session, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""),
+                                str(ctx.raw.get("Status") or ""))
     return None
 
 

@@ -34,6 +34,8 @@ def build_xml(kind: str, openid: str, *, to: str = "gh_qingchunbeijing", created
         if kind == "location_event":
             parts += [f"<Latitude>{fields['lat']}</Latitude>", f"<Longitude>{fields['lng']}</Longitude>",
                       f"<Precision>{fields.get('precision', 30)}</Precision>"]
+    # Other WeChat fields pass through by their own (capitalised) names, e.g. MsgID=…, Status=….
+    parts += [f"<{name}>{_cdata(str(value))}</{name}>" for name, value in fields.items() if name[:1].isupper()]
     if kind in ("text", "location"):
         parts.append(f"<MsgId>{msg_id or secrets.randbelow(10**18)}</MsgId>")
     return "<xml>" + "".join(parts) + "</xml>"

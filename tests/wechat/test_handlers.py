@@ -153,3 +153,21 @@ def test_unsubscribe_unbinds_and_forgets_the_location(app, session, world):
     assert post(app, "unsubscribe", "o_member") == (200, "success")
     session.expire_all()
     assert session.get(Member, member.id).openid is None and store.get("wx:loc:o_member") is None
+
+
+def test_template_send_results_update_the_delivery(app, session, world):
+    from models import DeliveryStatus, Project, PushDelivery
+
+    tree, team, member = world
+    project = session.scalar(sa.select(Project).where(Project.team_id == team.id))
+    session.add_all([PushDelivery(project_id=project.id, member_id=member.id, openid="o_member", msgid="2001",
+                                  status=DeliveryStatus.sent),
+                     PushDelivery(project_id=project.id, member_id=make_member(session).id, msgid="2002",
+                                  status=DeliveryStatus.sent)])
+    session.commit()
+    assert post(app, "TEMPLATESENDJOBFINISH", "o_member", MsgID="2001", Status="success") == (200, "success")
+    post(app, "TEMPLATESENDJOBFINISH", "o_member", MsgID="2002", Status="failed:user block")
+    assert post(app, "TEMPLATESENDJOBFINISH", "o_member", MsgID="9999", Status="success") == (200, "success")
+    session.expire_all()
+    statuses = dict(session.execute(sa.select(PushDelivery.msgid, PushDelivery.status)).all())
+    assert statuses == {"2001": DeliveryStatus.delivered, "2002": DeliveryStatus.blocked}
