@@ -9,7 +9,8 @@ PORT   ?= 5000
 
 .PHONY: run test lint db seed clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt tools/system-deps.sh
+	@bash tools/system-deps.sh
 	@echo "==> 创建虚拟环境并安装依赖 ($(PYTHON))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

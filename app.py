@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     given = {k: v for k, v in config.items() if k in ENV_VARS and isinstance(v, str)}
     app.config.update(load_config({**os.environ, **given}))
     app.config.update(config)
+    app.json.ensure_ascii = False  # Chinese messages readable in JSON bodies (Flask 3 has no JSON_AS_ASCII)
     register_logging(app)
     register_extensions(app)
     register_errors(app)
@@ -96,15 +97,21 @@ def register_errors(app: Flask) -> None:
 _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>青春志愿</title>
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
 <h1>青春志愿</h1><p>团员志愿者回社区报到、志愿项目签到签退与时长管理。</p>
-<ul><li><a href="/healthz">/healthz</a> 服务状态</li></ul></body></html>"""
+<ul><li><a href="/console/login">/console/</a> 管理后台（团组织、服务队负责人）</li>
+<li><a href="/m/">/m/</a> 团员手机页面（在微信中打开；开发环境经沙箱选择微信用户）</li>
+<li><a href="/healthz">/healthz</a> 服务状态</li></ul></body></html>"""
 
 
 def register_blueprints(app: Flask) -> None:
+    from console import register_console
     from mobile import register_mobile
+    from qr.views import bp as qr_bp
     from wechat import register_wechat
 
     register_wechat(app)
     register_mobile(app)
+    register_console(app)
+    app.register_blueprint(qr_bp)
     # WeChat's callback and the API sandbox are signed by WeChat's own scheme, not by a form token.
     for name in ("wechat", "wechat_sandbox"):
         if name in app.blueprints:
@@ -124,7 +131,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from cli import register_commands
+    from qr.cli import qr_cli
     from wechat.cli import wechat_cli
 
     register_commands(app)
     app.cli.add_command(wechat_cli)
+    app.cli.add_command(qr_cli)

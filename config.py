@@ -30,6 +30,8 @@ ENV_VARS = {
     "WECHAT_APP_SECRET": "the official account's AppSecret",
     "WECHAT_ENCODING_AES_KEY": "43-character EncodingAESKey for safe mode",
     "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
+    "WECHAT_OAUTH_BASE_URL": "web authorisation (OAuth) base; unset: open.weixin.qq.com, or the sandbox with it",
+    "TEAM_QR_MODE": "what team posters carry: auto (WeChat QR when WeChat is configured, else the join link), wechat, link",
     "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
     "WECHAT_LOCATION_EVENT_COORD": "coordinate system of LOCATION events (unstated by WeChat); default wgs84",
     "WECHAT_LOCATION_MESSAGE_COORD": "coordinate system of location messages (Tencent map picker); default gcj02",
@@ -60,6 +62,13 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
+
+
+def _choice(env: dict, name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def _coord(env: dict, name: str, default: str) -> str:
@@ -99,6 +108,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # A fixed development key lets `make run` and the simulator use safe mode; production sets its own.
         "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or (None if production else DEV_AES_KEY),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
+        "WECHAT_OAUTH_BASE_URL": env.get("WECHAT_OAUTH_BASE_URL") or None,
+        "TEAM_QR_MODE": _choice(env, "TEAM_QR_MODE", ("auto", "wechat", "link")),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),
         "WECHAT_LOCATION_MESSAGE_COORD": _coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
@@ -106,5 +117,4 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        "JSON_AS_ASCII": False,
     }

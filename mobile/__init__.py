@@ -1,4 +1,4 @@
-"""Members' phone pages inside WeChat's browser (/m/). For now: binding an openid to an account."""
+"""Members' phone pages inside WeChat's browser (/m/) and the poster's join link (/j/)."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -7,6 +7,8 @@ bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates")
 
 
 def register_mobile(app: Flask) -> None:
-    from mobile import bind  # noqa: F401 - registers the views
+    from mobile import auth, bind, home  # noqa: F401 - registers the views
+    from mobile.join import join_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(join_bp)

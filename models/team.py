@@ -66,7 +66,9 @@ class Team(SiteMixin, TimestampMixin, Base):
     zyb_password_enc: Mapped[str | None] = mapped_column(sa.Text)     # write-only: never shown again
     wechat_qr_ticket: Mapped[str | None] = mapped_column(sa.String(200))
     wechat_qr_url: Mapped[str | None] = mapped_column(sa.String(300))
-    group_qr_path: Mapped[str | None] = mapped_column(sa.String(255))
+    # The WeChat group's QR (seed 000: members scan it as the second step), normalised to a small PNG
+    # and kept in the database so every app server and the poster workers see the same image.
+    group_qr_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
     org: Mapped[Organization] = relationship()
 

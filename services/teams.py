@@ -6,6 +6,7 @@ community team and must quit before joining another; scanning again changes noth
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,8 +31,14 @@ class JoinResult:
     created: bool
 
 
+_ORG_SUFFIX = re.compile(r"(（筹）|\(筹\))?$")
+_LEAGUE_SUFFIX = re.compile(r"(团组织|团工委|团委|团总支|团支部)$")
+
+
 def team_name_for(org: Organization) -> str:
-    return f"{org.name}青年志愿者服务队"
+    """"多福巷社区团组织（筹）" → "多福巷社区青年志愿者服务队", the name seed 004 prints on posters."""
+    base = _LEAGUE_SUFFIX.sub("", _ORG_SUFFIX.sub("", org.name.strip())) or org.name
+    return f"{base}青年志愿者服务队"
 
 
 def create_team_for_org(session: Session, org: Organization) -> Team:
@@ -178,3 +185,38 @@ def candidate_team_ids(session: Session, member: Member) -> list[int]:
         ids |= set(session.scalars(sa.select(Team.id).where(
             sa.or_(Team.org_id.in_(departments), Team.org_id.in_(streets)))))
     return sorted(ids)
+
+
+GROUP_QR_MAX_BYTES = 4 * 1024 * 1024
+GROUP_QR_SIDE = 600
+
+
+def set_group_qr(session: Session, team_id: int, data: bytes | None, *, actor: tuple[str, int | None]) -> Team:
+    """Store the team's WeChat group QR (None removes it). Any photo or screenshot is accepted as long
+    as it is a real image; it is shrunk to a grayscale PNG, which is what the poster prints."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    png = None
+    if data is not None:
+        if len(data) > GROUP_QR_MAX_BYTES:
+            raise Invalid("image_too_large", "图片不能超过4MB")
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in ("PNG", "JPEG", "GIF", "WEBP", "BMP"):
+                    raise Invalid("image_format", "请上传PNG或JPG格式的图片")
+                if min(image.size) < 100:
+                    raise Invalid("image_small", "图片太小，请上传清晰的微信群二维码")
+                image = image.convert("L")
+                image.thumbnail((GROUP_QR_SIDE, GROUP_QR_SIDE))
+                buffer = io.BytesIO()
+                image.save(buffer, format="PNG", optimize=True)
+                png = buffer.getvalue()
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise Invalid("image_invalid", "无法识别该图片，请上传PNG或JPG格式的微信群二维码") from exc
+    with unit_of_work(session):
+        team = get_team(session, team_id)
+        team.group_qr_png = png
+        audit(session, actor, "team.group_qr", ("team", team.id), removed=png is None)
+        return team

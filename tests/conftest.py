@@ -7,6 +7,7 @@ need data committed and visible to other connections.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from flask.testing import FlaskClient
 
 from app import create_app
 from extensions import db
@@ -59,6 +61,15 @@ def require_service(kind: str) -> None:
     pytest.skip(message + "; set TEST_DATABASE_URL/TEST_REDIS_URL or start the service")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an empty context, so it gets its own app context, ``g`` and database session,
+    as in production; otherwise the test's own app context (held by the ``session`` fixture) would be
+    reused by every request and ``g`` (Flask-WTF's CSRF token, for one) would leak between clients."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_test_app(backend: str, tmp_dir) -> object:
     if backend == "postgresql":
         require_service("postgresql")
@@ -66,9 +77,11 @@ def make_test_app(backend: str, tmp_dir) -> object:
         uri, redis_url = PG_URL, REDIS_URL
     else:
         uri, redis_url = f"sqlite:///{tmp_dir}/test.db", None
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": redis_url,
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": redis_url,
                        "DATA_KEY": DATA_KEY, "SECRET_KEY": "test-secret", "DATABASE_URL": uri,
                        "WECHAT_ENCODING_AES_KEY": AES_KEY})
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -120,3 +120,8 @@ def make_dated_project(session, tree: Tree, team: Team, start=None, hours: float
     project.status = projects.ProjectStatus.published  # published in the past, before its start
     session.commit()
     return project
+
+
+def make_account(session, org: Organization, username: str):
+    """A console account with the factories' password ("abc12345")."""
+    return orgs.create_account(session, org.id, username, password_hash=FAST_HASH)

@@ -15,7 +15,7 @@ import time
 
 import requests
 from flask import Flask, current_app
-from wechatpy import WeChatClient
+from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
@@ -110,6 +110,30 @@ def api_base_url(app: Flask) -> str:
     if app.config["APP_ENV"] == "production":
         return REAL_BASE
     return app.config["PUBLIC_BASE_URL"] + "/sandbox"
+
+
+REAL_OAUTH_BASE = "https://open.weixin.qq.com"
+
+
+def oauth_base_url(app: Flask) -> str:
+    """Where the phone's browser is sent for web authorisation: open.weixin.qq.com, or the sandbox
+    (which serves both halves of the flow) whenever the API itself is the sandbox."""
+    configured = app.config.get("WECHAT_OAUTH_BASE_URL")
+    if configured:
+        return configured
+    base = api_base_url(app)
+    return REAL_OAUTH_BASE if base == REAL_BASE else base
+
+
+def oauth_client(redirect_uri: str, state: str) -> WeChatOAuth:
+    """网页授权（snsapi_base）客户端，地址指向配置的微信或沙箱。
+    https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html"""
+    app = current_app
+    client = WeChatOAuth(app.config["WECHAT_APP_ID"], app.config["WECHAT_APP_SECRET"], redirect_uri,
+                         scope="snsapi_base", state=state)
+    client.API_BASE_URL = api_base_url(app).rstrip("/") + "/"
+    client.OAUTH_BASE_URL = oauth_base_url(app).rstrip("/") + "/connect/"
+    return client
 
 
 def init_app(app: Flask) -> None:

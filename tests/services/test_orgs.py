@@ -69,7 +69,7 @@ def test_team_kinds_get_teams_and_community_teams_a_long_term_project(session):
     kinds = {org.kind for org in session.scalars(sa.select(Organization).join(Team, Team.org_id == Organization.id))}
     assert kinds == {OrgKind.street, OrgKind.town, OrgKind.community, OrgKind.village, OrgKind.department}
     team = tree.team(session, tree.community)
-    assert team.name == "多福巷社区团组织青年志愿者服务队"
+    assert team.name == "多福巷社区青年志愿者服务队"
     project = session.scalar(sa.select(Project).where(Project.team_id == team.id))
     assert project.is_long_term and project.title == "多福巷社区团组织团员志愿者服务项目"
     assert session.scalar(sa.select(sa.func.count()).select_from(Project).where(

@@ -25,7 +25,7 @@ def test_one_community_team_at_a_time_quit_then_join_another(session):
     with pytest.raises(Conflict) as err:
         join(session, member, tree.team(session, tree.community2))
     assert err.value.code == "already_in_team"
-    assert "多福巷社区团组织青年志愿者服务队" in err.value.message and "请先退出" in err.value.message
+    assert "多福巷社区青年志愿者服务队" in err.value.message and "请先退出" in err.value.message
     # A street team is not a community team: it may be joined beside it.
     assert join(session, member, tree.team(session, tree.street)).created
     teams.quit_team(session, member.id, tree.team(session, tree.community).id)

@@ -32,6 +32,7 @@ class SandboxState:
     menu: dict | None = None
     tickets: dict[str, dict] = field(default_factory=dict)          # ticket → create body
     used_codes: set[str] = field(default_factory=set)
+    oauth_codes: dict[str, str] = field(default_factory=dict)       # web-authorisation code → openid
     calls: list[Call] = field(default_factory=list)
     msgid_seq: int = 1000
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -86,6 +87,32 @@ class SandboxState:
             self.msgid_seq += 1
             return self.msgid_seq
 
+    def issue_oauth_code(self, openid: str) -> str:
+        code = "sbx_oauth_" + secrets.token_urlsafe(12)
+        with self.lock:
+            self.oauth_codes[code] = openid
+        return code
+
+    def redeem_oauth_code(self, code: str) -> str | int:
+        """The openid, or WeChat's errcode: 40163 for a code used before, 40029 for an unknown one."""
+        with self.lock:
+            if code in self.used_codes:
+                return 40163
+            openid = self.oauth_codes.pop(code, None)
+            if openid is None:
+                return 40029
+            self.used_codes.add(code)
+            return openid
+
+    def scene_of_url(self, url: str) -> str | None:
+        """What WeChat would put in the scan event's EventKey for a QR that encodes ``url``."""
+        with self.lock:
+            for data in self.tickets.values():
+                if data.get("url") == url:
+                    scene = data.get("action_info", {}).get("scene", {})
+                    return str(scene.get("scene_str", scene.get("scene_id")))
+        return None
+
     def calls_to(self, path: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.path == path]
@@ -101,4 +128,5 @@ class SandboxState:
             self.menu = None
             self.tickets.clear()
             self.used_codes.clear()
+            self.oauth_codes.clear()
             self.calls.clear()

@@ -5,6 +5,8 @@ import hashlib
 import io
 import secrets
 import time
+from html import escape
+from urllib.parse import urlencode
 
 import qrcode
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -33,6 +35,22 @@ def _png(text: str) -> bytes:
     buffer = io.BytesIO()
     qrcode.make(text).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _picker_page(args) -> str:
+    """The dev stand-in for "who is holding this phone": pick a demo follower or type an openid."""
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                     for k, v in args.items() if k != "openid")
+    choices = "".join(
+        f'<li><a href="?{escape(urlencode({**args.to_dict(), "openid": openid}))}">{openid}</a></li>'
+        for openid in ("o_demo_1", "o_demo_2", "o_demo_3", "o_new_visitor"))
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>微信授权（沙箱）</title></head>'
+        '<body style="font-family:sans-serif;max-width:30em;margin:auto;padding:1em">'
+        '<h1>微信网页授权（本地沙箱）</h1><p>开发环境没有真实微信，请选择以哪个微信用户（openid）进入：</p>'
+        f'<ul>{choices}</ul><form method="get">{hidden}'
+        '<label>其他 openid <input name="openid" required></label> <button>进入</button></form></body></html>')
 
 
 def make_blueprint(state: SandboxState) -> Blueprint:
@@ -99,10 +117,10 @@ def make_blueprint(state: SandboxState) -> Blueprint:
             return denied
         data = body() or {}
         ticket = "sbx_ticket_" + hashlib.sha1(repr(sorted(data.items())).encode()).hexdigest()[:24]
-        state.tickets[ticket] = data
         scene = data.get("action_info", {}).get("scene", {})
-        return jsonify({"ticket": ticket, "expire_seconds": data.get("expire_seconds"),
-                        "url": "http://weixin.qq.com/q/sbx_" + str(scene.get("scene_str", scene.get("scene_id")))})
+        url = "http://weixin.qq.com/q/sbx_" + str(scene.get("scene_str", scene.get("scene_id")))
+        state.tickets[ticket] = {**data, "url": url}
+        return jsonify({"ticket": ticket, "expire_seconds": data.get("expire_seconds"), "url": url})
 
     @bp.get("/cgi-bin/showqrcode")
     def showqrcode():
@@ -141,6 +159,40 @@ def make_blueprint(state: SandboxState) -> Blueprint:
             return jsonify({"subscribe": 0, "openid": openid})
         return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN",
                         "subscribe_time": int(time.time()), "unionid": "u_" + openid[-20:]})
+
+    @bp.get("/connect/oauth2/authorize")
+    def oauth_authorize():
+        """WeChat's web authorisation (snsapi_base is silent in WeChat). The sandbox cannot know who
+        holds the phone, so it asks: a picker of openids, or ``openid=`` in the query."""
+        args = request.args
+        state.record("connect/oauth2/authorize", args.to_dict(), None)
+        if args.get("appid") != state.appid:
+            return _error(40013), 400
+        redirect_uri = args.get("redirect_uri", "")
+        if not redirect_uri.startswith(("http://", "https://")):
+            return jsonify({"errcode": 10003, "errmsg": "redirect_uri domain mismatch"}), 400
+        openid = args.get("openid", "").strip()
+        if not openid:
+            return Response(_picker_page(args), mimetype="text/html")
+        code = state.issue_oauth_code(openid)
+        separator = "&" if "?" in redirect_uri else "?"
+        location = f"{redirect_uri}{separator}{urlencode({'code': code, 'state': args.get('state', '')})}"
+        return Response(status=302, headers={"Location": location})
+
+    @bp.get("/sns/oauth2/access_token")
+    def oauth_access_token():
+        args = request.args
+        state.record("sns/oauth2/access_token", {k: v for k, v in args.items() if k != "secret"}, None)
+        if args.get("appid") != state.appid:
+            return _error(40013)
+        if args.get("secret") != state.secret:
+            return _error(40125)
+        result = state.redeem_oauth_code(args.get("code", ""))
+        if isinstance(result, int):
+            return _error(result)
+        return jsonify({"access_token": "sbx_web_" + secrets.token_urlsafe(16), "expires_in": 7200,
+                        "refresh_token": "sbx_refresh_" + secrets.token_urlsafe(16), "openid": result,
+                        "scope": "snsapi_base", "unionid": "u_" + result[-20:]})
 
     @bp.get("/sns/jscode2session")
     def jscode2session():

@@ -1,0 +1,12 @@
+"""Coordinators' and league committees' web console (/console/, the seeds' 系统电脑端)."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+def register_console(app: Flask) -> None:
+    from console import auth, teams  # noqa: F401 - registers the views
+
+    app.register_blueprint(bp)

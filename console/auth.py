@@ -1,0 +1,83 @@
+"""Console login and the one gate every console page passes: a logged-in account, and targets
+inside its own organisation's sub-tree."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import g, redirect, render_template, request, session, url_for
+
+from console import bp
+from extensions import db
+from models import OrgAccount
+from services import accounts, orgs
+from services.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "console_account_id"
+
+
+def current_account() -> OrgAccount | None:
+    account_id = session.get(SESSION_KEY)
+    if not account_id:
+        return None
+    # Keyed by the id: an app context (and its g) may outlive one request, e.g. in tests.
+    cache = g.setdefault("console_accounts", {})
+    if account_id not in cache:
+        cache[account_id] = db.session.get(OrgAccount, account_id)
+    return cache[account_id]
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_account() is None:
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def require_org(org_id: int):
+    """The organisation, if it is the account's own or below it; Forbidden otherwise."""
+    return orgs.require_within(db.session, org_id, current_account().org_id)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after login is a phishing tool.
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return url_for("console.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("console/login.html", error=None)
+    try:
+        account = accounts.authenticate(db.session, request.form.get("username", ""),
+                                        request.form.get("password", ""))
+    except DomainError as err:
+        return render_template("console/login.html", error=err.message,
+                               username=request.form.get("username", "")), err.status
+    session.clear()  # a fresh session on login: no fixation
+    session[SESSION_KEY] = account.id
+    session.permanent = True
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("console.login"))
+
+
+@bp.app_context_processor
+def inject_account():
+    return {"console_account": current_account} if request.blueprint == "console" else {}
+
+
+@bp.errorhandler(DomainError)
+def domain_error(err: DomainError):
+    """Console pages answer in HTML (the JSON API answers in JSON), with the same code and message."""
+    return render_template("console/error.html", message=err.message, status=err.status), err.status

@@ -1,0 +1,115 @@
+"""Who is holding the phone: WeChat web authorisation (snsapi_base: silent inside WeChat, gives the
+openid), then the member bound to that openid. Outside WeChat the pages cannot know who you are,
+so they say to open them in WeChat; in development the sandbox's openid picker stands in."""
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from urllib.parse import quote
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from wechatpy.exceptions import WeChatOAuthException
+
+from extensions import db
+from mobile import bp
+from models import Member
+from services import wechat_users
+from wechat.client import oauth_client
+
+logger = logging.getLogger(__name__)
+
+OPENID_KEY, MEMBER_KEY, STATE_KEY = "m_openid", "m_member_id", "m_oauth_state"
+
+
+def in_wechat() -> bool:
+    return "micromessenger" in request.headers.get("User-Agent", "").lower()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith(("/m/", "/j/")) and not target.startswith("//"):
+        return target
+    return url_for("mobile.home")
+
+
+def current_openid() -> str | None:
+    return session.get(OPENID_KEY)
+
+
+def current_member() -> Member | None:
+    openid = current_openid()
+    if not openid:
+        return None
+    # Looked up each request (cheap, indexed): binding happens on other pages and in the bot.
+    return wechat_users.member_for(db.session, openid)
+
+
+def need_binding_page(then: str = ""):
+    openid = current_openid()
+    return render_template("mobile/need_binding.html", then=then, bind_url=wechat_users.bind_url(openid),
+                           register_url="/m/register?bind=" + wechat_users.bind_token(openid))
+
+
+def member_required(view):
+    """A page for a member: log in through WeChat first, then bind or register if not yet done."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_openid() is None:
+            return redirect(url_for("mobile.login", next=request.full_path.rstrip("?")))
+        if current_member() is None:
+            return need_binding_page()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def openid_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_openid() is None:
+            return redirect(url_for("mobile.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.get("/login")
+def login():
+    target = _safe_next(request.args.get("next"))
+    if not in_wechat() and current_app.config["APP_ENV"] == "production":
+        return render_template("mobile/message.html", title="请在微信中打开",
+                               message="本页面需要在微信中打开：请关注“青春北京”公众号，从菜单进入。")
+    state = secrets.token_urlsafe(16)
+    session[STATE_KEY] = state
+    redirect_uri = f"{current_app.config['PUBLIC_BASE_URL']}/m/oauth?next={quote(target, safe='')}"
+    return redirect(oauth_client(redirect_uri, state).authorize_url)
+
+
+@bp.get("/oauth")
+def oauth_return():
+    expected = session.pop(STATE_KEY, None)
+    if not expected or not secrets.compare_digest(expected, request.args.get("state", "")):
+        return render_template("mobile/message.html", title="授权已失效",
+                               message="授权链接已过期或不是从本站发起，请重新打开页面。"), 400
+    code = request.args.get("code", "")
+    if not code:
+        return render_template("mobile/message.html", title="未授权", message="需要微信授权才能继续。"), 401
+    try:
+        openid = oauth_client("", "").fetch_access_token(code)["openid"]
+    except WeChatOAuthException as exc:
+        logger.info("web authorisation code refused: %s", exc.errcode)
+        return render_template("mobile/message.html", title="授权失败",
+                               message="微信授权失败或已过期，请返回重新打开页面。"), 401
+    except OSError:  # requests' connection errors
+        logger.warning("web authorisation: WeChat unreachable", exc_info=True)
+        return render_template("mobile/message.html", title="微信服务暂不可用",
+                               message="暂时无法连接微信，请稍后重试。"), 503
+    session.clear()
+    session[OPENID_KEY] = openid
+    session.permanent = True
+    wechat_users.member_for(db.session, openid)  # binds by unionid when the mini-program knows the person
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.pop(OPENID_KEY, None)
+    return redirect(url_for("mobile.home"))

@@ -1,0 +1,43 @@
+"""/j/<token>: the signed join link printed on a team poster when WeChat is not configured.
+
+GET shows the team and a button; the POST joins (a GET never changes anything, so a link preview or
+a prefetch cannot enrol anyone). Joining is the same idempotent service as the WeChat scan; a
+member who has not bound yet gets the team kept pending, exactly like a scan before binding.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from extensions import db
+from mobile.auth import current_member, current_openid, need_binding_page, openid_required
+from qr.codes import team_from_join_token
+from services import teams, wechat_users
+from services.errors import DomainError
+
+join_bp = Blueprint("join", __name__, template_folder="templates")
+
+
+def _message(title: str, message: str, status: int = 200):
+    return render_template("mobile/message.html", title=title, message=message), status
+
+
+@join_bp.route("/j/<token>", methods=["GET", "POST"])
+@openid_required
+def join(token: str):
+    try:
+        team = team_from_join_token(db.session, token)
+    except DomainError as err:
+        return _message("链接无效", err.message, err.status)
+    member = current_member()
+    if member is None:
+        wechat_users.set_pending_team(db.session, current_openid(), team.id)
+        return need_binding_page(f"绑定或注册后将自动加入「{team.name}」。")
+    if request.method == "GET":
+        already = teams.is_team_member(db.session, team, member)
+        return render_template("mobile/join.html", team=team, already=already)
+    try:
+        result = teams.join_team(db.session, member.id, team.id, source="link")
+    except DomainError as err:
+        return _message("无法加入", err.message, err.status)
+    head = "报到成功" if result.created else "已在服务队中"
+    return render_template("mobile/joined.html", title=head, team=team, created=result.created)

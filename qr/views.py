@@ -1,0 +1,54 @@
+"""GET /qr/teams/<id>/poster.png|pdf: for the team's coordinators and their superiors only (the
+console login; a team outside the account's sub-tree is 403, an unknown team 404)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort
+
+from console.auth import current_account, login_required
+from extensions import db
+from models import Team
+from qr import poster
+from services import orgs
+from services.posters import poster_data
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("qr", __name__, url_prefix="/qr")
+
+
+def _team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404, description="服务队不存在")
+    orgs.require_within(db.session, team.org_id, current_account().org_id)
+    return team
+
+
+def _download(team: Team, body: bytes, kind: str, mimetype: str) -> Response:
+    filename = f"{team.name}-二维码海报.{kind}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = poster_disposition(filename, f"team-{team.code}-poster.{kind}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def poster_disposition(filename: str, ascii_name: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.get("/teams/<int:team_id>/poster.png")
+@login_required
+def poster_png(team_id: int):
+    team = _team(team_id)
+    return _download(team, poster.render_png(poster_data(db.session, team)), "png", "image/png")
+
+
+@bp.get("/teams/<int:team_id>/poster.pdf")
+@login_required
+def poster_pdf(team_id: int):
+    team = _team(team_id)
+    return _download(team, poster.to_pdf(poster.render(poster_data(db.session, team))), "pdf", "application/pdf")

@@ -1,0 +1,61 @@
+"""Console logins (organisation accounts).
+
+Five wrong passwords lock the account for 15 minutes. The count lives on the account row (not in
+the shared store) because a console account is one organisation's single key: its lockout must
+survive a Redis restart and be visible to the superior who is asked to help. The answer never says
+whether a username exists.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import OrgAccount, utcnow
+from services.errors import Forbidden, Invalid
+from services.passwords import check_password
+from services.uow import audit, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+FAILURES_ALLOWED = 5
+LOCK_MINUTES = 15
+# Run a hash check for unknown usernames too, so timing does not tell which usernames exist.
+_DUMMY_HASH = "scrypt:32768:8:1$0000000000000000$" + "0" * 128
+
+
+def _locked_message(until: dt.datetime, now: dt.datetime) -> Forbidden:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return Forbidden("account_locked", f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试")
+
+
+def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> OrgAccount:
+    now = now or utcnow()
+    username = (username or "").strip()
+    if not username or not password:
+        raise Invalid("login_missing", "请输入用户名和密码")
+    with unit_of_work(session):
+        account = session.scalar(sa.select(OrgAccount).where(
+            sa.func.lower(OrgAccount.username) == username.lower()).with_for_update())
+        if account is None:
+            check_password(_DUMMY_HASH, password)
+            raise Invalid("login_failed", "用户名或密码错误")
+        if account.locked_until is not None and account.locked_until > now:
+            raise _locked_message(account.locked_until, now)
+        if not check_password(account.password_hash, password):
+            account.failed_logins += 1
+            if account.failed_logins >= FAILURES_ALLOWED:
+                account.failed_logins, account.locked_until = 0, now + dt.timedelta(minutes=LOCK_MINUTES)
+                audit(session, ("account", account.id), "account.locked", ("org", account.org_id))
+                logger.warning("console account %s locked after %d failures", account.id, FAILURES_ALLOWED)
+                session.commit()
+                raise _locked_message(account.locked_until, now)
+            session.commit()
+            raise Invalid("login_failed", "用户名或密码错误",
+                          remaining=FAILURES_ALLOWED - account.failed_logins)
+        account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+        audit(session, ("account", account.id), "account.login", ("org", account.org_id))
+        return account

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Debian packages the project needs beyond Python: a CJK font for posters (no font = a clear error,
+# never boxes), zbar for the tests that decode QR codes from rendered posters. Installs only what is
+# missing; uses sudo when not root; on a machine without apt it says what to install and goes on.
+set -euo pipefail
+
+missing=()
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei fontconfig)
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so' || missing+=(libzbar0)
+for extra in "$@"; do
+  case "$extra" in
+    chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+  esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "==> 安装系统依赖: ${missing[*]}"
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "!! 没有 apt-get：请手动安装 ${missing[*]}（中文字体与 zbar）" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "!! 需要 root 权限安装 ${missing[*]}" >&2; exit 0; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+  $SUDO apt-get update >/dev/null
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+}
