@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,10 @@ def render_all(posters: Sequence[PosterData], out_dir: Path, *, processes: int |
             _render_one(job)
             progress(1)
     else:
-        # spawn: the workers start clean (no inherited database connections or locks).
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:
-            for _ in pool.imap_unordered(_render_one, jobs, chunksize=4):
+        # spawn: the workers start clean (no inherited database connections or locks). The executor,
+        # unlike multiprocessing.Pool, fails the batch when a worker dies instead of waiting forever.
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in pool.map(_render_one, jobs, chunksize=4):
                 progress(1)
     return [Path(path) for path, _ in jobs]
 
