@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import img2pdf
-
 from qr.poster import DPI, PosterData, render_png
 
 logger = logging.getLogger(__name__)
@@ -72,6 +70,8 @@ def write_zip(pngs: Sequence[Path], zip_path: Path) -> Path:
 
 
 def write_pdf(pngs: Sequence[Path], pdf_path: Path) -> Path:
+    import img2pdf  # imported here: it loads pikepdf, which every app start need not pay for
+
     layout = img2pdf.get_fixed_dpi_layout_fun((DPI, DPI))
     tmp = pdf_path.with_suffix(".pdf.part")
     with open(tmp, "wb") as out:
