@@ -26,6 +26,8 @@ seed: db
 run: seed
 	@echo ""
 	@echo "==> 青春志愿 演示服务: http://$(HOST):$(PORT)/"
+	@echo "    管理后台:          http://$(HOST):$(PORT)/console/login"
+	@echo "    团员手机页面:      http://$(HOST):$(PORT)/m/  (开发环境经沙箱选择微信用户)"
 	@echo "    健康检查:          http://$(HOST):$(PORT)/healthz"
 	@echo "    数据库: instance/qingchun.db (SQLite)，共享存储: 进程内，微信接口: 本地沙箱"
 	@echo ""
