@@ -10,3 +10,7 @@ def register_console(app: Flask) -> None:
     from console import auth, teams  # noqa: F401 - registers the views
 
     app.register_blueprint(bp)
+    if app.config["APP_ENV"] != "production":
+        from console.devtools import dev_bp
+
+        app.register_blueprint(dev_bp)

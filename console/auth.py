@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 
 from console import bp
 from extensions import db
@@ -74,7 +74,10 @@ def logout():
 
 @bp.app_context_processor
 def inject_account():
-    return {"console_account": current_account} if request.blueprint == "console" else {}
+    if request.blueprint not in ("console", "console_dev"):
+        return {}
+    return {"console_account": current_account,
+            "dev_tools": "console_dev.simulator_page" in current_app.view_functions}
 
 
 @bp.errorhandler(DomainError)

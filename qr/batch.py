@@ -11,8 +11,8 @@ import multiprocessing
 import os
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -28,8 +28,7 @@ def sync_menu(dry_run: bool) -> None:
 
 
 @wechat_cli.command("simulate")
-@click.argument("kind", type=click.Choice(["subscribe", "scan", "location", "location_event", "click", "text",
-                                           "unsubscribe"]))
+@click.argument("kind", type=click.Choice(simulator.KINDS))
 @click.option("--openid", default="o_sim_demo_user", show_default=True)
 @click.option("--key", help="EventKey: team:<code> / project:<code> for scans, menu key for clicks")
 @click.option("--text", "content", help="text message content")
@@ -40,20 +39,18 @@ def sync_menu(dry_run: bool) -> None:
 def simulate(kind, openid, key, content, lat, lng, aes, url) -> None:
     """Build, sign (and encrypt) a message as WeChat does, post it, print the decrypted reply."""
     config = current_app.config
-    if aes and not config["WECHAT_ENCODING_AES_KEY"]:
-        raise click.ClickException("--aes 需要配置 WECHAT_ENCODING_AES_KEY")
-    fields = {}
-    if key:
-        fields["key"] = ("qrscene_" + key) if kind == "subscribe" else key
-    if content is not None:
-        fields["content"] = content
-    if lat is not None:
-        fields.update(lat=lat, lng=lng)
-    xml = simulator.build_xml(kind, openid, **fields)
-    signed = simulator.sign(xml, token=config["WECHAT_TOKEN"], appid=config["WECHAT_APP_ID"],
-                            aes_key=config["WECHAT_ENCODING_AES_KEY"], encrypt=aes)
-    response = requests.post(url or config["PUBLIC_BASE_URL"] + "/wechat", params=signed.query, data=signed.body,
-                             timeout=10)
-    click.echo(f"HTTP {response.status_code}")
-    click.echo(simulator.decrypt_reply(response.text, token=config["WECHAT_TOKEN"], appid=config["WECHAT_APP_ID"],
-                                       aes_key=config["WECHAT_ENCODING_AES_KEY"], query=signed.query))
+    target = url or config["PUBLIC_BASE_URL"] + "/wechat"
+
+    def send(query: dict, body: bytes) -> tuple[int, str]:
+        response = requests.post(target, params=query, data=body, timeout=10)
+        return response.status_code, response.text
+
+    try:
+        exchange = simulator.simulate(config, kind, openid, send, key=key, content=content, lat=lat, lng=lng,
+                                      aes=aes)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except requests.RequestException as exc:
+        raise click.ClickException(f"无法连接 {target}：请先 make run（{exc.__class__.__name__}）") from exc
+    click.echo(f"HTTP {exchange.status}")
+    click.echo(exchange.reply)

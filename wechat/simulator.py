@@ -72,3 +72,38 @@ def decrypt_reply(text: str, *, token: str, appid: str, aes_key: str | None, que
     parsed = xmltodict.parse(text)["xml"]
     return WeChatCrypto(token, aes_key, appid).decrypt_message(
         text, parsed["MsgSignature"], parsed["TimeStamp"], parsed["Nonce"])
+
+
+KINDS = ("subscribe", "scan", "location", "location_event", "click", "text", "unsubscribe")
+
+
+@dataclass
+class Exchange:
+    request_xml: str
+    status: int
+    reply: str  # decrypted when the reply was encrypted
+
+
+def simulate(config, kind: str, openid: str, send, *, key: str | None = None, content: str | None = None,
+             lat: float | None = None, lng: float | None = None, aes: bool = False) -> Exchange:
+    """One message as WeChat would send it. ``send(query, body) -> (status, text)`` is the transport:
+    HTTP to a running server for the CLI, the app itself for the console's page."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if aes and not config["WECHAT_ENCODING_AES_KEY"]:
+        raise ValueError("安全模式需要配置 WECHAT_ENCODING_AES_KEY")
+    fields: dict = {}
+    if key:
+        fields["key"] = ("qrscene_" + key) if kind == "subscribe" and not key.startswith("qrscene_") else key
+    if content is not None:
+        fields["content"] = content
+    if lat is not None and lng is not None:
+        fields.update(lat=lat, lng=lng)
+    xml = build_xml(kind, openid, **fields)
+    signed = sign(xml, token=config["WECHAT_TOKEN"], appid=config["WECHAT_APP_ID"],
+                  aes_key=config["WECHAT_ENCODING_AES_KEY"], encrypt=aes)
+    status, text = send(signed.query, signed.body)
+    if status == 200:
+        text = decrypt_reply(text, token=config["WECHAT_TOKEN"], appid=config["WECHAT_APP_ID"],
+                             aes_key=config["WECHAT_ENCODING_AES_KEY"], query=signed.query)
+    return Exchange(xml, status, text)

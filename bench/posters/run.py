@@ -85,7 +85,7 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:45s} {value:6.1f}   runs: {', '.join(f'{v:.1f}' for v in rows[name])}")
     print(f"  2 processes / baseline: {medians['batch, 2 processes'] / medians['baseline: cached background + PNG, 1 core']:.2f}")
-    zip_s, pdf_s, pdf_mb = (statistics.median(column) for column in zip(*packing))
+    zip_s, pdf_s, pdf_mb = (statistics.median(column) for column in zip(*packing, strict=True))
     print(f"  then ZIP {zip_s:.2f} s, multi-page PDF {pdf_s:.2f} s ({pdf_mb:.0f} MiB) for {args.teams} posters")
     print(f"  ~7,000 teams at the 2-process rate: {7000 / medians['batch, 2 processes'] / 60:.1f} min")
 
