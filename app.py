@@ -11,6 +11,7 @@ import sys
 
 from flask import Flask, jsonify, render_template_string
 from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
@@ -76,6 +77,13 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(ValidationError)
+    def validation_error(err: ValidationError):
+        from miniprogram_api.schemas import describe
+
+        message, fields = describe(err)
+        return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):

@@ -8,13 +8,14 @@ import logging
 import secrets
 from urllib.parse import quote
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from wechatpy.exceptions import WeChatOAuthException
 
 from extensions import db
 from mobile import bp
 from models import Member
 from services import wechat_users
+from services.errors import DomainError
 from wechat.client import oauth_client
 
 logger = logging.getLogger(__name__)
@@ -113,3 +114,12 @@ def oauth_return():
 def logout():
     session.pop(OPENID_KEY, None)
     return redirect(url_for("mobile.home"))
+
+
+@bp.errorhandler(DomainError)
+def domain_error(err: DomainError):
+    """Pages answer with a Chinese page; the pages' own fetch calls (JSON) get the JSON error."""
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(err.to_dict()), err.status
+    title = {403: "无权访问", 404: "未找到", 409: "无法完成"}.get(err.status, "请求有误")
+    return render_template("mobile/message.html", title=title, message=err.message), err.status

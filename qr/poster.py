@@ -102,6 +102,13 @@ def qr_image(content: str, size: int, *, mask: int | None = QR_MASK) -> Image.Im
     return small.resize((small.width * scale, small.height * scale), Image.NEAREST)
 
 
+def qr_png(content: str, size: int = 600) -> bytes:
+    """A bare QR as PNG, for screens (the on-site check-in code)."""
+    buffer = io.BytesIO()
+    qr_image(content, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def render(data: PosterData) -> Image.Image:
     image = _background().copy()
     draw = ImageDraw.Draw(image)

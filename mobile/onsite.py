@@ -1,0 +1,41 @@
+"""/m/onsite/<code>/<token>: what a member's phone opens on scanning the coordinator's on-site QR.
+
+The page asks the browser for its position (WGS-84 with an accuracy, as browsers give it) and posts
+it; the service checks the 30-second token and the geofence and signs in or out. The answer shows
+the distance and the allowed radius, also when it refuses.
+"""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+
+from extensions import db
+from miniprogram_api.schemas import OnsiteIn
+from mobile import bp
+from mobile.auth import current_member, member_required
+from services import onsite_qr
+from services.projects import get_project_by_code
+
+
+def checkin_answer(result) -> dict:
+    """The JSON a phone gets after signing in or out (shared with the mini-program API)."""
+    record = result.record
+    return {"action": result.action, "created": result.created, "message": result.message,
+            "record": {"id": record.id, "status": record.status.value, "signin_at": record.signin_at.isoformat(),
+                       "signout_at": record.signout_at.isoformat() if record.signout_at else None,
+                       "duration_minutes": record.duration_minutes},
+            "fence": result.decision.as_dict() if result.decision else None}
+
+
+@bp.get("/onsite/<code>/<token>")
+@member_required
+def onsite_page(code: str, token: str):
+    project = get_project_by_code(db.session, code)
+    return render_template("mobile/onsite.html", project=project, code=code, token=token)
+
+
+@bp.post("/onsite/<code>/<token>")
+@member_required
+def onsite_checkin(code: str, token: str):
+    body = OnsiteIn.model_validate_json(request.get_data() or b"{}")
+    result = onsite_qr.scan(db.session, current_member().id, code, token, body.location(), source="onsite")
+    return jsonify(checkin_answer(result))
