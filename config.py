@@ -30,6 +30,8 @@ ENV_VARS = {
     "WECHAT_APP_SECRET": "the official account's AppSecret",
     "WECHAT_ENCODING_AES_KEY": "43-character EncodingAESKey for safe mode",
     "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
+    "WECHAT_MINIPROGRAM_APP_ID": "the mini-program's AppID (login by jscode2session)",
+    "WECHAT_MINIPROGRAM_APP_SECRET": "the mini-program's AppSecret",
     "WECHAT_OAUTH_BASE_URL": "web authorisation (OAuth) base; unset: open.weixin.qq.com, or the sandbox with it",
     "TEAM_QR_MODE": "what team posters carry: auto (WeChat QR when WeChat is configured, else the join link), wechat, link",
     "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
@@ -108,6 +110,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # A fixed development key lets `make run` and the simulator use safe mode; production sets its own.
         "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or (None if production else DEV_AES_KEY),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
+        "WECHAT_MINIPROGRAM_APP_ID": env.get("WECHAT_MINIPROGRAM_APP_ID") or "wxminiprogram0001",
+        "WECHAT_MINIPROGRAM_APP_SECRET": env.get("WECHAT_MINIPROGRAM_APP_SECRET") or "dev-miniprogram-secret",
         "WECHAT_OAUTH_BASE_URL": env.get("WECHAT_OAUTH_BASE_URL") or None,
         "TEAM_QR_MODE": _choice(env, "TEAM_QR_MODE", ("auto", "wechat", "link")),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),

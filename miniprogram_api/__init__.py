@@ -1,0 +1,17 @@
+"""The mini-program's JSON API (/api/mp/v1). Thin: every rule is in services/.
+
+Authentication is a bearer token from /login, not a cookie, so CSRF does not apply here.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("mp_api", __name__, url_prefix="/api/mp/v1")
+
+
+def register_api(app: Flask) -> None:
+    from extensions import csrf
+    from miniprogram_api import auth, checkin  # noqa: F401 - registers the views
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -16,6 +16,10 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
 
+class LoginIn(Body):
+    code: str = Field(min_length=1, max_length=128, description="wx.login 返回的 code")
+
+
 class LocationIn(Body):
     lat: float = Field(description="纬度")
     lng: float = Field(description="经度")

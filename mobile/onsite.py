@@ -9,21 +9,12 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 
 from extensions import db
+from miniprogram_api.answers import checkin_answer
 from miniprogram_api.schemas import OnsiteIn
 from mobile import bp
 from mobile.auth import current_member, member_required
 from services import onsite_qr
 from services.projects import get_project_by_code
-
-
-def checkin_answer(result) -> dict:
-    """The JSON a phone gets after signing in or out (shared with the mini-program API)."""
-    record = result.record
-    return {"action": result.action, "created": result.created, "message": result.message,
-            "record": {"id": record.id, "status": record.status.value, "signin_at": record.signin_at.isoformat(),
-                       "signout_at": record.signout_at.isoformat() if record.signout_at else None,
-                       "duration_minutes": record.duration_minutes},
-            "fence": result.decision.as_dict() if result.decision else None}
 
 
 @bp.get("/onsite/<code>/<token>")

@@ -136,6 +136,23 @@ def oauth_client(redirect_uri: str, state: str) -> WeChatOAuth:
     return client
 
 
+def code_to_session(js_code: str, *, timeout: float = 5) -> dict:
+    """小程序登录：code 换取 openid、unionid 与 session_key（session_key 只留在服务端）。
+    https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html"""
+    app = current_app
+    response = requests.get(api_base_url(app).rstrip("/") + "/sns/jscode2session", timeout=timeout, params={
+        "appid": app.config["WECHAT_MINIPROGRAM_APP_ID"], "secret": app.config["WECHAT_MINIPROGRAM_APP_SECRET"],
+        "js_code": js_code, "grant_type": "authorization_code"})
+    try:
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise WeChatClientException(None, "jscode2session failed") from exc
+    if result.get("errcode"):
+        raise WeChatClientException(result["errcode"], result.get("errmsg"))
+    return result
+
+
 def init_app(app: Flask) -> None:
     app.extensions["wechat_client_factory"] = lambda: SharedTokenClient(
         app.config["WECHAT_APP_ID"], app.config["WECHAT_APP_SECRET"], api_base_url(app),

@@ -1,0 +1,68 @@
+"""POST /login with the code from wx.login; every other call sends ``Authorization: Bearer <token>``."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import g, jsonify, request
+from wechatpy.exceptions import WeChatClientException
+
+from extensions import db
+from miniprogram_api import bp
+from miniprogram_api.schemas import LoginIn
+from services import mp_sessions
+from wechat.client import code_to_session
+
+logger = logging.getLogger(__name__)
+
+INVALID_CODES = (40029, 40163, 40226)
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify({"error": code, "message": message}), status
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        current = mp_sessions.read(_bearer())
+        if current is None:
+            return _error(401, "unauthenticated", "登录已失效，请重新登录")
+        g.mp_session = current
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def member_required(view):
+    @login_required
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.mp_session.member_id is None:
+            return _error(403, "not_registered", "请先完成实名注册")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def current_member_id() -> int:
+    return g.mp_session.member_id
+
+
+@bp.post("/login")
+def login():
+    body = LoginIn.model_validate_json(request.get_data() or b"{}")
+    try:
+        result = code_to_session(body.code)
+    except WeChatClientException as exc:
+        if exc.errcode in INVALID_CODES:
+            return _error(401, "invalid_code", "登录凭证无效或已使用，请重新登录")
+        logger.warning("jscode2session failed: %s", exc.errcode)
+        return _error(503, "wechat_unavailable", "微信登录服务暂不可用，请稍后重试")
+    token, current = mp_sessions.create(db.session, openid=result["openid"], unionid=result.get("unionid"),
+                                        session_key=result.get("session_key"))
+    return jsonify({"token": token, "expires_in": mp_sessions.TTL, "registered": current.member_id is not None})

@@ -1,0 +1,47 @@
+"""Sign in / sign out with {lat, lng, accuracy, coord_type}; my hours."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from extensions import db
+from miniprogram_api import bp
+from miniprogram_api.answers import checkin_answer
+from miniprogram_api.auth import current_member_id, member_required
+from miniprogram_api.schemas import LocationIn
+from services import checkin, hours
+from services.projects import get_project_by_code
+
+
+def _location():
+    return LocationIn.model_validate_json(request.get_data() or b"{}").location()
+
+
+@bp.post("/projects/<code>/signin")
+@member_required
+def sign_in(code: str):
+    location = _location()
+    project = get_project_by_code(db.session, code)
+    # The client's Idempotency-Key makes a retried request (lost answer) return the same record.
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:64] or None
+    result = checkin.sign_in(db.session, current_member_id(), project.id, location,
+                             key=f"mp:{current_member_id()}:{key}" if key else None, source="api")
+    return jsonify(checkin_answer(result))
+
+
+@bp.post("/projects/<code>/signout")
+@member_required
+def sign_out(code: str):
+    location = _location()
+    project = get_project_by_code(db.session, code)
+    return jsonify(checkin_answer(checkin.sign_out(db.session, current_member_id(), project.id, location,
+                                                   source="api")))
+
+
+@bp.get("/me/hours")
+@member_required
+def my_hours():
+    summary = hours.summary(db.session, current_member_id())
+    return jsonify({"year": summary.year, "year_hours": round(summary.year_minutes / 60, 1),
+                    "target_hours": 20, "progress": min(1.0, round(summary.year_minutes / 1200, 3)),
+                    "total_hours": round(summary.total_minutes / 60, 1), "star": summary.star,
+                    "next_star_hours": summary.next_star_hours})
