@@ -12,47 +12,29 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Call, line, load, rebuild_database, serve, split  # noqa: E402
 from wechat import simulator  # noqa: E402
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TOKEN = "bench-token"
 CONNECTIONS = 16
-GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "8", "--log-level", "warning"]
 
 
 def env() -> dict:
     return {**os.environ, "DATABASE_URL": PG, "REDIS_URL": REDIS, "SECRET_KEY": "bench", "WECHAT_TOKEN": TOKEN,
             "DATA_KEY": os.environ.get("BENCH_DATA_KEY") or Fernet.generate_key().decode(),
             "WECHAT_APP_ID": "wxbench000000000", "PUBLIC_BASE_URL": "http://127.0.0.1:8801"}
-
-
-def rebuild_database(environment: dict) -> None:
-    url = sa.engine.make_url(PG)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=environment,
-                   check=True, capture_output=True)
-    import redis
-
-    redis.Redis.from_url(REDIS).flushdb()
 
 
 def seed(environment: dict, members: int) -> str:
@@ -98,51 +80,8 @@ def payloads(code: str, members: int, total: int) -> list[tuple[dict, bytes, str
     return out
 
 
-def serve(target: str, port: int, environment: dict) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{port}", target],
-                               cwd=ROOT, env=environment)
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{target} did not start")
-
-
-def load(port: int, work: list[tuple[dict, bytes, str]]) -> dict:
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    index = iter(range(len(work)))
-
-    def client() -> None:
-        http = requests.Session()
-        while True:
-            with lock:
-                i = next(index, None)
-            if i is None:
-                return
-            query, body, _ = work[i]
-            start = time.perf_counter()
-            response = http.post(f"http://127.0.0.1:{port}/wechat", params=query, data=body, timeout=10)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                if response.status_code != 200 or "<xml>" not in response.text:
-                    errors.append(f"{response.status_code} {response.text[:80]}")
-
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-    return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000, "errors": errors}
+def _xml(response) -> bool:
+    return response.status_code == 200 and "<xml>" in response.text
 
 
 def main() -> None:
@@ -152,20 +91,22 @@ def main() -> None:
     args = parser.parse_args()
     environment = env()
     print("rebuilding the bench database …", flush=True)
-    rebuild_database(environment)
+    rebuild_database(PG, REDIS, environment)
     code = seed(environment, args.members)
     work = payloads(code, args.members, min(args.requests, args.members * 2))
+    calls = [Call("/wechat", body, params=query) for query, body, _ in work]
+    lanes = split(calls, CONNECTIONS)
     echo_env = {**environment}
     echo = serve("bench.callback.echo_app:create_app()", 8802, echo_env)
     try:
-        load(8802, work[:200])  # warm-up
-        baseline = load(8802, work)
+        load(8802, split(calls[:200], CONNECTIONS), ok=_xml)  # warm-up
+        baseline = load(8802, lanes, ok=_xml)
     finally:
         echo.terminate()
         echo.wait()
     real = serve("app:create_app()", 8801, environment)
     try:
-        result = load(8801, work)
+        result = load(8801, lanes, ok=_xml)
     finally:
         real.terminate()
         real.wait()
@@ -176,8 +117,8 @@ def main() -> None:
             "SELECT count(*), count(DISTINCT member_id), max(n) FROM (SELECT member_id, count(*) n "
             "FROM team_memberships WHERE left_at IS NULL GROUP BY member_id) t")).one()
     scans = sum(1 for _, _, kind in work if kind == "scan")
-    print(f"\necho baseline : {baseline['rps']:.0f} req/s  p50 {baseline['p50_ms']:.1f} ms  p99 {baseline['p99_ms']:.1f} ms")
-    print(f"/wechat       : {result['rps']:.0f} req/s  p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms")
+    print("\n" + line("echo baseline", baseline))
+    print(line("/wechat", result))
     print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the echo's throughput")
     print(f"memberships   : {per_member[0]} members joined (scans sent: {scans}), at most {per_member[2]} each")
     print(f"errors        : echo {len(baseline['errors'])}, callback {len(result['errors'])} {result['errors'][:3]}")

@@ -1,0 +1,96 @@
+"""What the HTTP benchmarks share: a fresh PostgreSQL database migrated to head, a gunicorn server,
+and a closed-loop load of N connections that records latencies."""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "8", "--log-level", "warning"]
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    body: bytes
+    params: dict | None = None
+    headers: dict | None = None
+
+
+def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
+    url = sa.engine.make_url(pg_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=environment,
+                   check=True, capture_output=True)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def serve(target: str, port: int, environment: dict) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{port}", target],
+                               cwd=ROOT, env=environment)
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def load(port: int, lanes: list[list[Call]], ok=lambda response: response.status_code == 200) -> dict:
+    """One thread per lane, each sending its calls in order (a lane is one client's sequence, e.g. a
+    member's sign-in then sign-out)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(calls: list[Call]) -> None:
+        http = requests.Session()
+        for call in calls:
+            start = time.perf_counter()
+            response = http.post(f"http://127.0.0.1:{port}{call.path}", params=call.params, data=call.body,
+                                 headers=call.headers, timeout=10)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if not ok(response):
+                    errors.append(f"{response.status_code} {response.text[:100]}")
+
+    threads = [threading.Thread(target=client, args=(lane,)) for lane in lanes]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+    return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, "errors": errors}
+
+
+def split(calls: list, lanes: int) -> list[list]:
+    return [calls[i::lanes] for i in range(lanes)]
+
+
+def line(label: str, result: dict) -> str:
+    return f"{label:14s}: {result['rps']:.0f} req/s  p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
+
+
+def environ(**extra) -> dict:
+    return {**os.environ, **extra}
