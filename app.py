@@ -16,7 +16,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from config import ENV_VARS, load_config
-from extensions import csrf, db, migrate, protector, store
+from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from services.errors import DomainError
 
@@ -68,6 +68,9 @@ def register_extensions(app: Flask) -> None:
     protector.init_app(app)
     store.init_app(app)
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")
+    limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -1,6 +1,8 @@
 """Unbound extension objects; ``app.create_app`` binds them, nothing here opens a connection."""
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -14,3 +16,5 @@ migrate = Migrate()
 protector = DataProtector()
 store = StoreProxy()
 csrf = CSRFProtect()
+# Per-client limits on login, code sending and registration; storage is Redis when REDIS_URL is set.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -7,7 +7,7 @@ import logging
 from flask import g, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
-from extensions import db
+from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.schemas import LoginIn
 from services import mp_sessions
@@ -22,7 +22,7 @@ def _error(status: int, code: str, message: str):
     return jsonify({"error": code, "message": message}), status
 
 
-def _bearer() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -31,7 +31,7 @@ def _bearer() -> str | None:
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        current = mp_sessions.read(_bearer())
+        current = mp_sessions.read(bearer_token())
         if current is None:
             return _error(401, "unauthenticated", "登录已失效，请重新登录")
         g.mp_session = current
@@ -54,6 +54,7 @@ def current_member_id() -> int:
 
 
 @bp.post("/login")
+@limiter.limit("30 per minute")
 def login():
     body = LoginIn.model_validate_json(request.get_data() or b"{}")
     try:

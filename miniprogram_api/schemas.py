@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.checkin import Location
 
-FIELD_NAMES = {"lat": "纬度", "lng": "经度", "accuracy": "定位精度", "coord_type": "坐标系", "code": "登录凭证",
+FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", "id_number": "身份证号", "password": "密码",
+               "joined_league": "入团年月", "ethnicity": "民族", "education": "学历", "league_number": "团员编号",
+               "student_number": "学号", "branch_id": "团支部", "purpose": "验证码用途",
+               "lat": "纬度", "lng": "经度", "accuracy": "定位精度", "coord_type": "坐标系", "code": "登录凭证",
                "action": "操作"}
 
 
@@ -18,6 +21,29 @@ class Body(BaseModel):
 
 class LoginIn(Body):
     code: str = Field(min_length=1, max_length=128, description="wx.login 返回的 code")
+
+
+class SmsCodeIn(Body):
+    phone: str = Field(min_length=1, max_length=20)
+    purpose: Literal["register"] = "register"
+
+
+class RegisterIn(Body):
+    """The real-name form of DESIGN.md; the rules themselves are checked by services.members."""
+
+    name: str = Field(min_length=1, max_length=30)
+    id_number: str = Field(min_length=1, max_length=18)
+    phone: str = Field(min_length=1, max_length=20)
+    sms_code: str = Field(min_length=4, max_length=8)
+    password: str = Field(min_length=1, max_length=64)
+    joined_league: str = Field(min_length=1, max_length=7, description="入团年月 YYYY-MM")
+    ethnicity: str = Field(min_length=1, max_length=20)
+    education: str = Field(min_length=1, max_length=20)
+    league_number: str | None = Field(default=None, max_length=20)
+    student_number: str | None = Field(default=None, max_length=30)
+    branch_id: int | None = None
+    cadre: bool = False
+    volunteer: bool = False
 
 
 class LocationIn(Body):

@@ -34,3 +34,9 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class TooMany(DomainError):
+    """Sent too often (verification codes): the person waits, the message says how long."""
+
+    status = 429

@@ -288,3 +288,19 @@ def authenticate(session: Session, phone: str, password: str) -> Member:
         raise Invalid("login_failed", "手机号或密码错误")
     store.delete(key)
     return member
+
+
+def attach_unionid(session: Session, member_id: int, unionid: str | None) -> Member:
+    """Remember the WeChat unionid the member registered from, so the official account and the
+    mini-program recognise the same person. A unionid already on another account is refused."""
+    with unit_of_work(session):
+        member = session.get(Member, member_id)
+        if member is None:
+            raise NotFound("member_not_found", "账号不存在")
+        if not unionid or member.unionid == unionid:
+            return member
+        if session.scalar(sa.select(Member.id).where(Member.unionid == unionid, Member.id != member_id)):
+            raise Conflict("wechat_taken", "该微信已绑定其他账号")
+        member.unionid = unionid
+        audit(session, ("member", member_id), "wechat.unionid", ("member", member_id))
+        return member

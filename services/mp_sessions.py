@@ -55,5 +55,16 @@ def read(token: str | None) -> MpSession | None:
     return MpSession(data["openid"], data.get("unionid"), data.get("member_id"))
 
 
+def attach_member(token: str, member_id: int) -> None:
+    """After registration through the API the same token now stands for the member."""
+    key = _key(token)
+    raw = store.get(key)
+    if raw is None:
+        return
+    data = json.loads(raw)
+    data["member_id"] = member_id
+    store.set(key, json.dumps(data), ttl=max(60, int(store.ttl(key) or TTL)))
+
+
 def end(token: str) -> None:
     store.delete(_key(token))

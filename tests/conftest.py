@@ -111,8 +111,11 @@ def _empty_tables() -> None:
 @pytest.fixture
 def session(app) -> Iterator:
     """The app's scoped session inside an app context; every table is emptied afterwards."""
+    from extensions import limiter
+
     with app.app_context():
         app.extensions["store"].flush()
+        limiter.reset()  # rate-limit counters are per client address, and every test client is 127.0.0.1
         yield db.session
         db.session.remove()
         _empty_tables()

@@ -5,8 +5,11 @@
 set -euo pipefail
 
 missing=()
-fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei fontconfig)
-ldconfig -p 2>/dev/null | grep -q 'libzbar\.so' || missing+=(libzbar0)
+# Outputs captured first: `cmd | grep -q` under pipefail fails when grep stops reading early.
+fonts="$(fc-list :lang=zh 2>/dev/null || true)"
+libs="$(ldconfig -p 2>/dev/null || true)"
+[ -n "$fonts" ] || missing+=(fonts-wqy-microhei fontconfig)
+[[ "$libs" == *libzbar.so* ]] || missing+=(libzbar0)
 for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
