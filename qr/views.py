@@ -3,6 +3,7 @@ console login; a team outside the account's sub-tree is 403, an unknown team 404
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort
 
@@ -35,8 +36,7 @@ def _download(team: Team, body: bytes, kind: str, mimetype: str) -> Response:
 
 
 def poster_disposition(filename: str, ascii_name: str) -> str:
-    from urllib.parse import quote
-
+    """RFC 6266: an ASCII fallback name, and the Chinese name for browsers that read filename*."""
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 

@@ -5,11 +5,13 @@ community team and must quit before joining another; scanning again changes noth
 """
 from __future__ import annotations
 
+import io
 import logging
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,10 +196,6 @@ GROUP_QR_SIDE = 600
 def set_group_qr(session: Session, team_id: int, data: bytes | None, *, actor: tuple[str, int | None]) -> Team:
     """Store the team's WeChat group QR (None removes it). Any photo or screenshot is accepted as long
     as it is a real image; it is shrunk to a grayscale PNG, which is what the poster prints."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
     png = None
     if data is not None:
         if len(data) > GROUP_QR_MAX_BYTES:
