@@ -6,7 +6,28 @@ def checkin_answer(result) -> dict:
     """The JSON a phone gets after signing in or out (shared with the mini-program API)."""
     record = result.record
     return {"action": result.action, "created": result.created, "message": result.message,
-            "record": {"id": record.id, "status": record.status.value, "signin_at": record.signin_at.isoformat(),
-                       "signout_at": record.signout_at.isoformat() if record.signout_at else None,
-                       "duration_minutes": record.duration_minutes},
+            "record": record_answer(record),
             "fence": result.decision.as_dict() if result.decision else None}
+
+
+def team_answer(team) -> dict:
+    return {"code": team.code, "name": team.name, "organisation": team.org.name, "is_community": team.is_community,
+            "contact_name": team.contact_name, "contact_phone": team.contact_phone}
+
+
+def project_answer(project) -> dict:
+    return {"code": project.code, "title": project.title, "team": project.team.name,
+            "starts_at": project.starts_at.isoformat() if project.starts_at else None,
+            "ends_at": project.ends_at.isoformat() if project.ends_at else None,
+            "is_long_term": project.is_long_term, "status": project.status.value, "site_name": project.site_name,
+            "radius_m": project.site_radius_m, "capacity": project.capacity}
+
+
+def record_answer(record, flags: list[str] | None = None) -> dict:
+    answer = {"id": record.id, "project": record.project.title, "status": record.status.value,
+              "signin_at": record.signin_at.isoformat(),
+              "signout_at": record.signout_at.isoformat() if record.signout_at else None,
+              "duration_minutes": record.duration_minutes}
+    if flags is not None:
+        answer["flags"] = flags
+    return answer

@@ -9,8 +9,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from extensions import db, limiter
 from miniprogram_api import bp
-from miniprogram_api.schemas import LoginIn
-from services import mp_sessions
+from miniprogram_api.schemas import LoginIn, OrgLoginIn
+from models import OrgAccount
+from services import accounts, mp_sessions
 from wechat.client import code_to_session
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,24 @@ def member_required(view):
     return wrapped
 
 
+def account_required(view):
+    @login_required
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.mp_session.account_id is None:
+            return _error(403, "not_coordinator", "请先用团组织账号登录")
+        account = db.session.get(OrgAccount, g.mp_session.account_id)
+        if account is None:
+            return _error(403, "not_coordinator", "请先用团组织账号登录")
+        g.mp_account = account
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def current_org_id() -> int:
+    return g.mp_account.org_id
+
+
 def current_member_id() -> int:
     return g.mp_session.member_id
 
@@ -67,3 +86,14 @@ def login():
     token, current = mp_sessions.create(db.session, openid=result["openid"], unionid=result.get("unionid"),
                                         session_key=result.get("session_key"))
     return jsonify({"token": token, "expires_in": mp_sessions.TTL, "registered": current.member_id is not None})
+
+
+@bp.post("/org/login")
+@limiter.limit("10 per minute")
+@login_required
+def org_login():
+    """Coordinators sign in with their organisation account (same lockout as the console)."""
+    body = OrgLoginIn.model_validate_json(request.get_data() or b"{}")
+    account = accounts.authenticate(db.session, body.username, body.password)
+    mp_sessions.attach_account(bearer_token(), account.id)
+    return jsonify({"organisation": account.org.name, "kind": account.org.kind_label})

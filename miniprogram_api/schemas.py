@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from services.checkin import Location
 
@@ -12,7 +12,9 @@ FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", 
                "joined_league": "入团年月", "ethnicity": "民族", "education": "学历", "league_number": "团员编号",
                "student_number": "学号", "branch_id": "团支部", "purpose": "验证码用途",
                "lat": "纬度", "lng": "经度", "accuracy": "定位精度", "coord_type": "坐标系", "code": "登录凭证",
-               "action": "操作"}
+               "action": "操作", "payload": "扫码内容", "username": "用户名", "title": "项目名称",
+               "starts_at": "开始时间", "ends_at": "结束时间", "radius_m": "签到半径", "capacity": "人数上限",
+               "approve": "审核结果", "record_ids": "记录"}
 
 
 class Body(BaseModel):
@@ -44,6 +46,36 @@ class RegisterIn(Body):
     branch_id: int | None = None
     cadre: bool = False
     volunteer: bool = False
+
+
+class JoinIn(Body):
+    payload: str = Field(min_length=1, max_length=500, description="扫码所得：team:<编号> 或服务队加入链接")
+
+
+class OrgLoginIn(Body):
+    username: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=64)
+
+
+class ProjectIn(Body):
+    title: str = Field(min_length=1, max_length=120)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    lat: float
+    lng: float
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = "gcj02"
+    radius_m: int = Field(default=300, ge=1, le=100000)
+    description: str = Field(default="", max_length=2000)
+    site_name: str | None = Field(default=None, max_length=120)
+    site_address: str | None = Field(default=None, max_length=200)
+    capacity: int | None = Field(default=None, ge=1, le=100000)
+    audience: Literal["team", "paired"] = "team"
+
+
+class DecideIn(Body):
+    approve: bool
+    record_ids: list[int] | None = Field(default=None, max_length=1000, description="不填则处理该项目全部待审核记录")
+    note: str | None = Field(default=None, max_length=200)
 
 
 class LocationIn(Body):

@@ -85,3 +85,19 @@ def qr_content(session: Session, team: Team) -> str:
     except (WeChatClientException, OSError) as exc:  # requests' errors are OSErrors
         logger.warning("WeChat QR for team %s unavailable (%s); using the signed join link", team.code, exc)
         return join_url(team)
+
+
+def team_from_payload(session: Session, payload: str) -> Team:
+    """Whatever a member's scanner read off a team poster: the scene (``team:<code>``), the signed
+    join link, or the WeChat QR's own url (the mini-program's scanner sees that one)."""
+    text = (payload or "").strip()
+    if text.startswith("qrscene_"):
+        text = text[len("qrscene_"):]
+    if text.startswith(SCENE_PREFIX):
+        return get_team_by_code(session, text[len(SCENE_PREFIX):])
+    if "/j/" in text:
+        return team_from_join_token(session, text.rsplit("/j/", 1)[1].split("?")[0])
+    team = session.scalar(sa.select(Team).where(Team.wechat_qr_url == text)) if text else None
+    if team is None:
+        raise Invalid("payload_unknown", "无法识别该二维码，请扫描服务队海报上的二维码")
+    return team

@@ -29,6 +29,7 @@ class MpSession:
     openid: str
     unionid: str | None
     member_id: int | None
+    account_id: int | None = None  # a coordinator signed in with the organisation account
 
 
 def _key(token: str) -> str:
@@ -52,18 +53,25 @@ def read(token: str | None) -> MpSession | None:
     if raw is None:
         return None
     data = json.loads(raw)
-    return MpSession(data["openid"], data.get("unionid"), data.get("member_id"))
+    return MpSession(data["openid"], data.get("unionid"), data.get("member_id"), data.get("account_id"))
 
 
-def attach_member(token: str, member_id: int) -> None:
-    """After registration through the API the same token now stands for the member."""
+def _update(token: str, **changes) -> None:
     key = _key(token)
     raw = store.get(key)
     if raw is None:
         return
-    data = json.loads(raw)
-    data["member_id"] = member_id
-    store.set(key, json.dumps(data), ttl=max(60, int(store.ttl(key) or TTL)))
+    store.set(key, json.dumps({**json.loads(raw), **changes}), ttl=max(60, int(store.ttl(key) or TTL)))
+
+
+def attach_member(token: str, member_id: int) -> None:
+    """After registration through the API the same token now stands for the member."""
+    _update(token, member_id=member_id)
+
+
+def attach_account(token: str, account_id: int) -> None:
+    """A coordinator's organisation login, on top of the WeChat login."""
+    _update(token, account_id=account_id)
 
 
 def end(token: str) -> None:

@@ -1,0 +1,94 @@
+"""Coordinator endpoints (after /org/login): my teams, their members (personal data masked),
+create and publish a project, pending records with flags, approve or reject in batch."""
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from flask import jsonify, request
+
+from extensions import db
+from miniprogram_api import bp
+from miniprogram_api.answers import project_answer, record_answer, team_answer
+from miniprogram_api.auth import account_required, current_org_id
+from miniprogram_api.schemas import DecideIn, ProjectIn
+from models import Member, Organization, Project, Team
+from services import approval, members, projects, teams
+from services.errors import NotFound
+from services.orgs import get_org, require_within, subtree_filter
+
+PAGE = 100
+
+
+def _managed_team(code: str) -> Team:
+    team = teams.get_team_by_code(db.session, code)
+    require_within(db.session, team.org_id, current_org_id())
+    return team
+
+
+@bp.get("/org/teams")
+@account_required
+def org_teams():
+    org = get_org(db.session, current_org_id())
+    rows = db.session.scalars(sa.select(Team).join(Organization, Team.org_id == Organization.id)
+                              .where(subtree_filter(org)).order_by(Organization.path).limit(PAGE)).all()
+    return jsonify({"teams": [team_answer(t) for t in rows]})
+
+
+@bp.get("/org/teams/<code>/members")
+@account_required
+def team_members(code: str):
+    team = _managed_team(code)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.scalars(sa.select(Member).where(Member.id.in_(teams.team_member_ids(db.session, team)))
+                              .order_by(Member.id).limit(PAGE).offset((page - 1) * PAGE)).all()
+    return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False)} for m in rows],
+                    "page": page})
+
+
+@bp.post("/org/teams/<code>/projects")
+@account_required
+def create_project(code: str):
+    team = _managed_team(code)
+    body = ProjectIn.model_validate_json(request.get_data() or b"{}")
+    data = projects.ProjectInput(**body.model_dump())
+    project = projects.create_project(db.session, current_org_id(), team.id, data)
+    return jsonify(project_answer(project)), 201
+
+
+@bp.post("/org/projects/<code>/publish")
+@account_required
+def publish_project(code: str):
+    project = _project(code, published_only=False)
+    return jsonify(project_answer(projects.publish_project(db.session, current_org_id(), project.id)))
+
+
+@bp.get("/org/projects/<code>/pending")
+@account_required
+def pending_records(code: str):
+    project = _project(code)
+    rows = approval.pending_for_project(db.session, current_org_id(), project.id)
+    return jsonify({"records": [record_answer(record, flags) for record, flags in rows]})
+
+
+@bp.post("/org/projects/<code>/decide")
+@account_required
+def decide(code: str):
+    project = _project(code)
+    body = DecideIn.model_validate_json(request.get_data() or b"{}")
+    if body.record_ids is None:
+        result = approval.decide_all_pending(db.session, current_org_id(), project.id, body.approve, body.note)
+    else:
+        approval.require_approver(db.session, current_org_id(), project)
+        result = approval.decide_records(db.session, current_org_id(), body.record_ids, body.approve, body.note)
+    return jsonify(dataclasses.asdict(result))
+
+
+def _project(code: str, *, published_only: bool = True) -> Project:
+    """By its public code; drafts too when publishing. Rights are checked by the service called."""
+    if published_only:
+        return projects.get_project_by_code(db.session, code)
+    project = db.session.scalar(sa.select(Project).where(Project.code == code.strip().upper()))
+    if project is None:
+        raise NotFound("project_not_found", "项目不存在")
+    return project

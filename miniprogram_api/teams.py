@@ -1,0 +1,82 @@
+"""Member endpoints: find and join a team, quit, my teams; projects I may enrol in, enrol, my records."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, request
+
+from extensions import db
+from miniprogram_api import bp
+from miniprogram_api.answers import project_answer, record_answer, team_answer
+from miniprogram_api.auth import current_member_id, login_required, member_required
+from miniprogram_api.schemas import JoinIn
+from models import Organization, Project, ServiceRecord, Team, TeamMembership
+from qr.codes import team_from_payload
+from services import enrolment, projects, teams
+from services.errors import Invalid
+
+SEARCH_LIMIT = 20
+
+
+@bp.get("/teams")
+@login_required
+def search_teams():
+    """By community (village) or street name, as members look for where they live."""
+    q = (request.args.get("q") or "").strip()
+    if not 1 <= len(q) <= 30:
+        raise Invalid("q", "请输入1至30个字的社区（村）或街道名称")
+    parent = sa.orm.aliased(Organization)
+    rows = db.session.scalars(
+        sa.select(Team).join(Organization, Team.org_id == Organization.id)
+        .outerjoin(parent, Organization.parent_id == parent.id)
+        .where(sa.or_(Team.name.contains(q, autoescape=True), parent.name.contains(q, autoescape=True)))
+        .order_by(Team.is_community.desc(), Team.name).limit(SEARCH_LIMIT)).all()
+    return jsonify({"teams": [team_answer(t) for t in rows]})
+
+
+@bp.post("/teams/join")
+@member_required
+def join_team():
+    body = JoinIn.model_validate_json(request.get_data() or b"{}")
+    team = team_from_payload(db.session, body.payload)
+    result = teams.join_team(db.session, current_member_id(), team.id, source="api")
+    return jsonify({"joined": result.created, "team": team_answer(result.team)}), 201 if result.created else 200
+
+
+@bp.post("/teams/<code>/quit")
+@member_required
+def quit_team(code: str):
+    team = teams.get_team_by_code(db.session, code)
+    teams.quit_team(db.session, current_member_id(), team.id)
+    return jsonify({"quit": True, "team": team_answer(team)})
+
+
+@bp.get("/me/teams")
+@member_required
+def my_teams():
+    rows = db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
+        TeamMembership.member_id == current_member_id(), TeamMembership.left_at.is_(None))).all()
+    return jsonify({"teams": [team_answer(t) for t in rows]})
+
+
+@bp.get("/projects")
+@member_required
+def open_projects():
+    return jsonify({"projects": [project_answer(p) for p in projects.open_projects_for(db.session,
+                                                                                      current_member_id())]})
+
+
+@bp.post("/projects/<code>/enrol")
+@member_required
+def enrol(code: str):
+    project = projects.get_project_by_code(db.session, code)
+    result = enrolment.enrol(db.session, current_member_id(), project.id)
+    return jsonify({"status": result.enrolment.status.value, "created": result.created,
+                    "waitlist_position": result.waitlist_position}), 201 if result.created else 200
+
+
+@bp.get("/me/records")
+@member_required
+def my_records():
+    rows = db.session.scalars(sa.select(ServiceRecord).join(Project).where(
+        ServiceRecord.member_id == current_member_id()).order_by(ServiceRecord.signin_at.desc()).limit(200)).all()
+    return jsonify({"records": [record_answer(r) for r in rows]})
