@@ -7,6 +7,7 @@ from extensions import db
 from miniprogram_api import bp
 from miniprogram_api.answers import checkin_answer
 from miniprogram_api.auth import current_member_id, member_required
+from miniprogram_api.openapi import documented
 from miniprogram_api.schemas import LocationIn
 from services import checkin, hours
 from services.projects import get_project_by_code
@@ -17,6 +18,7 @@ def _location():
 
 
 @bp.post("/projects/<code>/signin")
+@documented("签到（带位置；可带 Idempotency-Key）", body=LocationIn)
 @member_required
 def sign_in(code: str):
     location = _location()
@@ -29,6 +31,7 @@ def sign_in(code: str):
 
 
 @bp.post("/projects/<code>/signout")
+@documented("签退（带位置）", body=LocationIn)
 @member_required
 def sign_out(code: str):
     location = _location()
@@ -38,6 +41,7 @@ def sign_out(code: str):
 
 
 @bp.get("/me/hours")
+@documented("我的时长：本年、累计、20小时进度、星级")
 @member_required
 def my_hours():
     summary = hours.summary(db.session, current_member_id())

@@ -6,12 +6,14 @@ from flask import g, jsonify, request
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
+from miniprogram_api.openapi import documented
 from miniprogram_api.schemas import RegisterIn, SmsCodeIn
 from services import members, mp_sessions, sms
 from services.errors import Conflict
 
 
 @bp.post("/sms/code")
+@documented("发送注册验证码", body=SmsCodeIn)
 @limiter.limit("20 per hour")
 @login_required
 def send_sms_code():
@@ -21,6 +23,7 @@ def send_sms_code():
 
 
 @bp.post("/register")
+@documented("实名注册", body=RegisterIn, success=201)
 @limiter.limit("10 per hour")
 @login_required
 def register():
@@ -37,6 +40,7 @@ def register():
 
 
 @bp.get("/me")
+@documented("我的资料（本人可见完整信息）")
 @member_required
 def me():
     return jsonify(members.profile(members.get_member(db.session, current_member_id()), viewer_is_owner=True))

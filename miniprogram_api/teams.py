@@ -8,6 +8,7 @@ from extensions import db
 from miniprogram_api import bp
 from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import current_member_id, login_required, member_required
+from miniprogram_api.openapi import documented
 from miniprogram_api.schemas import JoinIn
 from models import Organization, Project, ServiceRecord, Team, TeamMembership
 from qr.codes import team_from_payload
@@ -18,6 +19,7 @@ SEARCH_LIMIT = 20
 
 
 @bp.get("/teams")
+@documented("按社区（村）或街道名称搜索服务队", query={"q": {"required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 30}}})
 @login_required
 def search_teams():
     """By community (village) or street name, as members look for where they live."""
@@ -34,6 +36,7 @@ def search_teams():
 
 
 @bp.post("/teams/join")
+@documented("扫码加入服务队", body=JoinIn, success=201)
 @member_required
 def join_team():
     body = JoinIn.model_validate_json(request.get_data() or b"{}")
@@ -43,6 +46,7 @@ def join_team():
 
 
 @bp.post("/teams/<code>/quit")
+@documented("退出服务队")
 @member_required
 def quit_team(code: str):
     team = teams.get_team_by_code(db.session, code)
@@ -51,6 +55,7 @@ def quit_team(code: str):
 
 
 @bp.get("/me/teams")
+@documented("我的服务队与联系人")
 @member_required
 def my_teams():
     rows = db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
@@ -59,6 +64,7 @@ def my_teams():
 
 
 @bp.get("/projects")
+@documented("我可以报名的项目")
 @member_required
 def open_projects():
     return jsonify({"projects": [project_answer(p) for p in projects.open_projects_for(db.session,
@@ -66,6 +72,7 @@ def open_projects():
 
 
 @bp.post("/projects/<code>/enrol")
+@documented("报名项目（满员进入候补）", success=201)
 @member_required
 def enrol(code: str):
     project = projects.get_project_by_code(db.session, code)
@@ -75,6 +82,7 @@ def enrol(code: str):
 
 
 @bp.get("/me/records")
+@documented("我的服务记录与审核状态")
 @member_required
 def my_records():
     rows = db.session.scalars(sa.select(ServiceRecord).join(Project).where(
