@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, jsonify, render_template_string, request
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from sqlalchemy import event
@@ -77,6 +77,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """No text with NUL bytes reaches a service (PostgreSQL refuses them): a clear 400 instead."""
+        values = list(request.args.values()) + list(request.view_args.values() if request.view_args else [])
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in str(value) for value in values):
+            return jsonify({"error": "invalid_characters", "message": "请求包含非法字符"}), 400
+
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         return jsonify(err.to_dict()), err.status

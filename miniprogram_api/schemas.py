@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.checkin import Location
 
@@ -19,6 +19,14 @@ FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL refuses text with NUL bytes: say so here instead of failing in the database.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains NUL")
+        return value
 
 
 class LoginIn(Body):
