@@ -153,9 +153,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from cli import register_commands
+    from jobs.cli import jobs_cli, push_cli
     from qr.cli import qr_cli
     from wechat.cli import wechat_cli
 
     register_commands(app)
     app.cli.add_command(wechat_cli)
     app.cli.add_command(qr_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(push_cli)

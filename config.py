@@ -6,6 +6,7 @@ secrets, so a forgotten variable can never silently fall back to a demo key.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -38,6 +39,14 @@ ENV_VARS = {
     "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
     "WECHAT_LOCATION_EVENT_COORD": "coordinate system of LOCATION events (unstated by WeChat); default wgs84",
     "WECHAT_LOCATION_MESSAGE_COORD": "coordinate system of location messages (Tencent map picker); default gcj02",
+    "PUSH_TEMPLATE_ID": "template id of the project notice; dev: the sandbox's sandbox_project_notice",
+    "PUSH_TEMPLATE_FIELDS": 'JSON: template keyword → title|time|site|team|contact; default {"thing1": "title", "time2": "time", "thing3": "site"}',
+    "PUSH_MINIPROGRAM_PAGEPATH": "when set (e.g. pages/project/index?code={code}), pushed notices open the mini-program page",
+    "PUSH_ON_PUBLISH": "1 (default): publishing a project pushes it; 0: only the console button and the CLI do",
+    "PUSH_RATE_PER_SECOND": "template messages per second across all workers; default 50",
+    "PUSH_MAX_ATTEMPTS": "tries per message on -1 and network errors; default 4",
+    "PUSH_RETRY_BACKOFF": "seconds before the first retry, doubled each time; default 1",
+    "PUSH_CLAIM_LEASE": "seconds after which a message claimed by a dead job counts as interrupted; default 120",
 }
 
 DEV_AES_KEY = "qingchunzhiyuandevelopmentonlyaeskey0123456"  # 43 characters, development only
@@ -81,6 +90,45 @@ def _coord(env: dict, name: str, default: str) -> str:
     return value
 
 
+def _number(env: dict, name: str, default, kind=int, minimum=0):
+    raw = env.get(name)
+    try:
+        value = default if raw in (None, "") else kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _flag(env: dict, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "0", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name} must be 1 or 0, not {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
+PUSH_FIELD_SOURCES = ("title", "time", "site", "team", "contact")
+DEFAULT_PUSH_FIELDS = {"thing1": "title", "time2": "time", "thing3": "site"}
+
+
+def _push_fields(env: dict) -> dict[str, str]:
+    raw = env.get("PUSH_TEMPLATE_FIELDS")
+    if not raw:
+        return dict(DEFAULT_PUSH_FIELDS)
+    try:
+        fields = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError("PUSH_TEMPLATE_FIELDS must be a JSON object") from exc
+    if (not isinstance(fields, dict) or not fields
+            or any(not isinstance(k, str) or not k.isidentifier() or v not in PUSH_FIELD_SOURCES
+                   for k, v in fields.items())):
+        raise ConfigError("PUSH_TEMPLATE_FIELDS maps template keywords to one of " + ", ".join(PUSH_FIELD_SOURCES))
+    return fields
+
+
 def load_config(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from an environment (``os.environ`` by default)."""
     env = dict(os.environ if env is None else env)
@@ -119,6 +167,15 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),
         "WECHAT_LOCATION_MESSAGE_COORD": _coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
+        "PUSH_TEMPLATE_ID": env.get("PUSH_TEMPLATE_ID") or (None if production else "sandbox_project_notice"),
+        "PUSH_TEMPLATE_FIELDS": _push_fields(env),
+        "PUSH_MINIPROGRAM_PAGEPATH": env.get("PUSH_MINIPROGRAM_PAGEPATH") or None,
+        "PUSH_ON_PUBLISH": _flag(env, "PUSH_ON_PUBLISH", True),
+        "PUSH_RATE_PER_SECOND": _number(env, "PUSH_RATE_PER_SECOND", 50, minimum=1),
+        "PUSH_MAX_ATTEMPTS": _number(env, "PUSH_MAX_ATTEMPTS", 4, minimum=1),
+        "PUSH_RETRY_BACKOFF": _number(env, "PUSH_RETRY_BACKOFF", 1.0, float),
+        "PUSH_CLAIM_LEASE": _number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
+        "PUSH_HTTP_TIMEOUT": 5.0,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

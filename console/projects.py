@@ -6,17 +6,21 @@ every 30 s (services.onsite_qr), so a photo forwarded away from the site stops w
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, render_template
+from flask import Response, current_app, flash, redirect, render_template, url_for
 
 from console import bp
 from console.auth import current_account, login_required
 from extensions import db
 from models import Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png
-from services import approval, onsite_qr, projects
+from services import approval, onsite_qr, projects, push
 from services.beijing_time import BEIJING
-from services.errors import Conflict
+from services.errors import Conflict, DomainError
 from services.orgs import subtree_filter
+
+DELIVERY_LABELS = {"sent": "已发送", "delivered": "已送达", "pending": "待发送", "sending": "发送中",
+                   "failed": "失败", "blocked": "被拒收", "unknown": "状态未知"}
+RUN_LABELS = {"queued": "排队中", "running": "推送中", "paused": "已暂停（额度）", "done": "已完成", "failed": "已中止"}
 
 
 def _screen_project(project_id: int) -> Project:
@@ -36,6 +40,43 @@ def project_list():
         .where(subtree_filter(org)).order_by(Project.is_long_term, Project.starts_at.desc().nulls_last())
         .limit(200)).all()
     return render_template("console/projects.html", projects=rows, beijing=BEIJING)
+
+
+def _managed(project_id: int) -> Project:
+    project = projects.get_project(db.session, project_id)
+    projects.require_manager(db.session, current_account().org_id, project.team)
+    return project
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def project_detail(project_id: int):
+    project = _managed(project_id)
+    progress = push.progress(db.session, project)
+    return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
+                           delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS)
+
+
+ACTIONS = {
+    "publish": (lambda org, p: projects.publish_project(db.session, org, p.id), "项目已发布"),
+    "close": (lambda org, p: projects.close_project(db.session, org, p.id), "项目已结束"),
+    "push": (lambda org, p: push.request_push(db.session, p.id, actor_org_id=org), "已开始推送给团员"),
+    "resend-unknown": (lambda org, p: push.request_push(db.session, p.id, actor_org_id=org, resend_unknown=True),
+                       "已重新推送状态未知的消息"),
+}
+
+
+@bp.post("/projects/<int:project_id>/<any(publish, close, push, 'resend-unknown'):action>")
+@login_required
+def project_action(project_id: int, action: str):
+    project = _managed(project_id)
+    do, done = ACTIONS[action]
+    try:
+        do(current_account().org_id, project)
+        flash(done, "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.project_detail", project_id=project_id))
 
 
 @bp.get("/projects/<int:project_id>/onsite")

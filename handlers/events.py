@@ -56,7 +56,7 @@ def silent(ctx: Context) -> None:
 def template_finished(ctx: Context) -> None:
     """TEMPLATESENDJOBFINISH: the final fate of a pushed template message."""
     push.record_template_result(ctx.session, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""),
-                                str(ctx.raw.get("Status") or ""))
+                                str(ctx.raw.get("Status") or ""), openid=ctx.openid)
     return None
 
 

@@ -7,13 +7,13 @@ from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
 from models.team import CoordSystem, Team, TeamMembership
-from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, WechatFollower
+from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, PushRun, PushState, WechatFollower
 
 __all__ = [
     "ApplicationStatus", "AuditEntry", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "Organization", "Pairing", "PairingCode",
-    "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "RecordStatus",
+    "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow",
 ]

@@ -38,10 +38,12 @@ class WechatFollower(TimestampMixin, Base):
 
 class DeliveryStatus(enum.StrEnum):
     pending = "pending"
+    sending = "sending"      # claimed by a push job; the request to WeChat is in flight
     sent = "sent"            # WeChat accepted it (msgid)
     delivered = "delivered"  # TEMPLATESENDJOBFINISH success
     failed = "failed"        # errcode recorded; not retried when final (43004)
     blocked = "blocked"      # failed:user block
+    unknown = "unknown"      # the job died or WeChat did not answer in time: maybe sent, never resent by itself
 
 
 class PushDelivery(TimestampMixin, Base):
@@ -59,6 +61,36 @@ class PushDelivery(TimestampMixin, Base):
     errcode: Mapped[int | None] = mapped_column()
     errmsg: Mapped[str | None] = mapped_column(sa.String(200))
     attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime | None] = mapped_column()
 
-    __table_args__ = (sa.UniqueConstraint("project_id", "member_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "member_id"),
+        sa.Index("ix_push_deliveries_project_status", "project_id", "status"),
+    )
+
+
+class PushState(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"    # 45009: WeChat's daily quota is spent; resumes after ``resume_after``
+    done = "done"
+    failed = "failed"    # stopped by an error it cannot get past alone (``last_error``)
+
+
+class PushRun(TimestampMixin, Base):
+    """One request to push a project (on publish, from the console or the CLI). The deliveries are the
+    truth about who got what; the run holds what a job needs to resume and what the console shows."""
+
+    __tablename__ = "push_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    requested_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    state: Mapped[PushState] = mapped_column(str_enum(PushState, "push_state"), default=PushState.queued)
+    recipients: Mapped[int | None] = mapped_column()
+    resume_after: Mapped[dt.datetime | None] = mapped_column()
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column()
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 import geo
@@ -159,7 +160,11 @@ def publish_project(session: Session, actor_org_id: int, project_id: int) -> Pro
             raise Invalid("ended", "项目结束时间已过，不能发布")
         project.status, project.published_at = ProjectStatus.published, utcnow()
         audit(session, ("org", actor_org_id), "project.publish", ("project", project.id))
-        return project
+    if current_app.config.get("PUSH_ON_PUBLISH") and current_app.config.get("PUSH_TEMPLATE_ID"):
+        from services.push import request_push  # push imports this module
+
+        request_push(session, project.id, actor_org_id=actor_org_id)
+    return project
 
 
 def close_project(session: Session, actor_org_id: int, project_id: int) -> Project:

@@ -1,22 +1,474 @@
-"""Pushing project links to members (issue 7 grows this). For now: WeChat's final word on a
-template message, the TEMPLATESENDJOBFINISH event, recorded on its delivery row."""
+"""Pushing a project's link to its members as WeChat template messages, exactly once per member.
+
+Who got what lives in ``push_deliveries``: one row per (project, member) under a unique constraint,
+created by INSERT … ON CONFLICT DO NOTHING, so planning twice adds nobody twice. A job sends a row
+only after winning a conditional UPDATE pending → sending (committed before the request leaves), so
+two jobs running at once, or a job re-run, never send the same row twice. A row left in ``sending``
+by a dead job (its claim older than PUSH_CLAIM_LEASE) and a request WeChat did not answer in time
+become ``unknown``: maybe delivered, so never resent by themselves (the console offers to resend
+them). What is certain not to have reached WeChat (-1 "system busy", connection refused) is retried
+with backoff; 43004 (not following) is final; 45009 (daily quota) pauses the run until after
+midnight, Beijing time; a refused access token is refreshed once by the client.
+
+The job body is :func:`run`; ``jobs.push`` puts it on RQ (or runs it inline without Redis).
+"""
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
+import re
+import time
+from dataclasses import dataclass
 
+import requests
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
+from wechatpy.exceptions import WeChatClientException
 
-from models import DeliveryStatus, PushDelivery, utcnow
-from services.uow import unit_of_work
+from models import (
+    Audience,
+    DeliveryStatus,
+    Member,
+    Organization,
+    OrgKind,
+    Project,
+    ProjectStatus,
+    PushDelivery,
+    PushRun,
+    PushState,
+    TeamMembership,
+    utcnow,
+)
+from services import orgs
+from services.beijing_time import BEIJING
+from services.errors import Conflict
+from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
 
+KEYWORD_LIMIT = 20  # since 2023 WeChat cuts every template keyword value at 20 characters
+BATCH = 200
+HEARTBEAT_SECONDS = 2.0
+TOKEN_ERRORS = (40001, 40014, 42001)
 
-def record_template_result(session: Session, msgid: str, status: str) -> PushDelivery | None:
-    """``status``: success, "failed:user block" or "failed: system failed" as WeChat sends it."""
+#: Why a message did not go, in the coordinator's words.
+REASONS = {
+    43004: "对方未关注公众号（或已取消关注）",
+    40003: "openid 无效",
+    40037: "模板 ID 无效",
+    47003: "模板参数不合规",
+    45009: "今日模板消息额度已用完",
+    -1: "微信系统繁忙，多次重试未成功",
+}
+NETWORK_ERROR = "网络错误，多次重试未成功"
+TIMEOUT_UNKNOWN = "微信未在时限内答复，可能已送达；为免重复不自动重发"
+INTERRUPTED_UNKNOWN = "推送任务中断于发送途中，可能已送达；为免重复不自动重发"
+
+
+# ---- who and what -----------------------------------------------------------------------------
+
+def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[bool]:
+    """Who hears of a project: its team's members (a department team: the department's branches) and,
+    for a street, the members of its paired departments; a project limited to paired departments
+    goes to those only. Only members bound to an openid (following the account) can be reached."""
+    from services.pairing import paired_department_ids
+
+    team = project.team
+    department_ids: list[int] = []
+    if team.org.kind in orgs.STREET_KINDS:
+        department_ids = paired_department_ids(session, team.org_id)
+    own: list[sa.ColumnElement[bool]] = []
+    if project.audience != Audience.paired:
+        own.append(Member.id.in_(sa.select(TeamMembership.member_id).where(
+            TeamMembership.team_id == team.id, TeamMembership.left_at.is_(None))))
+        if team.org.kind == OrgKind.department:
+            department_ids = [team.org_id, *department_ids]
+    if department_ids:
+        paths = list(session.scalars(sa.select(Organization.path).where(Organization.id.in_(department_ids))))
+        own.append(Member.branch_id.in_(sa.select(Organization.id).where(
+            sa.or_(*(Organization.path.startswith(p, autoescape=True) for p in paths)))))
+    return sa.and_(Member.openid.is_not(None), sa.or_(*own) if own else sa.false())
+
+
+def keyword_value(text: str | None) -> str:
+    """A template keyword value as WeChat accepts it since 2023: one line, at most 20 characters."""
+    value = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", text or "")).strip()
+    if not value:
+        return "—"
+    return value if len(value) <= KEYWORD_LIMIT else value[:KEYWORD_LIMIT - 1] + "…"
+
+
+def _when(project: Project) -> str:
+    """The start, as WeChat's ``time`` keywords read ("2026年11月28日 09:00"): a range would not fit in 20."""
+    if project.is_long_term or project.starts_at is None:
+        return "长期（自主安排）"
+    return project.starts_at.astimezone(BEIJING).strftime("%Y年%m月%d日 %H:%M")
+
+
+def project_link(project: Project) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/m/projects/{project.code}"
+
+
+def message_for(project: Project) -> dict:
+    """The template message for a project (without the recipient)."""
+    config = current_app.config
+    team = project.team
+    sources = {
+        "title": project.title,
+        "time": _when(project),
+        "site": project.site_name or project.site_address or team.name,
+        "team": team.name,
+        "contact": " ".join(filter(None, [team.contact_name, team.contact_phone])),
+    }
+    message = {
+        "template_id": config["PUSH_TEMPLATE_ID"],
+        "data": {keyword: {"value": keyword_value(sources[source])}
+                 for keyword, source in config["PUSH_TEMPLATE_FIELDS"].items()},
+        "url": project_link(project),
+    }
+    if config.get("PUSH_MINIPROGRAM_PAGEPATH"):
+        message["mini_program"] = {"appid": config["WECHAT_MINIPROGRAM_APP_ID"],
+                                   "pagepath": config["PUSH_MINIPROGRAM_PAGEPATH"].format(code=project.code)}
+    return message
+
+
+# ---- asking for a push -------------------------------------------------------------------------
+
+def _active_run(session: Session, project_id: int) -> PushRun | None:
+    """A run that is queued or running and still alive (a stalled one is taken over by a new run)."""
+    lease = dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"])
+    run = session.scalar(sa.select(PushRun).where(
+        PushRun.project_id == project_id, PushRun.state.in_([PushState.queued, PushState.running]))
+        .order_by(PushRun.id.desc()).limit(1))
+    if run is None:
+        return None
+    alive_since = run.heartbeat_at or run.created_at
+    return run if alive_since > utcnow() - lease else None
+
+
+def request_push(session: Session, project_id: int, *, actor_org_id: int | None = None,
+                 resend_unknown: bool = False, enqueue: bool = True) -> PushRun:
+    """Queue a push of a published project. ``actor_org_id`` None: the CLI (an operator).
+    Asking again while a run is alive returns that run; asking after a run finished sends to whoever
+    has no delivery yet (new members) and retries what certainly did not reach WeChat."""
+    from services.projects import get_project, require_manager
+
+    with unit_of_work(session):
+        project = get_project(session, project_id)
+        if actor_org_id is not None:
+            require_manager(session, actor_org_id, project.team)
+        if project.status != ProjectStatus.published:
+            raise Conflict("not_published", "只有已发布、未结束的项目可以推送")
+        if not current_app.config.get("PUSH_TEMPLATE_ID"):
+            raise Conflict("push_not_configured", "未配置模板消息（PUSH_TEMPLATE_ID），无法推送")
+        active = _active_run(session, project.id)
+        if active is not None and not resend_unknown:
+            return active
+        retry = [DeliveryStatus.failed]
+        if resend_unknown:
+            retry.append(DeliveryStatus.unknown)
+        session.execute(sa.update(PushDelivery).where(
+            PushDelivery.project_id == project.id, PushDelivery.status.in_(retry),
+            sa.or_(PushDelivery.errcode.is_(None), PushDelivery.errcode.in_([-1, 45009]),
+                   PushDelivery.status == DeliveryStatus.unknown))
+            .values(status=DeliveryStatus.pending, updated_at=utcnow()))
+        run = PushRun(project_id=project.id, requested_by_org_id=actor_org_id)
+        session.add(run)
+        session.flush()
+        audit(session, ("org", actor_org_id), "project.push", ("project", project.id), run=run.id,
+              resend_unknown=resend_unknown)
+    if enqueue:
+        from jobs.push import enqueue_run
+
+        enqueue_run(run.id)
+    return run
+
+
+def recover(session: Session, *, now: dt.datetime | None = None) -> list[int]:
+    """Runs a worker should take up: queued or running ones whose job stopped beating (a killed
+    worker, a lost queue) and paused ones whose quota day is over. Re-queued here."""
+    now = now or utcnow()
+    stale = now - dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"])
+    ids = list(session.scalars(sa.select(PushRun.id).where(sa.or_(
+        sa.and_(PushRun.state.in_([PushState.queued, PushState.running]),
+                sa.func.coalesce(PushRun.heartbeat_at, PushRun.created_at) < stale),
+        sa.and_(PushRun.state == PushState.paused, PushRun.resume_after <= now))).order_by(PushRun.id)))
+    session.rollback()
+    from jobs.push import enqueue_run
+
+    for run_id in ids:
+        enqueue_run(run_id)
+    return ids
+
+
+# ---- the job -------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    status: DeliveryStatus
+    msgid: str | None = None
+    errcode: int | None = None
+    errmsg: str | None = None
+    stop: str | None = None  # "quota" or "token": the run cannot go on now
+
+
+def _never_reached(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach WeChat (so resending cannot duplicate)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        import urllib3
+
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+def send_one(client, openid: str, message: dict, *, touch) -> Outcome:
+    """One message with retries; ``touch()`` renews the claim before each try."""
+    config = current_app.config
+    attempts, delay = config["PUSH_MAX_ATTEMPTS"], config["PUSH_RETRY_BACKOFF"]
+    last = Outcome(DeliveryStatus.failed)
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(delay * 2 ** (attempt - 1))
+            touch()
+        try:
+            result = client.message.send_template(openid, message["template_id"], message["data"],
+                                                  url=message.get("url"), mini_program=message.get("mini_program"))
+            return Outcome(DeliveryStatus.sent, msgid=str(result.get("msgid")))
+        except WeChatClientException as exc:
+            code = exc.errcode
+            if code == 45009:
+                return Outcome(DeliveryStatus.pending, stop="quota", errcode=code)
+            if code in TOKEN_ERRORS:  # the client refreshed once and was refused again
+                return Outcome(DeliveryStatus.pending, stop="token", errcode=code)
+            if code == -1 or code is None:  # busy, or an HTTP error status: not accepted, try again
+                last = Outcome(DeliveryStatus.failed, errcode=-1 if code == -1 else None,
+                               errmsg=REASONS[-1] if code == -1 else f"微信接口异常：{exc.errmsg or 'HTTP 错误'}"[:200])
+                continue
+            return Outcome(DeliveryStatus.failed, errcode=code,
+                           errmsg=REASONS.get(code, f"{code} {exc.errmsg or ''}".strip())[:200])
+        except requests.RequestException as exc:
+            if not _never_reached(exc):
+                return Outcome(DeliveryStatus.unknown, errmsg=TIMEOUT_UNKNOWN)
+            last = Outcome(DeliveryStatus.failed, errmsg=NETWORK_ERROR)
+    return last
+
+
+class Pacer:
+    """At most PUSH_RATE_PER_SECOND sends a second across every worker (Redis-backed when configured),
+    with the ``limits`` library's fixed windows."""
+
+    def __init__(self) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        app = current_app
+        key = "push_rate_storage"
+        if key not in app.extensions:
+            app.extensions[key] = storage_from_string(app.config.get("REDIS_URL") or "memory://")
+        self.limiter = FixedWindowRateLimiter(app.extensions[key])
+        self.item = RateLimitItemPerSecond(app.config["PUSH_RATE_PER_SECOND"])
+        self.scope = app.config["WECHAT_APP_ID"]
+
+    def wait(self) -> None:
+        while not self.limiter.hit(self.item, "wechat-template", self.scope):
+            reset, _ = self.limiter.get_window_stats(self.item, "wechat-template", self.scope)
+            time.sleep(min(1.0, max(0.005, reset - time.time())))
+
+
+def plan(session: Session, project: Project) -> int:
+    """Create the missing delivery rows (one per reachable recipient); the total number of rows."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(PushDelivery)
+    now = utcnow()
+    chosen = sa.select(sa.literal(project.id), Member.id, Member.openid, sa.literal(DeliveryStatus.pending.value),
+                       sa.literal(0), sa.literal(now, PushDelivery.created_at.type)).where(
+        recipient_filter(session, project))
+    with unit_of_work(session):
+        session.execute(insert.from_select(
+            ["project_id", "member_id", "openid", "status", "attempts", "created_at"], chosen)
+            .on_conflict_do_nothing(index_elements=["project_id", "member_id"]))
+    return session.scalar(sa.select(sa.func.count()).where(PushDelivery.project_id == project.id))
+
+
+def release_interrupted(session: Session, project_id: int, *, now: dt.datetime | None = None) -> int:
+    """Rows a dead job left in ``sending``: they may have reached WeChat, so they become ``unknown``."""
+    now = now or utcnow()
+    stale = now - dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"])
+    with unit_of_work(session):
+        return session.execute(sa.update(PushDelivery).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
+            PushDelivery.claimed_at < stale).values(
+            status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
+
+
+def _claim(session: Session, delivery_id: int) -> bool:
+    with unit_of_work(session):
+        return session.execute(sa.update(PushDelivery).where(
+            PushDelivery.id == delivery_id, PushDelivery.status == DeliveryStatus.pending).values(
+            status=DeliveryStatus.sending, claimed_at=utcnow(),
+            attempts=PushDelivery.attempts + 1)).rowcount == 1
+
+
+def _touch(session: Session, delivery_id: int) -> None:
+    with unit_of_work(session):
+        session.execute(sa.update(PushDelivery).where(PushDelivery.id == delivery_id)
+                        .values(claimed_at=utcnow()))
+
+
+def _settle(session: Session, delivery_id: int, outcome: Outcome) -> None:
+    """Write what happened. A row a stale-claim sweep marked ``unknown`` meanwhile still gets the truth."""
+    with unit_of_work(session):
+        session.execute(sa.update(PushDelivery).where(
+            PushDelivery.id == delivery_id,
+            PushDelivery.status.in_([DeliveryStatus.sending, DeliveryStatus.unknown])).values(
+            status=outcome.status, msgid=outcome.msgid, errcode=outcome.errcode,
+            errmsg=outcome.errmsg, updated_at=utcnow()))
+
+
+def next_quota_day(now: dt.datetime) -> dt.datetime:
+    """WeChat's daily quotas reset at midnight, Beijing time; resume a few minutes after."""
+    local = now.astimezone(BEIJING)
+    tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0, 5), tzinfo=BEIJING)
+    return tomorrow.astimezone(dt.UTC)
+
+
+def _set_run(session: Session, run_id: int, **values) -> None:
+    with unit_of_work(session):
+        session.execute(sa.update(PushRun).where(PushRun.id == run_id).values(**values))
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    state: PushState = PushState.done
+
+
+def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunReport | None:
+    """The push job: plan, sweep stale claims, then claim → send → settle row by row."""
+    from wechat.client import get_client
+
+    push_run = session.get(PushRun, run_id)
+    if push_run is None:
+        logger.warning("push run %s does not exist", run_id)
+        return None
+    project = session.get(Project, push_run.project_id)
+    project_id, now = project.id, utcnow()
+    _set_run(session, run_id, state=PushState.running, heartbeat_at=now, resume_after=None, last_error=None,
+             started_at=push_run.started_at or now)
+    total = plan(session, project)
+    _set_run(session, run_id, recipients=total)
+    release_interrupted(session, project_id)
+    message = message_for(project)
+    client = client or get_client(timeout=current_app.config["PUSH_HTTP_TIMEOUT"])
+    pacer, report, beat = Pacer(), RunReport(), time.monotonic()
+    while True:
+        batch = session.execute(sa.select(PushDelivery.id, PushDelivery.openid).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.pending)
+            .order_by(PushDelivery.id).limit(BATCH)).all()
+        session.rollback()
+        if not batch:
+            break
+        for delivery_id, openid in batch:
+            if not _claim(session, delivery_id):
+                continue  # another job has it
+            pacer.wait()
+            outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id))
+            if outcome.stop:
+                _settle(session, delivery_id, Outcome(DeliveryStatus.pending))
+                return _stop(session, run_id, outcome, report)
+            _settle(session, delivery_id, outcome)
+            if outcome.status == DeliveryStatus.sent:
+                report.sent += 1
+            elif outcome.status == DeliveryStatus.unknown:
+                report.unknown += 1
+            else:
+                report.failed += 1
+            if on_progress is not None:
+                on_progress(total)
+            if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                _set_run(session, run_id, heartbeat_at=utcnow())
+                beat = time.monotonic()
+    _set_run(session, run_id, state=PushState.done, finished_at=utcnow(), heartbeat_at=utcnow())
+    logger.info("push run %s for project %s done: %s sent, %s failed, %s unknown", run_id, project_id,
+                report.sent, report.failed, report.unknown)
+    return report
+
+
+def _stop(session: Session, run_id: int, outcome: Outcome, report: RunReport) -> RunReport:
+    if outcome.stop == "quota":
+        resume = next_quota_day(utcnow())
+        _set_run(session, run_id, state=PushState.paused, resume_after=resume, heartbeat_at=utcnow(),
+                 last_error=REASONS[45009] + "，将于北京时间次日 0:05 后继续")
+        from jobs.push import enqueue_run
+
+        enqueue_run(run_id, at=resume)
+        report.state = PushState.paused
+    else:
+        _set_run(session, run_id, state=PushState.failed, finished_at=utcnow(),
+                 last_error=f"access_token 刷新后仍被拒绝（{outcome.errcode}），请检查 AppID/AppSecret")
+        report.state = PushState.failed
+    logger.warning("push run %s stopped: %s", run_id, outcome.stop)
+    return report
+
+
+# ---- what the console shows ----------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    run: PushRun | None
+    counts: dict[str, int]
+    reasons: list[tuple[str, str, int]]  # (status, reason, count)
+    unreachable: int                     # team members not bound to WeChat: not recipients
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def waiting(self) -> int:
+        return self.counts.get("pending", 0) + self.counts.get("sending", 0)
+
+
+def progress(session: Session, project: Project) -> Progress:
+    counts = dict(session.execute(sa.select(PushDelivery.status, sa.func.count()).where(
+        PushDelivery.project_id == project.id).group_by(PushDelivery.status)).all())
+    counts = {str(getattr(k, "value", k)): v for k, v in counts.items()}
+    reasons = [(str(getattr(s, "value", s)), msg or "—", n) for s, msg, n in session.execute(
+        sa.select(PushDelivery.status, PushDelivery.errmsg, sa.func.count()).where(
+            PushDelivery.project_id == project.id,
+            PushDelivery.status.in_([DeliveryStatus.failed, DeliveryStatus.blocked, DeliveryStatus.unknown]))
+        .group_by(PushDelivery.status, PushDelivery.errmsg).order_by(sa.func.count().desc())).all()]
+    team_members = session.scalar(sa.select(sa.func.count()).select_from(TeamMembership).join(
+        Member, Member.id == TeamMembership.member_id).where(
+        TeamMembership.team_id == project.team_id, TeamMembership.left_at.is_(None), Member.openid.is_(None)))
+    latest = session.scalar(sa.select(PushRun).where(PushRun.project_id == project.id)
+                            .order_by(PushRun.id.desc()).limit(1))
+    return Progress(latest, counts, reasons, team_members or 0)
+
+
+# ---- WeChat's final word -------------------------------------------------------------------------
+
+def record_template_result(session: Session, msgid: str, status: str, openid: str | None = None) -> PushDelivery | None:
+    """``status``: success, "failed:user block" or "failed: system failed" as WeChat sends it. A
+    message whose send was interrupted (``unknown``, no msgid) is recognised by its openid when it is
+    that openid's only unknown delivery: WeChat's event proves it was sent."""
     with unit_of_work(session):
         delivery = session.scalar(sa.select(PushDelivery).where(PushDelivery.msgid == msgid))
+        if delivery is None and openid:
+            candidates = session.scalars(sa.select(PushDelivery).where(
+                PushDelivery.openid == openid, PushDelivery.status == DeliveryStatus.unknown).limit(2)).all()
+            if len(candidates) == 1:
+                delivery = candidates[0]
+                delivery.msgid = msgid
         if delivery is None:
             logger.info("template result for unknown msgid %s", msgid)
             return None

@@ -79,7 +79,9 @@ def make_test_app(backend: str, tmp_dir) -> object:
         uri, redis_url = f"sqlite:///{tmp_dir}/test.db", None
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": redis_url,
                        "DATA_KEY": DATA_KEY, "SECRET_KEY": "test-secret", "DATABASE_URL": uri,
-                       "WECHAT_ENCODING_AES_KEY": AES_KEY})
+                       "WECHAT_ENCODING_AES_KEY": AES_KEY,
+                       # Pushing on publish is tested on its own (tests/jobs); elsewhere publishing just publishes.
+                       "PUSH_ON_PUBLISH": False, "PUSH_RETRY_BACKOFF": 0.01, "PUSH_RATE_PER_SECOND": 1000})
     application.test_client_class = IsolatedClient
     return application
 

@@ -154,11 +154,11 @@ def code_to_session(js_code: str, *, timeout: float = 5) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["wechat_client_factory"] = lambda: SharedTokenClient(
+    app.extensions["wechat_client_factory"] = lambda timeout=5: SharedTokenClient(
         app.config["WECHAT_APP_ID"], app.config["WECHAT_APP_SECRET"], api_base_url(app),
-        app.extensions["store"])
+        app.extensions["store"], timeout=timeout)
 
 
-def get_client() -> SharedTokenClient:
+def get_client(timeout: float = 5) -> SharedTokenClient:
     """A client for the current app (cheap: the token is in the shared store, not in the object)."""
-    return current_app.extensions["wechat_client_factory"]()
+    return current_app.extensions["wechat_client_factory"](timeout)

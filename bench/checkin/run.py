@@ -29,7 +29,7 @@ CONNECTIONS = 16
 def env() -> dict:
     return {**os.environ, "DATABASE_URL": PG, "REDIS_URL": REDIS, "SECRET_KEY": "bench",
             "DATA_KEY": os.environ.get("BENCH_DATA_KEY") or Fernet.generate_key().decode(),
-            "PUBLIC_BASE_URL": "http://127.0.0.1:8811"}
+            "PUBLIC_BASE_URL": "http://127.0.0.1:8811", "PUSH_ON_PUBLISH": "0"}
 
 
 def seed(environment: dict, members: int) -> tuple[str, list[str]]:

@@ -34,6 +34,9 @@ class SandboxState:
     used_codes: set[str] = field(default_factory=set)
     oauth_codes: dict[str, str] = field(default_factory=dict)       # web-authorisation code → openid
     calls: list[Call] = field(default_factory=list)
+    sent: list[tuple[str, str, dict]] = field(default_factory=list)  # (endpoint, touser, body) accepted
+    latency: dict[str, float] = field(default_factory=dict)         # endpoint → seconds every call takes
+    hang_seconds: float = 3.0                                        # how long an injected HANG (-2) stalls
     msgid_seq: int = 1000
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -82,10 +85,16 @@ class SandboxState:
             self.quotas[endpoint] -= 1
             return True
 
-    def next_msgid(self) -> int:
+    def accept(self, endpoint: str, touser: str, body: dict) -> int:
+        """Record a message WeChat would deliver; its msgid."""
         with self.lock:
             self.msgid_seq += 1
+            self.sent.append((endpoint, touser, body))
             return self.msgid_seq
+
+    def sent_to(self, endpoint: str = "cgi-bin/message/template/send") -> list[str]:
+        with self.lock:
+            return [touser for path, touser, _ in self.sent if path == endpoint]
 
     def issue_oauth_code(self, openid: str) -> str:
         code = "sbx_oauth_" + secrets.token_urlsafe(12)
@@ -130,3 +139,5 @@ class SandboxState:
             self.used_codes.clear()
             self.oauth_codes.clear()
             self.calls.clear()
+            self.sent.clear()
+            self.latency.clear()

@@ -17,14 +17,20 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40013: "invalid appid",
     40029: "invalid code",
+    40037: "invalid template_id",
     40125: "invalid appsecret",
     40163: "code been used",
     42001: "access_token expired",
     43004: "require subscribe",
     44002: "empty post data",
     45009: "reach max api daily quota limit",
+    47003: "argument invalid! data.keyword value exceeds limit",
     47001: "data format error",
 }
+
+
+HANG = -2                  # an injected failure: stall past the client's timeout, send nothing
+TEMPLATE_VALUE_LIMIT = 20  # since 2023 each template keyword value is cut at 20 characters
 
 
 def _error(code: int):
@@ -62,10 +68,15 @@ def make_blueprint(state: SandboxState) -> Blueprint:
     def authorised(endpoint: str):
         """Common gate: record the call, check the token, then injected failures and quotas."""
         state.record(endpoint, request.args.to_dict(), body())
+        if state.latency.get(endpoint):
+            time.sleep(state.latency[endpoint])
         code = state.token_error(request.args.get("access_token"))
         if code:
             return _error(code)
         injected = state.take_failure(endpoint)
+        if injected == HANG:  # past the client's timeout; nothing is sent
+            time.sleep(state.hang_seconds)
+            injected = -1
         if injected is not None:
             return _error(injected) if injected > 0 else jsonify({"errcode": -1, "errmsg": "system error"})
         if not state.spend_quota(endpoint):
@@ -136,7 +147,13 @@ def make_blueprint(state: SandboxState) -> Blueprint:
         data = body() or {}
         if data.get("touser") in state.unfollowed:
             return _error(43004)
-        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": state.next_msgid()})
+        if endpoint.endswith("template/send"):
+            if not data.get("template_id"):
+                return _error(40037)
+            values = [v.get("value", "") if isinstance(v, dict) else "" for v in (data.get("data") or {}).values()]
+            if any(len(v) > TEMPLATE_VALUE_LIMIT or "\n" in v for v in values):
+                return _error(47003)
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": state.accept(endpoint, data.get("touser", ""), data)})
 
     @bp.post("/cgi-bin/message/template/send")
     def template_send():
@@ -230,6 +247,11 @@ def make_blueprint(state: SandboxState) -> Blueprint:
             state.unfollowed.discard(data["openid"])
         elif action == "quota":
             state.quotas[data["endpoint"]] = int(data["remaining"])
+        elif action == "fail":  # {"endpoint": …, "errcodes": [-1, 45009, -2 (hang), …]}
+            with state.lock:
+                state.failures.setdefault(data["endpoint"], []).extend(int(c) for c in data["errcodes"])
+        elif action == "latency":
+            state.latency[data["endpoint"]] = float(data["seconds"])
         elif action == "expire-tokens":
             state.expire_tokens()
         elif action == "reset":

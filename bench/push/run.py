@@ -1,0 +1,192 @@
+"""bench/push: push one project to 10,000 followers through the sandbox, on PostgreSQL + Redis + RQ.
+
+Side by side in one run, each repeated (medians reported):
+  ceiling   — the same 10,000 template sends straight from wechatpy's client, no database, no queue;
+  1 worker  — `flask --app app jobs worker --burst` (one process) running the push job;
+  2 workers — two worker processes running two jobs for the same project at once (a double click).
+Each push is a new project, so every run sends to all 10,000; afterwards every member must have
+exactly one delivery, the sandbox must have received exactly one message per member, and the rows
+must account for everyone (sent + failed + unknown = recipients).
+Run: .venv/bin/python -m bench.push.run [--recipients 10000] [--repeat 3]
+Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_push") and Redis (BENCH_REDIS_URL,
+default db 12); the database is dropped and rebuilt.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from werkzeug.serving import make_server
+
+from bench.common import ROOT, rebuild_database
+
+PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_push")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+SANDBOX_PORT = 8821
+TEMPLATE = "cgi-bin/message/template/send"
+
+
+def env() -> dict:
+    return {**os.environ, "DATABASE_URL": PG, "REDIS_URL": REDIS, "SECRET_KEY": "bench",
+            "DATA_KEY": os.environ.get("BENCH_DATA_KEY") or Fernet.generate_key().decode(),
+            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "PUSH_ON_PUBLISH": "0",
+            "PUSH_RATE_PER_SECOND": "100000", "PUBLIC_BASE_URL": "http://127.0.0.1:8820"}
+
+
+def start_sandbox(app):
+    from wechat.sandbox import SandboxState, create_sandbox_app
+
+    state = SandboxState(appid=app.config["WECHAT_APP_ID"], secret=app.config["WECHAT_APP_SECRET"])
+    server = make_server("127.0.0.1", SANDBOX_PORT, create_sandbox_app(state), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return state, server
+
+
+def seed(app, recipients: int) -> int:
+    """A community team with ``recipients`` members bound to openids (bulk rows: the bench is the push)."""
+    from extensions import db, protector
+    from models import Member, Sex, TeamMembership, utcnow
+    from services import orgs, teams
+    from tests.factories import FAST_HASH
+
+    with app.app_context():
+        city = orgs.create_organization(db.session, None, "北京团市委", "city")
+        district = orgs.create_organization(db.session, city.id, "东城区团委", "district")
+        street = orgs.create_organization(db.session, district.id, "东华门街道团工委", "street", category="urban")
+        community = orgs.create_organization(db.session, street.id, "多福巷社区团组织", "community")
+        team = db.session.scalar(sa.select(teams.Team).where(teams.Team.org_id == community.id))
+        now, rows = utcnow(), []
+        for i in range(recipients):
+            number, phone = f"11010119900101{i:04d}", f"135{i:08d}"
+            rows.append(dict(name=f"团员{i}", id_number_enc=protector.encrypt(number),
+                             id_number_hash=protector.lookup_hash("id", number), phone_enc=protector.encrypt(phone),
+                             phone_hash=protector.lookup_hash("phone", phone), password_hash=FAST_HASH,
+                             birth_date=dt.date(1990, 1, 1), sex=Sex.male, joined_league_on=dt.date(2005, 5, 1),
+                             league_number=f"B{i:010d}", ethnicity="汉族", education="本科",
+                             openid=f"o_bench_{i}", created_at=now))
+        db.session.execute(sa.insert(Member), rows)
+        ids = db.session.scalars(sa.select(Member.id).order_by(Member.id)).all()
+        db.session.execute(sa.insert(TeamMembership), [
+            dict(team_id=team.id, member_id=m, is_community=True, source="bench", joined_at=now, created_at=now)
+            for m in ids])
+        db.session.commit()
+        return community.id
+
+
+def new_project(app, community_id: int, n: int) -> int:
+    from extensions import db
+    from services import projects
+    from tests.factories import make_project_input
+
+    with app.app_context():
+        team = db.session.scalar(sa.select(projects.Team).where(projects.Team.org_id == community_id))
+        project = projects.create_project(db.session, community_id, team.id,
+                                          make_project_input(title=f"推送压测项目 {n}"))
+        projects.publish_project(db.session, community_id, project.id)
+        return project.id
+
+
+def ceiling(app, openids: list[str]) -> float:
+    """The same sends straight from the client: what the sandbox and HTTP allow at all."""
+    from wechat.client import get_client
+
+    with app.test_request_context():
+        client = get_client()
+        started = time.perf_counter()
+        for openid in openids:
+            client.message.send_template(openid, "sandbox_project_notice", {"thing1": {"value": "压测"}},
+                                         url="http://127.0.0.1/m/projects/x")
+        return len(openids) / (time.perf_counter() - started)
+
+
+def pushed(app, community_id: int, n: int, workers: int, environment: dict) -> tuple[int, float]:
+    from extensions import db
+    from services import push
+
+    project_id = new_project(app, community_id, n)
+    with app.app_context():
+        for _ in range(workers):  # a second request while the first is queued: resend_unknown forces a new run
+            push.request_push(db.session, project_id, resend_unknown=True)
+    started = time.perf_counter()
+    processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
+                                  cwd=ROOT, env=environment) for _ in range(workers)]
+    for process in processes:
+        if process.wait(timeout=3600):
+            raise RuntimeError("worker failed")
+    return project_id, time.perf_counter() - started
+
+
+def verify(app, project_id: int, state, recipients: int, before: int) -> str | None:
+    from extensions import db
+    from models import PushDelivery
+
+    with app.app_context():
+        counts = Counter(dict(db.session.execute(sa.select(PushDelivery.status, sa.func.count()).where(
+            PushDelivery.project_id == project_id).group_by(PushDelivery.status)).all()))
+        members = db.session.scalar(sa.select(sa.func.count(sa.distinct(PushDelivery.member_id))).where(
+            PushDelivery.project_id == project_id))
+    received = Counter(state.sent_to()[before:])
+    problems = []
+    if sum(counts.values()) != recipients or members != recipients:
+        problems.append(f"{sum(counts.values())} rows for {members} members")
+    if counts.get("sent", 0) != recipients:
+        problems.append(f"states {dict(counts)}")
+    if len(received) != recipients or max(received.values()) != 1:
+        problems.append(f"sandbox got {sum(received.values())} messages for {len(received)} openids")
+    return "; ".join(problems) or None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    environment = env()
+    print("rebuilding the bench database …", flush=True)
+    rebuild_database(PG, REDIS, environment)
+    os.environ.update(environment)
+    from app import create_app
+
+    app = create_app()
+    state, server = start_sandbox(app)
+    community_id = seed(app, args.recipients)
+    print(f"seeded {args.recipients} followers", flush=True)
+    openids = [f"o_bench_{i}" for i in range(args.recipients)]
+    results: dict[str, list[float]] = {"ceiling": [], "1 worker": [], "2 workers": []}
+    failures, n = [], 0
+    for round_ in range(args.repeat):
+        before = len(state.sent)
+        results["ceiling"].append(ceiling(app, openids))
+        del state.sent[before:]
+        for label, workers in (("1 worker", 1), ("2 workers", 2)):
+            n += 1
+            before = len(state.sent_to())
+            project_id, seconds = pushed(app, community_id, n, workers, environment)
+            results[label].append(args.recipients / seconds)
+            problem = verify(app, project_id, state, args.recipients, before)
+            if problem:
+                failures.append(f"{label} round {round_ + 1}: {problem}")
+            print(f"  round {round_ + 1} {label}: {args.recipients / seconds:.0f} msg/s"
+                  f" ({'ok' if not problem else problem})", flush=True)
+    server.shutdown()
+    medians = {label: statistics.median(values) for label, values in results.items()}
+    print()
+    for label, value in medians.items():
+        print(f"{label:10s}: {value:.0f} messages/s (median of {args.repeat}; runs {', '.join(f'{v:.0f}' for v in results[label])})")
+    print(f"ratio     : 1 worker {medians['1 worker'] / medians['ceiling']:.2f}, "
+          f"2 workers {medians['2 workers'] / medians['ceiling']:.2f} of the ceiling")
+    print("exactly once, all accounted:", "yes" if not failures else "NO: " + "; ".join(failures))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

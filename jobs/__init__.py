@@ -1,0 +1,1 @@
+"""Background work: RQ on Redis in production (``flask --app app jobs worker``), inline without Redis."""

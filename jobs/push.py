@@ -1,0 +1,31 @@
+"""The push job: ``services.push.run`` on the queue."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import has_app_context
+
+from jobs.queue import enqueue
+
+
+def push_project(run_id: int) -> dict | None:
+    """RQ entry point. In the worker an app context is already pushed; a bare ``rq worker`` gets one."""
+    if has_app_context():
+        return _run(run_id)
+    from app import create_app
+
+    with create_app().app_context():
+        return _run(run_id)
+
+
+def _run(run_id: int) -> dict | None:
+    from extensions import db
+    from services import push
+
+    report = push.run(db.session, run_id)
+    return None if report is None else {"sent": report.sent, "failed": report.failed,
+                                        "unknown": report.unknown, "state": report.state.value}
+
+
+def enqueue_run(run_id: int, *, at: dt.datetime | None = None) -> str | None:
+    return enqueue(push_project, run_id, at=at, description=f"push run {run_id}")

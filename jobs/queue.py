@@ -1,0 +1,51 @@
+"""Where jobs go: an RQ queue when REDIS_URL is set, else they run inline (the newcomer's default).
+
+Jobs are plain functions importable by path; RQ pickles only the path and the arguments, so a job
+takes ids, never ORM objects. The worker runs them inside an app context (see ``jobs.cli``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import redis
+from flask import Flask, current_app
+from rq import Queue
+
+logger = logging.getLogger(__name__)
+
+QUEUE_NAME = "qingchun"
+JOB_TIMEOUT = 3600  # a 10,000-member push at 50/s takes ~3.5 min; leave room for quota waits and retries
+
+
+def connection(app: Flask | None = None) -> redis.Redis:
+    app = app or current_app
+    key = "rq_connection"
+    if key not in app.extensions:
+        app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"])
+    return app.extensions[key]
+
+
+def queue(app: Flask | None = None) -> Queue:
+    return Queue(QUEUE_NAME, connection=connection(app))
+
+
+def is_inline() -> bool:
+    return not current_app.config.get("REDIS_URL")
+
+
+def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: str | None = None) -> str | None:
+    """Run ``func(*args)`` in the background; the RQ job id, or None when it ran (or, for a later
+    ``at``, will be picked up by ``flask --app app push resume``) inline."""
+    if is_inline():
+        if at is None:
+            func(*args)
+        else:
+            logger.info("inline mode: %s deferred until %s (run `flask --app app push resume` then)",
+                        func.__name__, at.isoformat())
+        return None
+    options = {"job_timeout": JOB_TIMEOUT, "description": description, "result_ttl": 86400,
+               "failure_ttl": 7 * 86400}
+    job = queue().enqueue_at(at, func, *args, **options) if at else queue().enqueue(func, *args, **options)
+    return job.id
