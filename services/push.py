@@ -308,10 +308,23 @@ def release_interrupted(session: Session, project_id: int, *, now: dt.datetime |
             status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
 
 
-def _claim(session: Session, delivery_id: int) -> bool:
+def _settle_and_claim(session: Session, settle: tuple[int, Outcome] | None, claim_id: int | None) -> bool:
+    """One commit writes the previous message's outcome and claims the next one (pending → sending,
+    durable before its request leaves): one commit per message instead of two, and a job dying still
+    leaves at most one row in ``sending``. A row a stale-claim sweep marked ``unknown`` meanwhile
+    still gets the truth. True when the claim was won."""
     with unit_of_work(session):
+        if settle is not None:
+            delivery_id, outcome = settle
+            session.execute(sa.update(PushDelivery).where(
+                PushDelivery.id == delivery_id,
+                PushDelivery.status.in_([DeliveryStatus.sending, DeliveryStatus.unknown])).values(
+                status=outcome.status, msgid=outcome.msgid, errcode=outcome.errcode,
+                errmsg=outcome.errmsg, updated_at=utcnow()))
+        if claim_id is None:
+            return False
         return session.execute(sa.update(PushDelivery).where(
-            PushDelivery.id == delivery_id, PushDelivery.status == DeliveryStatus.pending).values(
+            PushDelivery.id == claim_id, PushDelivery.status == DeliveryStatus.pending).values(
             status=DeliveryStatus.sending, claimed_at=utcnow(),
             attempts=PushDelivery.attempts + 1)).rowcount == 1
 
@@ -320,16 +333,6 @@ def _touch(session: Session, delivery_id: int) -> None:
     with unit_of_work(session):
         session.execute(sa.update(PushDelivery).where(PushDelivery.id == delivery_id)
                         .values(claimed_at=utcnow()))
-
-
-def _settle(session: Session, delivery_id: int, outcome: Outcome) -> None:
-    """Write what happened. A row a stale-claim sweep marked ``unknown`` meanwhile still gets the truth."""
-    with unit_of_work(session):
-        session.execute(sa.update(PushDelivery).where(
-            PushDelivery.id == delivery_id,
-            PushDelivery.status.in_([DeliveryStatus.sending, DeliveryStatus.unknown])).values(
-            status=outcome.status, msgid=outcome.msgid, errcode=outcome.errcode,
-            errmsg=outcome.errmsg, updated_at=utcnow()))
 
 
 def next_quota_day(now: dt.datetime) -> dt.datetime:
@@ -377,15 +380,17 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
         session.rollback()
         if not batch:
             break
+        done: tuple[int, Outcome] | None = None
         for delivery_id, openid in batch:
-            if not _claim(session, delivery_id):
+            claimed, done = _settle_and_claim(session, done, delivery_id), None
+            if not claimed:
                 continue  # another job has it
             pacer.wait()
             outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id))
             if outcome.stop:
-                _settle(session, delivery_id, Outcome(DeliveryStatus.pending))
+                _settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
                 return _stop(session, run_id, outcome, report)
-            _settle(session, delivery_id, outcome)
+            done = (delivery_id, outcome)
             if outcome.status == DeliveryStatus.sent:
                 report.sent += 1
             elif outcome.status == DeliveryStatus.unknown:
@@ -397,6 +402,7 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 _set_run(session, run_id, heartbeat_at=utcnow())
                 beat = time.monotonic()
+        _settle_and_claim(session, done, None)
     _set_run(session, run_id, state=PushState.done, finished_at=utcnow(), heartbeat_at=utcnow())
     logger.info("push run %s for project %s done: %s sent, %s failed, %s unknown", run_id, project_id,
                 report.sent, report.failed, report.unknown)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import statistics
 import subprocess
@@ -157,6 +158,7 @@ def main() -> None:
     from app import create_app
 
     app = create_app()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's access log would cost as much as it
     state, server = start_sandbox(app)
     community_id = seed(app, args.recipients)
     print(f"seeded {args.recipients} followers", flush=True)
