@@ -20,7 +20,8 @@ def project_answer(project) -> dict:
             "starts_at": project.starts_at.isoformat() if project.starts_at else None,
             "ends_at": project.ends_at.isoformat() if project.ends_at else None,
             "is_long_term": project.is_long_term, "status": project.status.value, "site_name": project.site_name,
-            "radius_m": project.site_radius_m, "capacity": project.capacity}
+            "radius_m": project.site_radius_m, "capacity": project.capacity,
+            "lat": project.site_lat, "lng": project.site_lng, "coord_system": project.site_coord_system.value}
 
 
 def record_answer(record, flags: list[str] | None = None) -> dict:

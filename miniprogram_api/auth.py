@@ -10,6 +10,7 @@ from wechatpy.exceptions import WeChatClientException
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.openapi import documented
+from miniprogram_api.responses import LoginOut, OrgLoginOut
 from miniprogram_api.schemas import LoginIn, OrgLoginIn
 from models import OrgAccount
 from services import accounts, mp_sessions
@@ -74,7 +75,7 @@ def current_member_id() -> int:
 
 
 @bp.post("/login")
-@documented("用 wx.login 的 code 登录，得到会话令牌", body=LoginIn, public=True)
+@documented("用 wx.login 的 code 登录，得到会话令牌", body=LoginIn, public=True, response=LoginOut)
 @limiter.limit("30 per minute")
 def login():
     body = LoginIn.model_validate_json(request.get_data() or b"{}")
@@ -91,7 +92,7 @@ def login():
 
 
 @bp.post("/org/login")
-@documented("负责人用团组织账号登录（在微信登录之后）", body=OrgLoginIn)
+@documented("负责人用团组织账号登录（在微信登录之后）", body=OrgLoginIn, response=OrgLoginOut)
 @limiter.limit("10 per minute")
 @login_required
 def org_login():

@@ -8,6 +8,7 @@ from miniprogram_api import bp
 from miniprogram_api.answers import checkin_answer
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
+from miniprogram_api.responses import CheckinOut, HoursOut
 from miniprogram_api.schemas import LocationIn
 from services import checkin, hours
 from services.projects import get_project_by_code
@@ -18,7 +19,7 @@ def _location():
 
 
 @bp.post("/projects/<code>/signin")
-@documented("签到（带位置；可带 Idempotency-Key）", body=LocationIn)
+@documented("签到（带位置；可带 Idempotency-Key）", body=LocationIn, response=CheckinOut)
 @member_required
 def sign_in(code: str):
     location = _location()
@@ -31,7 +32,7 @@ def sign_in(code: str):
 
 
 @bp.post("/projects/<code>/signout")
-@documented("签退（带位置）", body=LocationIn)
+@documented("签退（带位置）", body=LocationIn, response=CheckinOut)
 @member_required
 def sign_out(code: str):
     location = _location()
@@ -41,7 +42,7 @@ def sign_out(code: str):
 
 
 @bp.get("/me/hours")
-@documented("我的时长：本年、累计、20小时进度、星级")
+@documented("我的时长：本年、累计、20小时进度、星级", response=HoursOut)
 @member_required
 def my_hours():
     summary = hours.summary(db.session, current_member_id())

@@ -12,6 +12,7 @@ from miniprogram_api import bp
 from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import account_required, current_org_id
 from miniprogram_api.openapi import documented
+from miniprogram_api.responses import DecidedOut, MembersOut, ProjectOut, RecordsOut, TeamsOut
 from miniprogram_api.schemas import DecideIn, ProjectIn
 from models import Member, Organization, Project, Team
 from services import approval, members, projects, teams
@@ -28,7 +29,7 @@ def _managed_team(code: str) -> Team:
 
 
 @bp.get("/org/teams")
-@documented("本组织及下级的服务队")
+@documented("本组织及下级的服务队", response=TeamsOut)
 @account_required
 def org_teams():
     org = get_org(db.session, current_org_id())
@@ -38,7 +39,7 @@ def org_teams():
 
 
 @bp.get("/org/teams/<code>/members")
-@documented("服务队成员（个人信息脱敏）", query={"page": {"schema": {"type": "integer", "minimum": 1, "maximum": 100000}}})
+@documented("服务队成员（个人信息脱敏）", query={"page": {"schema": {"type": "integer", "minimum": 1, "maximum": 100000}}}, response=MembersOut)
 @account_required
 def team_members(code: str):
     team = _managed_team(code)
@@ -50,7 +51,7 @@ def team_members(code: str):
 
 
 @bp.post("/org/teams/<code>/projects")
-@documented("创建项目", body=ProjectIn, success=201)
+@documented("创建项目", body=ProjectIn, success=201, response=ProjectOut)
 @account_required
 def create_project(code: str):
     team = _managed_team(code)
@@ -61,7 +62,7 @@ def create_project(code: str):
 
 
 @bp.post("/org/projects/<code>/publish")
-@documented("发布项目")
+@documented("发布项目", response=ProjectOut)
 @account_required
 def publish_project(code: str):
     project = _project(code, published_only=False)
@@ -69,7 +70,7 @@ def publish_project(code: str):
 
 
 @bp.get("/org/projects/<code>/pending")
-@documented("待审核记录（含提示）")
+@documented("待审核记录（含提示）", response=RecordsOut)
 @account_required
 def pending_records(code: str):
     project = _project(code)
@@ -78,7 +79,7 @@ def pending_records(code: str):
 
 
 @bp.post("/org/projects/<code>/decide")
-@documented("批量通过或驳回", body=DecideIn)
+@documented("批量通过或驳回", body=DecideIn, response=DecidedOut)
 @account_required
 def decide(code: str):
     project = _project(code)

@@ -1,4 +1,5 @@
-"""Registration with a phone code, and my profile (clear to the owner only)."""
+"""Registration with a phone code, my profile (clear to the owner only), registering as a volunteer,
+and joining or transferring between branches (团支部)."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
@@ -7,13 +8,14 @@ from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
-from miniprogram_api.schemas import RegisterIn, SmsCodeIn
-from services import members, mp_sessions, sms
-from services.errors import Conflict
+from miniprogram_api.responses import BranchesOut, MyBranchOut, ProfileOut, RegisteredOut, SmsSentOut, VolunteerOut
+from miniprogram_api.schemas import BranchIn, RegisterIn, SmsCodeIn
+from services import branches, members, mp_sessions, orgs, signup, sms
+from services.errors import Conflict, Invalid
 
 
 @bp.post("/sms/code")
-@documented("发送注册验证码", body=SmsCodeIn)
+@documented("发送注册验证码", body=SmsCodeIn, response=SmsSentOut)
 @limiter.limit("20 per hour")
 @login_required
 def send_sms_code():
@@ -23,24 +25,80 @@ def send_sms_code():
 
 
 @bp.post("/register")
-@documented("实名注册", body=RegisterIn, success=201)
+@documented("实名注册", body=RegisterIn, success=201, response=RegisteredOut)
 @limiter.limit("10 per hour")
 @login_required
 def register():
     if g.mp_session.member_id is not None:
         raise Conflict("already_registered", "该微信已注册，无需重复注册")
     body = RegisterIn.model_validate_json(request.get_data() or b"{}")
-    sms.check_code(body.phone, body.sms_code, "register")
-    form = members.Registration(**body.model_dump(exclude={"sms_code"}))
-    member = members.register_member(db.session, form)
-    sms.consume_code(body.phone, "register")
-    members.attach_unionid(db.session, member.id, g.mp_session.unionid)
+    member, _ = signup.register_with_code(db.session, members.Registration(**body.model_dump(exclude={"sms_code"})),
+                                          body.sms_code, unionid=g.mp_session.unionid)
     mp_sessions.attach_member(bearer_token(), member.id)
     return jsonify({"registered": True, "profile": members.profile(member, viewer_is_owner=True)}), 201
 
 
 @bp.get("/me")
-@documented("我的资料（本人可见完整信息）")
+@documented("我的资料（本人可见完整信息）", response=ProfileOut)
 @member_required
 def me():
     return jsonify(members.profile(members.get_member(db.session, current_member_id()), viewer_is_owner=True))
+
+
+@bp.post("/me/volunteer")
+@documented("注册成为志愿者（年满14周岁；重复提交不变）", response=VolunteerOut)
+@member_required
+def register_volunteer():
+    member = members.register_volunteer(db.session, current_member_id())
+    return jsonify({"is_volunteer": member.is_volunteer, "registered_at":
+                    member.volunteer_registered_at.isoformat() if member.volunteer_registered_at else None})
+
+
+def _branch_answer(org) -> dict:
+    return {"id": org.id, "name": org.name, "path": orgs.path_label(db.session, org)}
+
+
+@bp.get("/branches")
+@documented("搜索团支部（按支部或上级组织名称）", response=BranchesOut,
+            query={"q": {"required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 30}}})
+@login_required
+def search_branches():
+    q = (request.args.get("q") or "").strip()
+    if not 1 <= len(q) <= 30:
+        raise Invalid("q", "请输入1至30个字的团支部或上级组织名称")
+    return jsonify({"branches": [_branch_answer(b) for b in orgs.search_branches(db.session, q)]})
+
+
+def _my_branch() -> dict:
+    member = members.get_member(db.session, current_member_id())
+    application = branches.pending_application(db.session, member.id)
+    return {"branch": _branch_answer(member.branch) if member.branch else None,
+            "application": None if application is None else {
+                "id": application.id, "branch": _branch_answer(application.branch),
+                "kind": "transfer" if application.from_branch_id else "join",
+                "status": application.status.value, "created_at": application.created_at.isoformat()}}
+
+
+@bp.get("/me/branch")
+@documented("我的团支部与待审核的申请", response=MyBranchOut)
+@member_required
+def my_branch():
+    return jsonify(_my_branch())
+
+
+@bp.post("/me/branch")
+@documented("申请加入或转入团支部（由该支部审核）", body=BranchIn, success=201, response=MyBranchOut)
+@member_required
+def apply_branch():
+    body = BranchIn.model_validate_json(request.get_data() or b"{}")
+    before = branches.pending_application(db.session, current_member_id())
+    branches.apply(db.session, current_member_id(), body.branch_id)
+    return jsonify(_my_branch()), 200 if before is not None else 201
+
+
+@bp.post("/me/branch/withdraw")
+@documented("撤回待审核的组织申请", response=MyBranchOut)
+@member_required
+def withdraw_branch():
+    branches.withdraw(db.session, current_member_id())
+    return jsonify(_my_branch())

@@ -15,10 +15,10 @@ _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def documented(summary: str, *, body: type[BaseModel] | None = None, query: dict | None = None,
-               success: int = 200, public: bool = False):
+               success: int = 200, public: bool = False, response: type[BaseModel] | None = None):
     def mark(view):
         view.openapi = {"summary": summary, "body": body, "query": query or {}, "success": success,
-                        "public": public}
+                        "public": public, "response": response}
         return view
     return mark
 
@@ -27,6 +27,15 @@ def _error_schema() -> dict:
     return {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"},
         "detail": {"type": "object"}, "fields": {"type": "array"}}}
+
+
+def _component(components: dict, model: type[BaseModel]) -> dict:
+    """Put ``model`` (and the models it uses) under components/schemas; a reference to it."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components["schemas"][name] = definition
+    components["schemas"][model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def build(app: Flask) -> dict:
@@ -45,11 +54,12 @@ def build(app: Flask) -> dict:
                   for name in _PARAM.findall(rule.rule)]
         params += [{"name": name, "in": "query", "required": spec.get("required", False), "schema": spec["schema"]}
                    for name, spec in info["query"].items()]
+        answer = _component(components, info["response"]) if info["response"] else {"type": "object"}
         responses = {str(info["success"]): {"description": "成功", "content": {
-            "application/json": {"schema": {"type": "object"}}}}}
+            "application/json": {"schema": answer}}}}
         if info["success"] == 201:  # idempotent repeats answer 200
             responses["200"] = {"description": "已存在，未重复创建", "content": {
-                "application/json": {"schema": {"type": "object"}}}}
+                "application/json": {"schema": answer}}}
         for status, text in ERROR_STATUSES.items():
             responses[str(status)] = {"description": text, "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -57,14 +67,9 @@ def build(app: Flask) -> dict:
                      "parameters": params, "responses": responses}
         if not info["public"]:
             operation["security"] = [{"bearer": []}]
-        model = info["body"]
-        if model is not None:
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in schema.pop("$defs", {}).items():
-                components["schemas"][name] = definition
-            components["schemas"][model.__name__] = schema
+        if info["body"] is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+                "schema": _component(components, info["body"])}}}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = operation
     return {"openapi": "3.1.0", "info": {"title": "青春志愿 小程序接口", "version": "1"},

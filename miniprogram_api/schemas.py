@@ -56,6 +56,10 @@ class RegisterIn(Body):
     volunteer: bool = False
 
 
+class BranchIn(Body):
+    branch_id: int = Field(ge=1, le=2**31 - 1, description="团支部（GET /branches 搜索所得 id）")
+
+
 class JoinIn(Body):
     payload: str = Field(min_length=1, max_length=500, description="扫码所得：team:<编号> 或服务队加入链接")
 

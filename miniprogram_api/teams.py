@@ -9,34 +9,27 @@ from miniprogram_api import bp
 from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
+from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut
 from miniprogram_api.schemas import JoinIn
-from models import Organization, Project, ServiceRecord, Team, TeamMembership
+from models import Project, ServiceRecord, Team, TeamMembership
 from qr.codes import team_from_payload
 from services import enrolment, projects, teams
 from services.errors import Invalid
 
-SEARCH_LIMIT = 20
-
 
 @bp.get("/teams")
-@documented("按社区（村）或街道名称搜索服务队", query={"q": {"required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 30}}})
+@documented("按社区（村）或街道名称搜索服务队", query={"q": {"required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 30}}}, response=TeamsOut)
 @login_required
 def search_teams():
     """By community (village) or street name, as members look for where they live."""
     q = (request.args.get("q") or "").strip()
     if not 1 <= len(q) <= 30:
         raise Invalid("q", "请输入1至30个字的社区（村）或街道名称")
-    parent = sa.orm.aliased(Organization)
-    rows = db.session.scalars(
-        sa.select(Team).join(Organization, Team.org_id == Organization.id)
-        .outerjoin(parent, Organization.parent_id == parent.id)
-        .where(sa.or_(Team.name.contains(q, autoescape=True), parent.name.contains(q, autoescape=True)))
-        .order_by(Team.is_community.desc(), Team.name).limit(SEARCH_LIMIT)).all()
-    return jsonify({"teams": [team_answer(t) for t in rows]})
+    return jsonify({"teams": [team_answer(t) for t in teams.search_teams(db.session, q)]})
 
 
 @bp.post("/teams/join")
-@documented("扫码加入服务队", body=JoinIn, success=201)
+@documented("扫码加入服务队", body=JoinIn, success=201, response=JoinedOut)
 @member_required
 def join_team():
     body = JoinIn.model_validate_json(request.get_data() or b"{}")
@@ -46,7 +39,7 @@ def join_team():
 
 
 @bp.post("/teams/<code>/quit")
-@documented("退出服务队")
+@documented("退出服务队", response=QuitOut)
 @member_required
 def quit_team(code: str):
     team = teams.get_team_by_code(db.session, code)
@@ -55,7 +48,7 @@ def quit_team(code: str):
 
 
 @bp.get("/me/teams")
-@documented("我的服务队与联系人")
+@documented("我的服务队与联系人", response=TeamsOut)
 @member_required
 def my_teams():
     rows = db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
@@ -64,7 +57,7 @@ def my_teams():
 
 
 @bp.get("/projects")
-@documented("我可以报名的项目")
+@documented("我可以报名的项目", response=ProjectsOut)
 @member_required
 def open_projects():
     return jsonify({"projects": [project_answer(p) for p in projects.open_projects_for(db.session,
@@ -72,7 +65,7 @@ def open_projects():
 
 
 @bp.post("/projects/<code>/enrol")
-@documented("报名项目（满员进入候补）", success=201)
+@documented("报名项目（满员进入候补）", success=201, response=EnrolledOut)
 @member_required
 def enrol(code: str):
     project = projects.get_project_by_code(db.session, code)
@@ -82,7 +75,7 @@ def enrol(code: str):
 
 
 @bp.get("/me/records")
-@documented("我的服务记录与审核状态")
+@documented("我的服务记录与审核状态", response=RecordsOut)
 @member_required
 def my_records():
     rows = db.session.scalars(sa.select(ServiceRecord).join(Project).where(

@@ -60,6 +60,24 @@ def require_within(session: Session, org_id: int, actor_org_id: int) -> Organiza
     return get_org(session, org_id)
 
 
+def path_label(session: Session, org: Organization, *, skip_top: int = 1) -> str:
+    """"北京理工大学团委 / 计算机学院团委 / 2024级1班团支部": where an organisation sits, for people
+    choosing among similarly named ones (the city at the top is left out)."""
+    ids = [int(part) for part in org.path.strip("/").split("/")][skip_top:]
+    names = dict(session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+    return " / ".join(names[i] for i in ids if i in names)
+
+
+def search_branches(session: Session, q: str, limit: int = 20) -> list[Organization]:
+    """团支部 whose own name or whose parent's name contains ``q`` (a class, a department, a company)."""
+    parent = sa.orm.aliased(Organization)
+    return list(session.scalars(
+        sa.select(Organization).outerjoin(parent, Organization.parent_id == parent.id)
+        .where(Organization.kind == OrgKind.branch,
+               sa.or_(Organization.name.contains(q, autoescape=True), parent.name.contains(q, autoescape=True)))
+        .order_by(Organization.name).limit(limit)))
+
+
 def subtree_filter(ancestor: Organization):
     """A WHERE clause selecting the organisations of ``ancestor``'s whole sub-tree (itself included)."""
     return Organization.path.startswith(ancestor.path, autoescape=True)

@@ -149,6 +149,16 @@ def set_site(session: Session, team_id: int, *, lat: float, lng: float, coord_sy
         return team
 
 
+def search_teams(session: Session, q: str, limit: int = 20) -> list[Team]:
+    """By community (village) or street name, as members look for where they live; communities first."""
+    parent = sa.orm.aliased(Organization)
+    return list(session.scalars(
+        sa.select(Team).join(Organization, Team.org_id == Organization.id)
+        .outerjoin(parent, Organization.parent_id == parent.id)
+        .where(sa.or_(Team.name.contains(q, autoescape=True), parent.name.contains(q, autoescape=True)))
+        .order_by(Team.is_community.desc(), Team.name).limit(limit)))
+
+
 def team_member_ids(session: Session, team: Team) -> sa.Select:
     """Members of a team: those who joined it, plus for a department team every member of its branches
     (DESIGN.md: when a department pairs with a street, all of its members count as its team's members)."""

@@ -1,0 +1,187 @@
+"""The shapes of the API's successful answers, for the OpenAPI document: schemathesis checks every
+answer against them in ``make test``, so a field renamed in ``answers.py`` without updating its
+model here fails the suite. (The answers are built as dicts; these models only describe them.)"""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Out(BaseModel):
+    pass
+
+
+class LoginOut(Out):
+    token: str
+    expires_in: int
+    registered: bool
+
+
+class OrgLoginOut(Out):
+    organisation: str
+    kind: str
+
+
+class SmsSentOut(Out):
+    sent: bool
+    resend_after: int
+
+
+class ProfileOut(Out):
+    name: str
+    id_number: str
+    phone: str
+    birth_date: str
+    sex: str
+    joined_league: str
+    league_number: str | None
+    ethnicity: str
+    education: str
+    branch: str | None
+    is_volunteer: bool
+    cadre: str
+    league_status: str
+
+
+class RegisteredOut(Out):
+    registered: bool
+    profile: ProfileOut
+
+
+class MemberRowOut(ProfileOut):
+    id: int
+
+
+class MembersOut(Out):
+    members: list[MemberRowOut]
+    page: int
+
+
+class TeamOut(Out):
+    code: str
+    name: str
+    organisation: str
+    is_community: bool
+    contact_name: str | None
+    contact_phone: str | None
+
+
+class TeamsOut(Out):
+    teams: list[TeamOut]
+
+
+class JoinedOut(Out):
+    joined: bool
+    team: TeamOut
+
+
+class QuitOut(Out):
+    quit: bool
+    team: TeamOut
+
+
+class ProjectOut(Out):
+    code: str
+    title: str
+    team: str
+    starts_at: str | None
+    ends_at: str | None
+    is_long_term: bool
+    status: str
+    site_name: str | None
+    radius_m: int
+    capacity: int | None
+    lat: float | None
+    lng: float | None
+    coord_system: str
+
+
+class ProjectsOut(Out):
+    projects: list[ProjectOut]
+
+
+class EnrolledOut(Out):
+    status: str
+    created: bool
+    waitlist_position: int | None
+
+
+class RecordOut(Out):
+    id: int
+    project: str
+    status: str
+    signin_at: str
+    signout_at: str | None
+    duration_minutes: int | None
+    flags: list[str] | None = None
+
+
+class RecordsOut(Out):
+    records: list[RecordOut]
+
+
+class FenceOut(Out):
+    valid: bool
+    distance_m: float
+    radius_m: float
+    accuracy_m: float | None
+    reason: str
+    message: str
+
+
+class CheckinOut(Out):
+    action: str
+    created: bool
+    message: str
+    record: RecordOut
+    fence: FenceOut | None
+
+
+class HoursOut(Out):
+    year: int
+    year_hours: float
+    target_hours: int
+    progress: float
+    total_hours: float
+    star: int
+    next_star_hours: int | None
+
+
+class DecidedOut(Out):
+    decided: list[int]
+    skipped: dict[str, str]
+
+
+class BranchOut(Out):
+    id: int
+    name: str
+    path: str
+
+
+class BranchesOut(Out):
+    branches: list[BranchOut]
+
+
+class ApplicationOut(Out):
+    id: int
+    branch: BranchOut
+    kind: str
+    status: str
+    created_at: str
+
+
+class MyBranchOut(Out):
+    branch: BranchOut | None
+    application: ApplicationOut | None
+
+
+class VolunteerOut(Out):
+    is_volunteer: bool
+    registered_at: str | None
+
+
+class CertificateOut(Out):
+    code: str
+    verify_url: str
+    pdf_url: str
+    hours: float
+    records: int
