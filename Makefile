@@ -34,6 +34,7 @@ run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	@bash tools/system-deps.sh chromium
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates")
+bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates", static_folder="static")
 
 
 def register_mobile(app: Flask) -> None:
-    from mobile import auth, bind, home, onsite  # noqa: F401 - registers the views
+    from mobile import auth, bind, home, member, onsite, projects, register  # noqa: F401 - registers the views
     from mobile.join import join_bp
 
     app.register_blueprint(bp)

@@ -58,7 +58,7 @@ def test_phone_signs_in_and_out_with_its_position(app, session, sandbox):
     mobile_login(phone, "o_onsite", path)
     page = phone.get(path)
     assert page.status_code == 200 and project.title in page.get_data(as_text=True)
-    csrf = csrf_token_from_script(page)
+    csrf = csrf_token(page)
     assert _post(phone, path, "", here()).status_code == 400  # no CSRF token
 
     far = _post(phone, path, csrf, here(north_m=2000))
@@ -91,14 +91,7 @@ def test_a_forwarded_photo_stops_working(app, session, sandbox):
     phone = app.test_client()
     mobile_login(phone, "o_onsite", path)
     page = phone.get(path)
-    expired = _post(phone, path, csrf_token_from_script(page), here())
+    expired = _post(phone, path, csrf_token(page), here())
     assert expired.status_code == 400 and "二维码已过期" in expired.get_json()["message"]
     unknown = phone.get("/m/onsite/NOSUCHCODE/ABC")
     assert unknown.status_code == 404 and "项目不存在" in unknown.get_data(as_text=True)
-
-
-def csrf_token_from_script(page) -> str:
-    import re
-
-    match = re.search(r'var url = window.location.pathname, csrf = "([^"]+)"', page.get_data(as_text=True))
-    return match.group(1) if match else csrf_token(page)

@@ -11,7 +11,9 @@ PASSWORD = "abc12345"
 
 
 def csrf_token(response) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    match = (re.search(r'name="csrf_token" value="([^"]+)"', html)
+             or re.search(r'<meta name="csrf-token" content="([^"]+)"', html))
     assert match, "page has no CSRF token"
     return match.group(1)
 

@@ -1,0 +1,139 @@
+"""The member's own pages: profile (clear to the owner), registering as a volunteer, finding and
+joining a community team, my team, my records (with their approval state and a correction request)
+and my hours. All rules are the services'; these views only read forms and show answers."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from extensions import db
+from mobile import bp
+from mobile.auth import current_member, member_required
+from models import ServiceRecord, Team, TeamMembership
+from services import corrections, hours, members, teams
+from services.beijing_time import BEIJING
+from services.errors import DomainError, Invalid
+
+RECORD_LABELS = {"open": "已签到，未签退", "pending": "待审核", "approved": "已认证", "rejected": "未通过",
+                 "missing_signout": "缺少签退"}
+
+
+def _back(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values))
+
+
+@bp.get("/profile")
+@member_required
+def profile():
+    member = current_member()
+    return render_template("mobile/profile.html", profile=members.profile(member, viewer_is_owner=True))
+
+
+@bp.post("/profile/volunteer")
+@member_required
+def become_volunteer():
+    try:
+        members.register_volunteer(db.session, current_member().id)
+        flash("你已注册成为志愿者")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back("mobile.profile")
+
+
+def _my_teams(member_id: int) -> list[Team]:
+    return list(db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
+        TeamMembership.member_id == member_id, TeamMembership.left_at.is_(None)).order_by(Team.name)))
+
+
+@bp.get("/teams")
+@member_required
+def team_search():
+    """找组织: community teams by community (village) or street name."""
+    q = request.args.get("q", "").strip()[:30]
+    found = teams.search_teams(db.session, q) if q else []
+    return render_template("mobile/teams.html", q=q, found=found, mine={t.id for t in _my_teams(current_member().id)})
+
+
+@bp.post("/teams/<code>/join")
+@member_required
+def team_join(code: str):
+    team = teams.get_team_by_code(db.session, code)
+    try:
+        result = teams.join_team(db.session, current_member().id, team.id, source="page")
+        flash(f"已加入「{team.name}」" if result.created else f"你已在「{team.name}」，无需重复报到")
+    except DomainError as err:
+        flash(err.message, "error")
+        return _back("mobile.team_search", q=request.form.get("q") or None)
+    return _back("mobile.my_team")
+
+
+@bp.post("/teams/<code>/quit")
+@member_required
+def team_quit(code: str):
+    team = teams.get_team_by_code(db.session, code)
+    try:
+        teams.quit_team(db.session, current_member().id, team.id)
+        flash(f"已退出「{team.name}」")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back("mobile.my_team")
+
+
+@bp.get("/team")
+@member_required
+def my_team():
+    """社区服务: my team, its contact, how many members, my hours."""
+    member = current_member()
+    rows = [(team, db.session.scalar(sa.select(sa.func.count()).select_from(teams.team_member_ids(db.session, team)
+                                                                           .subquery())))
+            for team in _my_teams(member.id)]
+    return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id))
+
+
+@bp.get("/hours")
+@member_required
+def my_hours():
+    member = current_member()
+    return render_template("mobile/hours.html", hours=hours.summary(db.session, member.id),
+                           stars=hours.STAR_THRESHOLDS)
+
+
+@bp.get("/records")
+@member_required
+def my_records():
+    rows = db.session.scalars(sa.select(ServiceRecord).where(ServiceRecord.member_id == current_member().id)
+                              .order_by(ServiceRecord.signin_at.desc()).limit(200)).all()
+    return render_template("mobile/records.html", records=rows, labels=RECORD_LABELS, beijing=BEIJING)
+
+
+def _beijing_time(value: str, field: str) -> dt.datetime:
+    try:
+        local = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(field, "请选择完整的日期和时间") from exc
+    if local.tzinfo is not None:
+        raise Invalid(field, "请选择完整的日期和时间")
+    return local.replace(tzinfo=BEIJING).astimezone(dt.UTC)
+
+
+@bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])
+@member_required
+def correction(record_id: int):
+    record = db.session.get(ServiceRecord, record_id)
+    if record is None or record.member_id != current_member().id:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            corrections.request_correction(
+                db.session, current_member().id, record.id,
+                _beijing_time(request.form.get("signin_at", ""), "signin_at"),
+                _beijing_time(request.form.get("signout_at", ""), "signout_at"), request.form.get("reason", ""))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("更正申请已提交，等待负责人审核")
+            return _back("mobile.my_records")
+    return render_template("mobile/correction.html", record=record, beijing=BEIJING, error=error), 400 if error else 200

@@ -1,0 +1,65 @@
+"""志愿服务: the projects I may enrol in, a project's page (the link pushed to members), enrolling,
+and signing in and out there with the browser's position."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, jsonify, redirect, render_template, request, url_for
+
+from extensions import db
+from miniprogram_api.answers import checkin_answer
+from miniprogram_api.schemas import LocationIn
+from mobile import bp
+from mobile.auth import current_member, member_required
+from models import Enrolment, EnrolmentStatus, ServiceRecord, utcnow
+from services import checkin, enrolment, projects
+from services.beijing_time import BEIJING
+from services.errors import DomainError
+
+
+@bp.get("/projects")
+@member_required
+def project_list():
+    member = current_member()
+    enrolled = dict(db.session.execute(sa.select(Enrolment.project_id, Enrolment.status).where(
+        Enrolment.member_id == member.id, Enrolment.status != EnrolmentStatus.withdrawn)).all())
+    return render_template("mobile/projects.html", projects=projects.open_projects_for(db.session, member.id),
+                           enrolled=enrolled, beijing=BEIJING)
+
+
+@bp.get("/projects/<code>")
+@member_required
+def project_page(code: str):
+    member = current_member()
+    project = projects.get_project_by_code(db.session, code)
+    mine = db.session.scalar(sa.select(Enrolment).where(Enrolment.member_id == member.id,
+                                                        Enrolment.project_id == project.id))
+    record = db.session.scalar(sa.select(ServiceRecord).where(
+        ServiceRecord.member_id == member.id, ServiceRecord.project_id == project.id)
+        .order_by(ServiceRecord.signin_at.desc()).limit(1))
+    return render_template("mobile/project.html", project=project, enrolment=mine, record=record,
+                           why_not=projects.ineligibility(db.session, member, project), beijing=BEIJING,
+                           place=enrolment.waitlist_position(db.session, mine) if mine else None, now=utcnow())
+
+
+@bp.post("/projects/<code>/enrol")
+@member_required
+def project_enrol(code: str):
+    project = projects.get_project_by_code(db.session, code)
+    try:
+        result = enrolment.enrol(db.session, current_member().id, project.id)
+        if result.enrolment.status == EnrolmentStatus.enrolled:
+            flash("报名成功" if result.created else "你已报名")
+        else:
+            flash(f"名额已满，你在候补第 {result.waitlist_position} 位，有人退出时自动递补")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("mobile.project_page", code=code))
+
+
+@bp.post("/projects/<code>/<any(signin, signout):action>")
+@member_required
+def project_checkin(code: str, action: str):
+    body = LocationIn.model_validate_json(request.get_data() or b"{}")
+    project = projects.get_project_by_code(db.session, code)
+    do = checkin.sign_in if action == "signin" else checkin.sign_out
+    return jsonify(checkin_answer(do(db.session, current_member().id, project.id, body.location(), source="page")))

@@ -1,0 +1,72 @@
+"""/m/register: the real-name form, validated exactly as the mini-program API validates it (the same
+pydantic model for shapes, the same services for the rules and their Chinese messages), with the
+phone code; on success the WeChat openid holding the phone is bound to the new member."""
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from extensions import db
+from miniprogram_api.schemas import RegisterIn, SmsCodeIn, describe
+from mobile import bp
+from mobile.auth import current_member, current_openid, openid_required
+from services import members, signup, sms, wechat_users
+from services.errors import DomainError
+
+FIELDS = ("name", "id_number", "phone", "sms_code", "password", "joined_league", "ethnicity", "education",
+          "league_number", "student_number")
+
+
+def _openid() -> str:
+    """The phone's openid; a bind link from the bot may name it when the page is opened outside the
+    authorised session (the link is signed and short-lived)."""
+    token = request.values.get("bind")
+    if token:
+        try:
+            return wechat_users.read_bind_token(token)
+        except DomainError:
+            pass
+    return current_openid()
+
+
+def _form_data() -> dict:
+    data = {name: request.form.get(name, "").strip() for name in FIELDS}
+    for optional in ("league_number", "student_number"):
+        data[optional] = data[optional] or None
+    data["cadre"] = bool(request.form.get("cadre"))
+    data["volunteer"] = bool(request.form.get("volunteer"))
+    return data
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@openid_required
+def register():
+    if current_member() is not None:
+        return redirect(url_for("mobile.home"))
+    values = {"volunteer": True}
+    if request.method == "POST":
+        values = _form_data()
+        try:
+            body = RegisterIn.model_validate(values)
+            member, joined = signup.register_with_code(
+                db.session, members.Registration(**body.model_dump(exclude={"sms_code"})), body.sms_code,
+                openid=_openid())
+        except ValidationError as err:
+            error = describe(err)[0]
+        except DomainError as err:
+            error = err.message
+        else:
+            flash(f"注册成功，欢迎你，{member.name}！" + (f"已加入「{joined.team.name}」。" if joined else ""))
+            return redirect(url_for("mobile.home"))
+        values.pop("password", None)
+        values.pop("sms_code", None)
+        return render_template("mobile/register.html", values=values, error=error,
+                               levels=members.EDUCATION_LEVELS), 400
+    return render_template("mobile/register.html", values=values, error=None, levels=members.EDUCATION_LEVELS)
+
+
+@bp.post("/register/code")
+@openid_required
+def register_code():
+    body = SmsCodeIn.model_validate_json(request.get_data() or b"{}")
+    return jsonify({"sent": True, "resend_after": sms.send_code(body.phone, "register")})
