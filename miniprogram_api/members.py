@@ -2,15 +2,23 @@
 and joining or transferring between branches (团支部)."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import BranchesOut, MyBranchOut, ProfileOut, RegisteredOut, SmsSentOut, VolunteerOut
-from miniprogram_api.schemas import BranchIn, RegisterIn, SmsCodeIn
-from services import branches, members, mp_sessions, orgs, signup, sms
+from miniprogram_api.responses import (
+    BranchesOut,
+    CertificateOut,
+    MyBranchOut,
+    ProfileOut,
+    RegisteredOut,
+    SmsSentOut,
+    VolunteerOut,
+)
+from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, SmsCodeIn
+from services import branches, certificates, members, mp_sessions, orgs, signup, sms
 from services.errors import Conflict, Invalid
 
 
@@ -102,3 +110,26 @@ def apply_branch():
 def withdraw_branch():
     branches.withdraw(db.session, current_member_id())
     return jsonify(_my_branch())
+
+
+def certificate_answer(certificate) -> dict:
+    return {"code": certificate.code, "verify_url": certificates.verify_url(certificate),
+            "pdf_url": f"/api/mp/v1/me/certificates/{certificate.code}/pdf",
+            "hours": round(certificate.total_minutes / 60, 1), "records": certificate.record_count}
+
+
+@bp.post("/me/certificates")
+@documented("开具志愿服务证明（某时间段已认证的服务）", body=CertificateIn, success=201, response=CertificateOut)
+@member_required
+def issue_certificate():
+    body = CertificateIn.model_validate_json(request.get_data() or b"{}")
+    return jsonify(certificate_answer(certificates.issue(db.session, current_member_id(), body.start, body.end))), 201
+
+
+@bp.get("/me/certificates/<code>/pdf")
+@documented("下载志愿服务证明 PDF", media="application/pdf")
+@member_required
+def certificate_pdf(code: str):
+    certificate = certificates.owned(db.session, code, current_member_id())
+    return Response(certificates.pdf(db.session, certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'})

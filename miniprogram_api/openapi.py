@@ -15,10 +15,12 @@ _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def documented(summary: str, *, body: type[BaseModel] | None = None, query: dict | None = None,
-               success: int = 200, public: bool = False, response: type[BaseModel] | None = None):
+               success: int = 200, public: bool = False, response: type[BaseModel] | None = None,
+               media: str = "application/json"):
+    """``media``: the success answer's type when it is not JSON (a PDF download)."""
     def mark(view):
         view.openapi = {"summary": summary, "body": body, "query": query or {}, "success": success,
-                        "public": public, "response": response}
+                        "public": public, "response": response, "media": media}
         return view
     return mark
 
@@ -55,8 +57,9 @@ def build(app: Flask) -> dict:
         params += [{"name": name, "in": "query", "required": spec.get("required", False), "schema": spec["schema"]}
                    for name, spec in info["query"].items()]
         answer = _component(components, info["response"]) if info["response"] else {"type": "object"}
-        responses = {str(info["success"]): {"description": "成功", "content": {
-            "application/json": {"schema": answer}}}}
+        if info["media"] != "application/json":
+            answer = {"type": "string", "format": "binary"}
+        responses = {str(info["success"]): {"description": "成功", "content": {info["media"]: {"schema": answer}}}}
         if info["success"] == 201:  # idempotent repeats answer 200
             responses["200"] = {"description": "已存在，未重复创建", "content": {
                 "application/json": {"schema": answer}}}

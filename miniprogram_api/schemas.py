@@ -2,6 +2,7 @@
 pydantic models: types and shapes here, the domain rules (ranges, geofence) in services/ and geo/."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,7 +15,8 @@ FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", 
                "lat": "纬度", "lng": "经度", "accuracy": "定位精度", "coord_type": "坐标系", "code": "登录凭证",
                "action": "操作", "payload": "扫码内容", "username": "用户名", "title": "项目名称",
                "starts_at": "开始时间", "ends_at": "结束时间", "radius_m": "签到半径", "capacity": "人数上限",
-               "approve": "审核结果", "record_ids": "记录"}
+               "approve": "审核结果", "record_ids": "记录",
+               "start": "起始日期", "end": "结束日期"}
 
 
 class Body(BaseModel):
@@ -54,6 +56,11 @@ class RegisterIn(Body):
     branch_id: int | None = None
     cadre: bool = False
     volunteer: bool = False
+
+
+class CertificateIn(Body):
+    start: dt.date = Field(description="起始日期（北京时间）")
+    end: dt.date = Field(description="结束日期（北京时间，含当天）")
 
 
 class BranchIn(Body):

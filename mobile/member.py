@@ -137,3 +137,41 @@ def correction(record_id: int):
             flash("更正申请已提交，等待负责人审核")
             return _back("mobile.my_records")
     return render_template("mobile/correction.html", record=record, beijing=BEIJING, error=error), 400 if error else 200
+
+
+@bp.route("/certificate", methods=["GET", "POST"])
+@member_required
+def certificate():
+    """志愿服务证明: choose a period, get the PDF (approved service only)."""
+    from services import certificates
+
+    error = None
+    if request.method == "POST":
+        try:
+            start = dt.date.fromisoformat(request.form.get("start", ""))
+            end = dt.date.fromisoformat(request.form.get("end", ""))
+        except ValueError:
+            error = "请选择起止日期"
+        else:
+            try:
+                issued = certificates.issue(db.session, current_member().id, start, end)
+            except DomainError as err:
+                error = err.message
+            else:
+                return _back("mobile.certificate_pdf", code=issued.code)
+    today = dt.datetime.now(BEIJING).date()
+    return render_template("mobile/certificate.html", error=error, today=today,
+                           start=request.form.get("start") or today.replace(month=1, day=1).isoformat(),
+                           end=request.form.get("end") or today.isoformat()), 400 if error else 200
+
+
+@bp.get("/certificates/<code>.pdf")
+@member_required
+def certificate_pdf(code: str):
+    from flask import Response
+
+    from services import certificates
+
+    issued = certificates.owned(db.session, code, current_member().id)
+    return Response(certificates.pdf(db.session, issued), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="certificate-{issued.code}.pdf"'})

@@ -1,6 +1,7 @@
 """All models, importable from one place so Alembic and the services see the whole schema."""
 from models.audit import AuditEntry
 from models.base import Base, utcnow
+from models.certificate import Certificate
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
 from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
 from models.pairing import Pairing, PairingCode, PairingStatus
@@ -10,7 +11,7 @@ from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, PushRun, PushState, WechatFollower
 
 __all__ = [
-    "ApplicationStatus", "AuditEntry", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
+    "ApplicationStatus", "AuditEntry", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RecordStatus",

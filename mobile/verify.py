@@ -1,0 +1,24 @@
+"""/verify/<code>: anyone holding a 志愿服务证明 checks it here. Shows what the paper says (masked
+name, period, hours, count, recording organisations, date) and nothing more."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from extensions import db
+from models import Member
+from services import certificates
+from services.beijing_time import BEIJING
+from services.errors import DomainError
+
+verify_bp = Blueprint("verify", __name__, template_folder="templates")
+
+
+@verify_bp.get("/verify/<code>")
+def verify(code: str):
+    try:
+        certificate = certificates.get(db.session, code[:32])
+    except DomainError as err:
+        return render_template("mobile/message.html", title="证明无法核验", message=err.message), err.status
+    member = db.session.get(Member, certificate.member_id)
+    return render_template("mobile/verify.html", certificate=certificate, beijing=BEIJING,
+                           name=certificates.masked_name(member.name))
