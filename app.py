@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from sqlalchemy import event
@@ -97,16 +97,25 @@ def register_errors(app: Flask) -> None:
         message, fields = describe(err)
         return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
 
+    def page_or_json(status: int, code: str, message: str):
+        """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
+        wants_page = (request.path.startswith(("/m/", "/j/", "/verify/", "/console/")) and not request.is_json
+                      and request.accept_mimetypes.best == "text/html")
+        if not wants_page:
+            return jsonify({"error": code, "message": message}), status
+        title = {403: "无权访问", 404: "页面不存在", 413: "内容过大", 429: "操作过于频繁"}.get(status, "请求有误")
+        template = "console/error.html" if request.path.startswith("/console/") else "mobile/message.html"
+        return render_template(template, title=title, message=message, status=status), status
+
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
-        return jsonify({"error": "csrf", "message": "页面已过期或来源不明，请刷新页面后重试"}), 400
+        return page_or_json(400, "csrf", "页面已过期或来源不明，请刷新页面后重试")
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
                     413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
-        return jsonify({"error": err.name.lower().replace(" ", "_"),
-                        "message": messages.get(err.code, err.description)}), err.code
+        return page_or_json(err.code, err.name.lower().replace(" ", "_"), messages.get(err.code, err.description))
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

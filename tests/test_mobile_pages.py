@@ -152,3 +152,15 @@ def test_project_enrol_sign_in_out_records_and_correction(app, session, sandbox)
     approval.decide_records(session, tree.community.id, [record.id], approve=True)
     assert "已认证" in phone.get("/m/records").get_data(as_text=True)
     assert session.get(ServiceRecord, record.id).status == RecordStatus.approved
+
+
+def test_error_pages_are_chinese_pages_for_people_and_json_for_programs(app, session):
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    page = app.test_client().get("/m/no/such/page", headers=browser)
+    assert page.status_code == 404 and page.mimetype == "text/html" and "页面不存在" in page.get_data(as_text=True)
+    console = app.test_client().get("/console/nothing-here", headers=browser)
+    assert console.status_code == 404 and "页面不存在" in console.get_data(as_text=True)
+    api = app.test_client().get("/api/mp/v1/nothing", headers=browser)
+    assert api.status_code == 404 and api.get_json()["message"] == "页面不存在"
+    fetch = app.test_client().post("/m/register/code", json={"phone": "13900000000"})
+    assert fetch.status_code in (302, 400)  # not logged in: sent to authorisation; never an HTML 500
