@@ -92,5 +92,17 @@ def line(label: str, result: dict) -> str:
     return f"{label:14s}: {result['rps']:.0f} req/s  p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
 
 
+def community_with_team(session):
+    """城市 → 区 → 街道 → 社区: the smallest tree with a community team, for the seeds of the benchmarks."""
+    from models import Team
+    from services import orgs
+
+    city = orgs.create_organization(session, None, "北京团市委", "city")
+    district = orgs.create_organization(session, city.id, "东城区团委", "district")
+    street = orgs.create_organization(session, district.id, "东华门街道团工委", "street", category="urban")
+    community = orgs.create_organization(session, street.id, "多福巷社区团组织", "community")
+    return community, session.scalar(sa.select(Team).where(Team.org_id == community.id))
+
+
 def environ(**extra) -> dict:
     return {**os.environ, **extra}

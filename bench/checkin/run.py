@@ -19,7 +19,7 @@ import sys
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bench.common import Call, line, load, rebuild_database, serve, split
+from bench.common import Call, community_with_team, line, load, rebuild_database, serve, split
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_checkin")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -38,18 +38,14 @@ def seed(environment: dict, members: int) -> tuple[str, list[str]]:
     from app import create_app
     from extensions import db
     from models import utcnow
-    from services import enrolment, mp_sessions, orgs, projects, teams
+    from services import enrolment, mp_sessions, projects, teams
     from services.idcard import make_id_number
     from tests.factories import make_member, make_project_input
 
     app = create_app()
     tokens = []
     with app.app_context():
-        city = orgs.create_organization(db.session, None, "北京团市委", "city")
-        district = orgs.create_organization(db.session, city.id, "东城区团委", "district")
-        street = orgs.create_organization(db.session, district.id, "东华门街道团工委", "street", category="urban")
-        community = orgs.create_organization(db.session, street.id, "多福巷社区团组织", "community")
-        team = db.session.scalar(sa.select(teams.Team).where(teams.Team.org_id == community.id))
+        community, team = community_with_team(db.session)
         start = utcnow() - dt.timedelta(minutes=10)
         project = projects.create_project(db.session, community.id, team.id, make_project_input(
             starts_at=start, ends_at=start + dt.timedelta(hours=4), radius_m=300))

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
-from bench.common import ROOT, rebuild_database
+from bench.common import ROOT, community_with_team, rebuild_database
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_push")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -56,15 +56,10 @@ def seed(app, recipients: int) -> int:
     """A community team with ``recipients`` members bound to openids (bulk rows: the bench is the push)."""
     from extensions import db, protector
     from models import Member, Sex, TeamMembership, utcnow
-    from services import orgs, teams
     from tests.factories import FAST_HASH
 
     with app.app_context():
-        city = orgs.create_organization(db.session, None, "北京团市委", "city")
-        district = orgs.create_organization(db.session, city.id, "东城区团委", "district")
-        street = orgs.create_organization(db.session, district.id, "东华门街道团工委", "street", category="urban")
-        community = orgs.create_organization(db.session, street.id, "多福巷社区团组织", "community")
-        team = db.session.scalar(sa.select(teams.Team).where(teams.Team.org_id == community.id))
+        community, team = community_with_team(db.session)
         now, rows = utcnow(), []
         for i in range(recipients):
             number, phone = f"11010119900101{i:04d}", f"135{i:08d}"
