@@ -43,9 +43,7 @@ def project_list():
 
 
 def _managed(project_id: int) -> Project:
-    project = projects.get_project(db.session, project_id)
-    projects.require_manager(db.session, current_account().org_id, project.team)
-    return project
+    return projects.managed_project(db.session, current_account().org_id, project_id)
 
 
 @bp.get("/projects/<int:project_id>")

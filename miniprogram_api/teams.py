@@ -1,7 +1,6 @@
 """Member endpoints: find and join a team, quit, my teams; projects I may enrol in, enrol, my records."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from extensions import db
@@ -11,9 +10,8 @@ from miniprogram_api.auth import current_member_id, login_required, member_requi
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut
 from miniprogram_api.schemas import JoinIn
-from models import Project, ServiceRecord, Team, TeamMembership
 from qr.codes import team_from_payload
-from services import enrolment, projects, teams
+from services import checkin, enrolment, projects, teams
 from services.errors import Invalid
 
 
@@ -51,9 +49,7 @@ def quit_team(code: str):
 @documented("我的服务队与联系人", response=TeamsOut)
 @member_required
 def my_teams():
-    rows = db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
-        TeamMembership.member_id == current_member_id(), TeamMembership.left_at.is_(None))).all()
-    return jsonify({"teams": [team_answer(t) for t in rows]})
+    return jsonify({"teams": [team_answer(t) for t in teams.joined_teams(db.session, current_member_id())]})
 
 
 @bp.get("/projects")
@@ -78,6 +74,4 @@ def enrol(code: str):
 @documented("我的服务记录与审核状态", response=RecordsOut)
 @member_required
 def my_records():
-    rows = db.session.scalars(sa.select(ServiceRecord).join(Project).where(
-        ServiceRecord.member_id == current_member_id()).order_by(ServiceRecord.signin_at.desc()).limit(200)).all()
-    return jsonify({"records": [record_answer(r) for r in rows]})
+    return jsonify({"records": [record_answer(r) for r in checkin.member_records(db.session, current_member_id())]})

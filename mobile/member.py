@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
-from models import ServiceRecord, Team, TeamMembership
-from services import corrections, hours, members, teams
+from models import ServiceRecord
+from services import certificates, checkin, corrections, hours, members, teams
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
 
@@ -42,18 +42,13 @@ def become_volunteer():
     return _back("mobile.profile")
 
 
-def _my_teams(member_id: int) -> list[Team]:
-    return list(db.session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
-        TeamMembership.member_id == member_id, TeamMembership.left_at.is_(None)).order_by(Team.name)))
-
-
 @bp.get("/teams")
 @member_required
 def team_search():
     """找组织: community teams by community (village) or street name."""
     q = request.args.get("q", "").strip()[:30]
     found = teams.search_teams(db.session, q) if q else []
-    return render_template("mobile/teams.html", q=q, found=found, mine={t.id for t in _my_teams(current_member().id)})
+    return render_template("mobile/teams.html", q=q, found=found, mine={t.id for t in teams.joined_teams(db.session, current_member().id)})
 
 
 @bp.post("/teams/<code>/join")
@@ -88,7 +83,7 @@ def my_team():
     member = current_member()
     rows = [(team, db.session.scalar(sa.select(sa.func.count()).select_from(teams.team_member_ids(db.session, team)
                                                                            .subquery())))
-            for team in _my_teams(member.id)]
+            for team in teams.joined_teams(db.session, member.id)]
     return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id))
 
 
@@ -103,9 +98,7 @@ def my_hours():
 @bp.get("/records")
 @member_required
 def my_records():
-    rows = db.session.scalars(sa.select(ServiceRecord).where(ServiceRecord.member_id == current_member().id)
-                              .order_by(ServiceRecord.signin_at.desc()).limit(200)).all()
-    return render_template("mobile/records.html", records=rows, labels=RECORD_LABELS, beijing=BEIJING)
+    return render_template("mobile/records.html", records=checkin.member_records(db.session, current_member().id), labels=RECORD_LABELS, beijing=BEIJING)
 
 
 def _beijing_time(value: str, field: str) -> dt.datetime:
@@ -143,8 +136,6 @@ def correction(record_id: int):
 @member_required
 def certificate():
     """志愿服务证明: choose a period, get the PDF (approved service only)."""
-    from services import certificates
-
     error = None
     if request.method == "POST":
         try:
@@ -168,10 +159,6 @@ def certificate():
 @bp.get("/certificates/<code>.pdf")
 @member_required
 def certificate_pdf(code: str):
-    from flask import Response
-
-    from services import certificates
-
     issued = certificates.owned(db.session, code, current_member().id)
     return Response(certificates.pdf(db.session, issued), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="certificate-{issued.code}.pdf"'})

@@ -252,6 +252,12 @@ def project_on_now(session: Session, member_id: int, *, now: dt.datetime | None 
     return session.scalar(sa.select(Project).where(Project.team_id == membership.team_id, Project.is_long_term))
 
 
+def member_records(session: Session, member_id: int, limit: int = 200) -> list[ServiceRecord]:
+    """A member's own records, newest first (my records, on every surface)."""
+    return list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id)
+                                .order_by(ServiceRecord.signin_at.desc()).limit(limit)))
+
+
 def mark_missing_signouts(session: Session, *, now: dt.datetime | None = None) -> int:
     """Open records 12 h past their project's end (long-term: 12 h past sign-in) become missing_signout."""
     now = now or utcnow()

@@ -81,7 +81,8 @@ def require_manager(session: Session, actor_org_id: int, team: Team) -> None:
         raise Forbidden("not_your_team", "只能管理本组织及下级组织服务队的项目")
 
 
-def _managed_project(session: Session, actor_org_id: int, project_id: int) -> Project:
+def managed_project(session: Session, actor_org_id: int, project_id: int) -> Project:
+    """The project, if the acting organisation manages its team (else Forbidden)."""
     project = get_project(session, project_id)
     require_manager(session, actor_org_id, project.team)
     return project
@@ -136,7 +137,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
     from services.enrolment import enrolled_count  # enrolment imports this module
 
     with unit_of_work(session):
-        project = _managed_project(session, actor_org_id, project_id)
+        project = managed_project(session, actor_org_id, project_id)
         if project.is_long_term:
             raise Invalid("long_term", "长期项目随服务队的服务地点变化，不能单独编辑")
         if project.status == ProjectStatus.closed:
@@ -153,7 +154,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
 
 def publish_project(session: Session, actor_org_id: int, project_id: int) -> Project:
     with unit_of_work(session):
-        project = _managed_project(session, actor_org_id, project_id)
+        project = managed_project(session, actor_org_id, project_id)
         if project.status != ProjectStatus.draft:
             raise Conflict("not_draft", "只有草稿状态的项目可以发布")
         if project.ends_at is not None and project.ends_at <= utcnow():
@@ -169,7 +170,7 @@ def publish_project(session: Session, actor_org_id: int, project_id: int) -> Pro
 
 def close_project(session: Session, actor_org_id: int, project_id: int) -> Project:
     with unit_of_work(session):
-        project = _managed_project(session, actor_org_id, project_id)
+        project = managed_project(session, actor_org_id, project_id)
         if project.is_long_term:
             raise Invalid("long_term", "社区长期项目不能关闭")
         if project.status == ProjectStatus.closed:
@@ -184,7 +185,7 @@ def set_timekeepers(session: Session, actor_org_id: int, project_id: int, depart
     from services.pairing import paired_department_ids
 
     with unit_of_work(session):
-        project = _managed_project(session, actor_org_id, project_id)
+        project = managed_project(session, actor_org_id, project_id)
         if project.team.org.kind not in orgs.STREET_KINDS:
             raise Invalid("not_street_project", "只有街道（乡镇）的项目可以指定结对院系计时员")
         paired = set(paired_department_ids(session, project.team.org_id))

@@ -32,7 +32,6 @@ from models import (
     DeliveryStatus,
     Member,
     Organization,
-    OrgKind,
     Project,
     ProjectStatus,
     PushDelivery,
@@ -74,6 +73,7 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
     for a street, the members of its paired departments; a project limited to paired departments
     goes to those only. Only members bound to an openid (following the account) can be reached."""
     from services.pairing import paired_department_ids
+    from services.teams import team_member_ids
 
     team = project.team
     department_ids: list[int] = []
@@ -81,10 +81,7 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
         department_ids = paired_department_ids(session, team.org_id)
     own: list[sa.ColumnElement[bool]] = []
     if project.audience != Audience.paired:
-        own.append(Member.id.in_(sa.select(TeamMembership.member_id).where(
-            TeamMembership.team_id == team.id, TeamMembership.left_at.is_(None))))
-        if team.org.kind == OrgKind.department:
-            department_ids = [team.org_id, *department_ids]
+        own.append(Member.id.in_(team_member_ids(session, team)))
     if department_ids:
         paths = list(session.scalars(sa.select(Organization.path).where(Organization.id.in_(department_ids))))
         own.append(Member.branch_id.in_(sa.select(Organization.id).where(

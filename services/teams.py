@@ -149,6 +149,12 @@ def set_site(session: Session, team_id: int, *, lat: float, lng: float, coord_sy
         return team
 
 
+def joined_teams(session: Session, member_id: int) -> list[Team]:
+    """The teams a member has joined and not quit (my team, on every surface)."""
+    return list(session.scalars(sa.select(Team).join(TeamMembership, TeamMembership.team_id == Team.id).where(
+        TeamMembership.member_id == member_id, TeamMembership.left_at.is_(None)).order_by(Team.name)))
+
+
 def search_teams(session: Session, q: str, limit: int = 20) -> list[Team]:
     """By community (village) or street name, as members look for where they live; communities first."""
     parent = sa.orm.aliased(Organization)

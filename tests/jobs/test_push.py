@@ -98,6 +98,12 @@ def test_recipients_follow_the_audience(session, community):
         assert set(session.scalars(sa.select(PushDelivery.member_id).where(
             PushDelivery.project_id == p.id))) == expected
 
+    # A department's project reaches the members of its branches.
+    dept_project = _published(session, tree, tree.dept, tree.team(session, tree.dept))
+    push.plan(session, dept_project)
+    assert set(session.scalars(sa.select(PushDelivery.member_id).where(
+        PushDelivery.project_id == dept_project.id))) == {student.id}
+
 
 def test_template_values_fit_wechats_limits(session, community, sandbox, monkeypatch, app):
     tree, team = community
