@@ -7,13 +7,14 @@ from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, Regis
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
+from models.stats import OrgStats
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, PushRun, PushState, WechatFollower
 
 __all__ = [
     "ApplicationStatus", "AuditEntry", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
-    "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "Organization", "Pairing", "PairingCode",
+    "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow",

@@ -1,0 +1,174 @@
+"""Registration and hours rates of a sub-tree (the dashboards), from per-organisation counts.
+
+Counting a million members and ten million records on every page view is too slow for a dashboard,
+so ``refresh`` writes one ``org_stats`` row per organisation (its own members only) in one
+INSERT … SELECT, and ``dashboard`` adds up the rows of a sub-tree. A snapshot older than
+``STATS_MAX_AGE_SECONDS`` is refreshed when a dashboard is looked at (in the background when RQ is
+configured), and 立即刷新 refreshes at once. The rules (league age, 报到, 20 h in the Beijing year)
+are the same as everywhere else: this module only counts them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import (Member, Organization, OrgKind, OrgStats, RecordStatus, ServiceRecord, TeamMembership,
+                    utcnow)
+from services.beijing_time import BEIJING
+from services.hours import YEAR_TARGET_HOURS, beijing_year_bounds
+from services.members import LEAGUE_MAX_AGE
+from services.orgs import subtree_filter
+from services.uow import unit_of_work
+
+# Seeds 001/002: 90 % for the city's honours, 95 % for university branches' honours.
+TARGET_DEFAULT = 0.90
+TARGET_UNIVERSITY = 0.95
+UNIVERSITY_KINDS = {OrgKind.university, OrgKind.department}
+RATE_KEYS = ("volunteers", "reported", "hours_ok")
+RATE_LABELS = {"volunteers": "注册志愿者", "reported": "到社区报到", "hours_ok": "年度服务满20小时"}
+_LOCK_KEY = 7_240_001  # pg_advisory_xact_lock: one refresh at a time, so two never insert the same rows
+
+
+@dataclass
+class Counts:
+    members: int = 0
+    volunteers: int = 0
+    reported: int = 0
+    hours_ok: int = 0
+    over_age: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("members", "over_age", *RATE_KEYS):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def rate(self, key: str) -> float | None:
+        """A share of the members in league age; None when there are none (not 0 %, not 100 %)."""
+        return getattr(self, key) / self.members if self.members else None
+
+
+@dataclass
+class Line:
+    org_id: int
+    name: str
+    kind_label: str
+    target: float
+    counts: Counts = field(default_factory=Counts)
+
+    def below(self, key: str) -> bool:
+        rate = self.counts.rate(key)
+        return rate is not None and rate < self.target
+
+
+@dataclass
+class Dashboard:
+    org: Organization
+    year: int
+    total: Line
+    children: list[Line]
+    refreshed_at: dt.datetime | None
+
+    def ranked(self, key: str) -> list[Line]:
+        return sorted(self.children, key=lambda line: (line.counts.rate(key) is None,
+                                                       -(line.counts.rate(key) or 0), line.name))
+
+
+def current_year(now: dt.datetime | None = None) -> int:
+    return (now or utcnow()).astimezone(BEIJING).year
+
+
+def over_age_cutoff(today: dt.date) -> dt.date:
+    """Born on or before this day: older than 28 today (same rule as ``members.league_status``)."""
+    year = today.year - LEAGUE_MAX_AGE - 1
+    try:
+        return today.replace(year=year)
+    except ValueError:  # 29 February
+        return dt.date(year, 2, 28)
+
+
+def _in_university(session: Session, org: Organization) -> bool:
+    ids = [int(part) for part in org.path.strip("/").split("/")]
+    kinds = session.scalars(sa.select(Organization.kind).where(Organization.id.in_(ids)))
+    return any(kind in UNIVERSITY_KINDS for kind in kinds)
+
+
+def target_for(org_kind: OrgKind, in_university: bool) -> float:
+    return TARGET_UNIVERSITY if in_university or org_kind in UNIVERSITY_KINDS else TARGET_DEFAULT
+
+
+def refresh(session: Session, root: Organization, *, now: dt.datetime | None = None) -> int:
+    """Recount every organisation of ``root``'s sub-tree; the number of organisations written."""
+    now = now or utcnow()
+    year = current_year(now)
+    start, end = beijing_year_bounds(year)
+    cutoff = over_age_cutoff(now.astimezone(BEIJING).date())
+    in_tree = subtree_filter(root)
+    tree_members = sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(in_tree)
+    minutes = (sa.select(ServiceRecord.member_id, sa.func.sum(ServiceRecord.duration_minutes).label("minutes"))
+               .where(ServiceRecord.status == RecordStatus.approved, ServiceRecord.signin_at >= start,
+                      ServiceRecord.signin_at < end, ServiceRecord.member_id.in_(tree_members))
+               .group_by(ServiceRecord.member_id).subquery())
+    reported = (sa.select(TeamMembership.member_id)
+                .where(TeamMembership.is_community, TeamMembership.left_at.is_(None)).subquery())
+    over = sa.and_(Member.birth_date <= cutoff, Member.cadre_confirmed_at.is_(None))
+
+    def count(condition):
+        return sa.func.sum(sa.case((sa.and_(sa.not_(over), condition), 1), else_=0))
+
+    per_org = (sa.select(Member.branch_id.label("org_id"),
+                         sa.func.sum(sa.case((over, 0), else_=1)).label("members"),
+                         count(Member.is_volunteer).label("volunteers"),
+                         count(reported.c.member_id.is_not(None)).label("reported"),
+                         count(sa.func.coalesce(minutes.c.minutes, 0) >= YEAR_TARGET_HOURS * 60).label("hours_ok"),
+                         sa.func.sum(sa.case((over, 1), else_=0)).label("over_age"))
+               .join(Organization, Member.branch_id == Organization.id).where(in_tree)
+               .outerjoin(minutes, minutes.c.member_id == Member.id)
+               .outerjoin(reported, reported.c.member_id == Member.id)
+               .group_by(Member.branch_id).subquery())
+    columns = ("members", "volunteers", "reported", "hours_ok", "over_age")
+    rows = (sa.select(Organization.id, sa.literal(year), *(sa.func.coalesce(per_org.c[c], 0) for c in columns),
+                      sa.literal(now, OrgStats.refreshed_at.type))
+            .outerjoin(per_org, per_org.c.org_id == Organization.id).where(in_tree))
+    with unit_of_work(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        session.execute(sa.delete(OrgStats).where(OrgStats.org_id.in_(sa.select(Organization.id).where(in_tree))))
+        written = session.execute(sa.insert(OrgStats).from_select(
+            ["org_id", "year", *columns, "refreshed_at"], rows)).rowcount
+    return written
+
+
+def refreshed_at(session: Session, org: Organization) -> dt.datetime | None:
+    return session.scalar(sa.select(OrgStats.refreshed_at).where(OrgStats.org_id == org.id))
+
+
+def is_stale(session: Session, org: Organization, max_age_seconds: int, *, now: dt.datetime | None = None) -> bool:
+    at = refreshed_at(session, org)
+    return at is None or (now or utcnow()) - at > dt.timedelta(seconds=max_age_seconds)
+
+
+def dashboard(session: Session, org: Organization) -> Dashboard:
+    """The sub-tree's totals and one line per direct sub-organisation (its whole sub-tree)."""
+    in_university = _in_university(session, org)
+    children = {c.id: Line(c.id, c.name, c.kind_label, target_for(c.kind, in_university)) for c in session.scalars(
+        sa.select(Organization).where(Organization.parent_id == org.id).order_by(Organization.name))}
+    total = Line(org.id, org.name, org.kind_label, target_for(org.kind, in_university))
+    depth = org.path.count("/") - 1
+    year = None
+    rows = session.execute(
+        sa.select(Organization.path, OrgStats.year, OrgStats.members, OrgStats.volunteers, OrgStats.reported,
+                  OrgStats.hours_ok, OrgStats.over_age)
+        .join(OrgStats, OrgStats.org_id == Organization.id).where(subtree_filter(org)))
+    for path, row_year, *numbers in rows:
+        counts = Counts(*numbers)
+        year = row_year
+        total.counts.add(counts)
+        parts = path.strip("/").split("/")
+        if len(parts) > depth:
+            line = children.get(int(parts[depth]))
+            if line is not None:
+                line.counts.add(counts)
+    return Dashboard(org=org, year=year or current_year(), total=total, children=list(children.values()),
+                     refreshed_at=refreshed_at(session, org))

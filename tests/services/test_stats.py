@@ -1,0 +1,76 @@
+"""Dashboard counts: the rates of a sub-tree, league age apart, the Beijing year, ranking and targets."""
+import datetime as dt
+
+import sqlalchemy as sa
+
+from models import Project, RecordStatus, ServiceRecord
+from services import members, stats
+from tests.factories import join, make_member, make_tree
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+
+
+def _hours(session, member, project, start, minutes):
+    session.add(ServiceRecord(project_id=project.id, member_id=member.id, status=RecordStatus.approved,
+                              signin_at=start, signout_at=start + dt.timedelta(minutes=minutes),
+                              duration_minutes=minutes))
+    session.commit()
+
+
+def test_rates_of_a_sub_tree(session):
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    project = session.scalar(sa.select(Project).where(Project.team_id == team.id))
+    # branch (university): 3 in league age, one over age; branch2 (district): 1.
+    a = make_member(session, branch=tree.branch)
+    b = make_member(session, branch=tree.branch, volunteer=False)
+    make_member(session, branch=tree.branch)
+    old = make_member(session, branch=tree.branch, born=dt.date(1990, 1, 1))
+    d = make_member(session, branch=tree.branch2)
+    join(session, a, team)
+    join(session, d, team)
+    _hours(session, a, project, dt.datetime(2026, 3, 1, 1, tzinfo=UTC), 1200)   # 20 h in 2026
+    _hours(session, b, project, dt.datetime(2026, 3, 1, 1, tzinfo=UTC), 600)
+    _hours(session, b, project, dt.datetime(2025, 12, 31, 17, tzinfo=UTC), 600)  # 2026-01-01 01:00 Beijing
+    _hours(session, d, project, dt.datetime(2025, 12, 31, 15, tzinfo=UTC), 1500)  # still 2025 in Beijing
+    _hours(session, old, project, dt.datetime(2026, 3, 1, 1, tzinfo=UTC), 1500)
+    written = stats.refresh(session, tree.city, now=NOW)
+    assert written == session.scalar(sa.select(sa.func.count()).select_from(stats.OrgStats))
+
+    city = stats.dashboard(session, tree.city)
+    assert (city.year, city.total.counts) == (2026, stats.Counts(members=4, volunteers=3, reported=2,
+                                                                   hours_ok=2, over_age=1))
+    by_name = {line.name: line for line in city.children}
+    university, district = by_name["北京理工大学团委"], by_name["东城区团委"]
+    assert university.counts == stats.Counts(3, 2, 1, 2, 1) and university.target == 0.95
+    assert district.counts == stats.Counts(1, 1, 1, 0, 0) and district.target == 0.90
+    assert university.below("volunteers") and not district.below("volunteers") and district.below("hours_ok")
+    assert [line.name for line in city.ranked("hours_ok")] == ["北京理工大学团委", "东城区团委"]
+
+    # A district's dashboard is its own sub-tree only; the university is not in it.
+    district_board = stats.dashboard(session, tree.district)
+    assert district_board.total.counts == stats.Counts(1, 1, 1, 0, 0)
+    ranked = district_board.ranked("reported")
+    assert ranked[0].name == "东城区机关团支部" and ranked[0].counts.rate("reported") == 1.0
+    assert ranked[-1].counts.rate("reported") is None  # no members: ranked last, neither 0 % nor 100 %
+
+
+def test_confirmed_cadre_counts_and_refresh_replaces(session):
+    tree = make_tree(session)
+    old = make_member(session, branch=tree.branch, born=dt.date(1990, 1, 1), cadre=True)
+    stats.refresh(session, tree.dept, now=NOW)
+    assert stats.dashboard(session, tree.dept).total.counts == stats.Counts(over_age=1)
+    members.confirm_cadre(session, tree.dept.id, old.id)
+    assert not stats.is_stale(session, tree.dept, 600, now=NOW + dt.timedelta(seconds=599))
+    assert stats.is_stale(session, tree.dept, 600, now=NOW + dt.timedelta(seconds=601))
+    stats.refresh(session, tree.dept, now=NOW + dt.timedelta(minutes=1))
+    assert stats.dashboard(session, tree.dept).total.counts == stats.Counts(members=1, volunteers=1)
+    assert stats.is_stale(session, tree.university, 600)  # never counted above the department
+
+
+def test_over_age_cutoff_is_the_same_rule_as_league_status():
+    today = dt.date(2026, 11, 22)
+    cutoff = stats.over_age_cutoff(today)
+    assert cutoff == dt.date(1997, 11, 22)
+    assert stats.over_age_cutoff(dt.date(2028, 2, 29)) == dt.date(1999, 2, 28)
