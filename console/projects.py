@@ -6,17 +6,19 @@ every 30 s (services.onsite_qr), so a photo forwarded away from the site stops w
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.teams import COORD_LABELS
 from extensions import db
 from models import Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png
-from services import approval, onsite_qr, projects, push
-from services.beijing_time import BEIJING
-from services.errors import Conflict, DomainError
+from services import approval, onsite_qr, orgs, pairing, projects, push
+from services.beijing_time import BEIJING, from_local_input
+from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.orgs import subtree_filter
+from services.posters import subtree_teams
 
 DELIVERY_LABELS = {"sent": "已发送", "delivered": "已送达", "pending": "待发送", "sending": "发送中",
                    "failed": "失败", "blocked": "被拒收", "unknown": "状态未知"}
@@ -51,8 +53,65 @@ def _managed(project_id: int) -> Project:
 def project_detail(project_id: int):
     project = _managed(project_id)
     progress = push.progress(db.session, project)
+    paired = []
+    if project.team.org.kind in orgs.STREET_KINDS:
+        paired = db.session.scalars(sa.select(Organization).where(Organization.id.in_(
+            pairing.paired_department_ids(db.session, project.team.org_id))).order_by(Organization.name)).all()
     return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
-                           delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS)
+                           delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
+                           timekeepers={t.org_id for t in project.timekeepers})
+
+
+@bp.post("/projects/<int:project_id>/timekeepers")
+@login_required
+def save_timekeepers(project_id: int):
+    ids = [int(v) for v in request.form.getlist("department") if v.isdigit()]
+    try:
+        projects.set_timekeepers(db.session, current_account().org_id, project_id, ids)
+        flash("计时员已更新" if ids else "已取消计时员", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.project_detail", project_id=project_id))
+
+
+def _managed_teams() -> list[Team]:
+    return db.session.scalars(subtree_teams(db.session, current_account().org).limit(500)).all()
+
+
+def _project_input(form) -> projects.ProjectInput:
+    try:
+        lat, lng = float(form.get("lat", "")), float(form.get("lng", ""))
+        radius = int(form.get("radius_m") or 300)
+        capacity = int(form["capacity"]) if form.get("capacity") else None
+    except ValueError:
+        raise Invalid("number", "坐标、签到半径和招募人数须为数字") from None
+    return projects.ProjectInput(
+        title=form.get("title", ""), description=form.get("description", ""),
+        starts_at=from_local_input(form.get("starts_at"), "starts_at"),
+        ends_at=from_local_input(form.get("ends_at"), "ends_at"), lat=lat, lng=lng,
+        coord_system=form.get("coord_system", "gcj02"), radius_m=radius, site_name=form.get("site_name") or None,
+        site_address=form.get("site_address") or None, capacity=capacity, audience=form.get("audience", "team"))
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def new_project():
+    choices = _managed_teams()
+    if not choices:
+        raise Forbidden("no_team", "本组织及下级组织没有服务队，不能发布项目")
+    form = request.form if request.method == "POST" else request.args
+    team = next((t for t in choices if str(t.id) == form.get("team")), choices[0])
+    error = None
+    if request.method == "POST":
+        try:
+            project = projects.create_project(db.session, current_account().org_id, team.id, _project_input(form))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("项目已创建（草稿）。发布后团员才能看到和报名", "ok")
+            return redirect(url_for("console.project_detail", project_id=project.id))
+    return render_template("console/project_form.html", teams=choices, team=team, form=form, error=error,
+                           coord_systems=COORD_LABELS, street=team.org.kind in orgs.STREET_KINDS), 400 if error else 200
 
 
 ACTIONS = {

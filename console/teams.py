@@ -1,4 +1,4 @@
-"""Console home and the teams of the account's sub-tree: posters and the WeChat group QR."""
+"""The teams of the account's sub-tree: posters and the WeChat group QR."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,23 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from console import bp
 from console.auth import current_account, login_required
 from extensions import db
-from models import Organization, Team
+from models import Team
 from services import teams
-from services.errors import DomainError
+from services.errors import DomainError, Invalid
 from services.orgs import require_within
 from services.posters import subtree_teams
 
 PAGE_SIZE = 50
-
-
-@bp.get("/")
-@login_required
-def index():
-    org = current_account().org
-    team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
-    children = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
-                                  .order_by(Organization.name)).all()
-    return render_template("console/index.html", org=org, team=team, children=children)
 
 
 @bp.get("/teams")
@@ -41,11 +31,16 @@ def team_list():
                            pages=max(1, -(-total // PAGE_SIZE)))
 
 
+def _team(team_id: int):
+    team = teams.get_team(db.session, team_id)
+    require_within(db.session, team.org_id, current_account().org_id)
+    return team
+
+
 @bp.post("/teams/<int:team_id>/group-qr")
 @login_required
 def upload_group_qr(team_id: int):
-    team = teams.get_team(db.session, team_id)
-    require_within(db.session, team.org_id, current_account().org_id)
+    team = _team(team_id)
     upload = request.files.get("image")
     data = None if request.form.get("remove") else (upload.read() if upload else b"")
     try:
@@ -56,4 +51,54 @@ def upload_group_qr(team_id: int):
             flash("已删除微信群二维码" if data is None else "微信群二维码已更新，海报将包含该二维码", "ok")
     except DomainError as err:
         flash(err.message, "error")
-    return redirect(url_for("console.team_list", q=request.form.get("q") or None))
+    return redirect(url_for("console.team_detail", team_id=team.id) if request.form.get("back") == "detail"
+                    else url_for("console.team_list", q=request.form.get("q") or None))
+
+
+@bp.get("/teams/<int:team_id>")
+@login_required
+def team_detail(team_id: int):
+    team = _team(team_id)
+    members = db.session.scalar(sa.select(sa.func.count()).select_from(
+        teams.team_member_ids(db.session, team).subquery()))
+    return render_template("console/team.html", team=team, members=members, coord_systems=COORD_LABELS)
+
+
+COORD_LABELS = {"gcj02": "GCJ-02（高德、腾讯地图）", "wgs84": "WGS-84（GPS）", "bd09": "BD-09（百度地图）"}
+
+
+@bp.post("/teams/<int:team_id>/site")
+@login_required
+def save_site(team_id: int):
+    team = _team(team_id)
+    form = request.form
+    try:
+        try:
+            lat, lng = float(form.get("lat", "")), float(form.get("lng", ""))
+            radius = int(form.get("radius_m", ""))
+        except ValueError:
+            raise Invalid("coordinates", "请填写数字形式的纬度、经度和签到半径") from None
+        if form.get("coord_system") not in COORD_LABELS:
+            raise Invalid("coord_system", "请选择坐标系")
+        teams.set_site(db.session, team.id, lat=lat, lng=lng, coord_system=form["coord_system"], radius_m=radius,
+                       name=form.get("site_name") or None, address=form.get("site_address") or None)
+        flash("服务场地已保存；长期项目的签到场地随之更新", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.team_detail", team_id=team.id))
+
+
+@bp.post("/teams/<int:team_id>/zyb")
+@login_required
+def save_zyb(team_id: int):
+    team = _team(team_id)
+    form = request.form
+    try:
+        unbind = bool(form.get("unbind"))
+        teams.bind_zyb(db.session, team.id, None if unbind else form.get("zyb_team_id"),
+                       None if unbind else form.get("zyb_username"), None if unbind else form.get("zyb_password"),
+                       actor=("account", current_account().id))
+        flash("已解除志愿北京绑定" if unbind else "已绑定志愿北京团队账号", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.team_detail", team_id=team.id))

@@ -13,8 +13,8 @@ from mobile import bp
 from mobile.auth import current_member, member_required
 from models import ServiceRecord
 from services import certificates, checkin, corrections, hours, members, teams
-from services.beijing_time import BEIJING
-from services.errors import DomainError, Invalid
+from services.beijing_time import BEIJING, from_local_input
+from services.errors import DomainError
 
 RECORD_LABELS = {"open": "已签到，未签退", "pending": "待审核", "approved": "已认证", "rejected": "未通过",
                  "missing_signout": "缺少签退"}
@@ -101,16 +101,6 @@ def my_records():
     return render_template("mobile/records.html", records=checkin.member_records(db.session, current_member().id), labels=RECORD_LABELS, beijing=BEIJING)
 
 
-def _beijing_time(value: str, field: str) -> dt.datetime:
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(field, "请选择完整的日期和时间") from exc
-    if local.tzinfo is not None:
-        raise Invalid(field, "请选择完整的日期和时间")
-    return local.replace(tzinfo=BEIJING).astimezone(dt.UTC)
-
-
 @bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])
 @member_required
 def correction(record_id: int):
@@ -122,8 +112,8 @@ def correction(record_id: int):
         try:
             corrections.request_correction(
                 db.session, current_member().id, record.id,
-                _beijing_time(request.form.get("signin_at", ""), "signin_at"),
-                _beijing_time(request.form.get("signout_at", ""), "signout_at"), request.form.get("reason", ""))
+                from_local_input(request.form.get("signin_at", ""), "signin_at"),
+                from_local_input(request.form.get("signout_at", ""), "signout_at"), request.form.get("reason", ""))
         except DomainError as err:
             error = err.message
         else:
@@ -139,17 +129,12 @@ def certificate():
     error = None
     if request.method == "POST":
         try:
-            start = dt.date.fromisoformat(request.form.get("start", ""))
-            end = dt.date.fromisoformat(request.form.get("end", ""))
-        except ValueError:
-            error = "请选择起止日期"
+            start, end = certificates.parse_period(request.form.get("start"), request.form.get("end"))
+            issued = certificates.issue(db.session, current_member().id, start, end)
+        except DomainError as err:
+            error = err.message
         else:
-            try:
-                issued = certificates.issue(db.session, current_member().id, start, end)
-            except DomainError as err:
-                error = err.message
-            else:
-                return _back("mobile.certificate_pdf", code=issued.code)
+            return _back("mobile.certificate_pdf", code=issued.code)
     today = dt.datetime.now(BEIJING).date()
     return render_template("mobile/certificate.html", error=error, today=today,
                            start=request.form.get("start") or today.replace(month=1, day=1).isoformat(),

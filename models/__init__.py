@@ -6,7 +6,7 @@ from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, 
 from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
-from models.record import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
+from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
 from models.stats import OrgStats
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, PushRun, PushState, WechatFollower
@@ -15,7 +15,7 @@ __all__ = [
     "ApplicationStatus", "AuditEntry", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
-    "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RecordStatus",
+    "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow",
 ]

@@ -20,6 +20,12 @@ class RecordStatus(enum.StrEnum):
     missing_signout = "missing_signout"  # never signed out; the coordinator must fix it
 
 
+RECORD_STATUS_LABELS = {
+    RecordStatus.open: "已签到", RecordStatus.pending: "待审核", RecordStatus.approved: "已认证",
+    RecordStatus.rejected: "未通过", RecordStatus.missing_signout: "缺少签退",
+}
+
+
 class ServiceRecord(TimestampMixin, Base):
     __tablename__ = "service_records"
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import geo
-from models import Project, RecordStatus, ServiceRecord, utcnow
+from models import Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
 from services import orgs
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.projects import get_project, is_timekeeper
@@ -163,3 +163,17 @@ def pending_for_project(session: Session, actor_org_id: int, project_id: int) ->
         .order_by(ServiceRecord.signin_at)))
     flags = flags_for(session, records)
     return [(record, flags.get(record.id, [])) for record in records]
+
+
+def projects_awaiting(session: Session, actor_org_id: int, limit: int = 200) -> list[tuple[Project, int]]:
+    """Projects this organisation may approve (its sub-tree's, or as a timekeeper) that have records
+    waiting, with how many, the longest-waiting first."""
+    actor = orgs.get_org(session, actor_org_id)
+    waiting = sa.func.count(ServiceRecord.id)
+    approvable = sa.or_(orgs.subtree_filter(actor), Project.id.in_(
+        sa.select(ProjectTimekeeper.project_id).where(ProjectTimekeeper.org_id == actor_org_id)))
+    return [(project, count) for project, count in session.execute(
+        sa.select(Project, waiting).join(ServiceRecord, ServiceRecord.project_id == Project.id)
+        .join(Team, Project.team_id == Team.id).join(Organization, Team.org_id == Organization.id)
+        .where(approvable, ServiceRecord.status.in_([RecordStatus.pending, RecordStatus.missing_signout]))
+        .group_by(Project.id).order_by(sa.func.min(ServiceRecord.signin_at)).limit(limit))]

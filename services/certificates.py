@@ -30,6 +30,14 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return begin, stop
 
 
+def parse_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+    """The period as typed in a form (YYYY-MM-DD)."""
+    try:
+        return dt.date.fromisoformat(start or ""), dt.date.fromisoformat(end or "")
+    except ValueError:
+        raise Invalid("period", "请选择起止日期") from None
+
+
 def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, actor_org_id: int | None = None) -> Certificate:
     """For the member themself (``actor_org_id`` None) or for an organisation above their branch or
     one of their teams."""
@@ -40,7 +48,7 @@ def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, act
     if (end - start).days > MAX_DAYS:
         raise Invalid("period", "证明的时间段最长5年")
     member = get_member(session, member_id)
-    if actor_org_id is not None and not _may_certify(session, member, actor_org_id):
+    if actor_org_id is not None and not may_certify(session, member, actor_org_id):
         raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
     begin, stop = _bounds(start, end)
     rows = session.execute(
@@ -72,7 +80,7 @@ def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, act
     raise RuntimeError("could not draw a unique certificate code")
 
 
-def _may_certify(session: Session, member: Member, org_id: int) -> bool:
+def may_certify(session: Session, member: Member, org_id: int) -> bool:
     if member.branch_id is not None and orgs.is_within(session, member.branch_id, org_id):
         return True
     from services.teams import candidate_team_ids
@@ -91,6 +99,14 @@ def get(session: Session, code: str) -> Certificate:
 def owned(session: Session, code: str, member_id: int) -> Certificate:
     certificate = get(session, code)
     if certificate.member_id != member_id:
+        raise NotFound("certificate_not_found", "未找到该证明编号，请核对后重试")
+    return certificate
+
+
+def for_org(session: Session, code: str, org_id: int) -> Certificate:
+    """A certificate an organisation may reprint: of one of its members (not only the ones it issued)."""
+    certificate = get(session, code)
+    if not may_certify(session, get_member(session, certificate.member_id), org_id):
         raise NotFound("certificate_not_found", "未找到该证明编号，请核对后重试")
     return certificate
 

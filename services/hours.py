@@ -62,6 +62,17 @@ def beijing_year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def year_minutes(year: int, member_ids: sa.Select | None = None) -> sa.Subquery:
+    """(member_id, minutes): approved minutes in the Beijing year, per member (of ``member_ids``)."""
+    start, end = beijing_year_bounds(year)
+    query = (sa.select(ServiceRecord.member_id, sa.func.sum(ServiceRecord.duration_minutes).label("minutes"))
+             .where(ServiceRecord.status == RecordStatus.approved, ServiceRecord.signin_at >= start,
+                    ServiceRecord.signin_at < end))
+    if member_ids is not None:
+        query = query.where(ServiceRecord.member_id.in_(member_ids))
+    return query.group_by(ServiceRecord.member_id).subquery()
+
+
 def summary(session: Session, member_id: int, *, year: int | None = None, now: dt.datetime | None = None) -> HoursSummary:
     year = year or (now or utcnow()).astimezone(BEIJING).year
     start, end = beijing_year_bounds(year)

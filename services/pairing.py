@@ -170,3 +170,37 @@ def set_capacity(session: Session, actor_org_id: int, street_id: int, capacity: 
 def paired_department_ids(session: Session, street_id: int) -> list[int]:
     return list(session.scalars(sa.select(Pairing.department_id).where(
         Pairing.street_id == street_id, Pairing.status == PairingStatus.accepted)))
+
+
+def department_code(session: Session, department_id: int) -> PairingCode | None:
+    return session.scalar(sa.select(PairingCode).where(PairingCode.department_id == department_id))
+
+
+def open_streets(session: Session, category: StreetCategory, q: str = "", limit: int = 50) -> list[tuple[Organization, int]]:
+    """Streets (towns) of a category with a free place, and how many places they have used."""
+    used = (sa.select(Pairing.street_id, sa.func.count().label("used")).where(Pairing.status == PairingStatus.accepted)
+            .group_by(Pairing.street_id).subquery())
+    taken = sa.func.coalesce(used.c.used, 0)
+    query = (sa.select(Organization, taken).outerjoin(used, used.c.street_id == Organization.id)
+             .where(Organization.kind.in_(orgs.STREET_KINDS), Organization.category == category,
+                    taken < sa.func.coalesce(Organization.pairing_capacity, DEFAULT_CAPACITY))
+             .order_by(Organization.name).limit(limit))
+    if q.strip():
+        query = query.where(Organization.name.contains(q.strip(), autoescape=True))
+    return [(street, int(count)) for street, count in session.execute(query)]
+
+
+def of_department(session: Session, department_id: int) -> list[Pairing]:
+    return list(session.scalars(sa.select(Pairing).where(Pairing.department_id == department_id)
+                                .order_by(Pairing.created_at.desc())))
+
+
+def of_street(session: Session, street_id: int) -> list[Pairing]:
+    return list(session.scalars(sa.select(Pairing).where(
+        Pairing.street_id == street_id, Pairing.status.in_([PairingStatus.pending, PairingStatus.accepted]))
+        .order_by(Pairing.status, Pairing.created_at)))
+
+
+def university_codes(session: Session, university_id: int) -> list[PairingCode]:
+    return list(session.scalars(sa.select(PairingCode).where(PairingCode.university_id == university_id)
+                                .order_by(PairingCode.department_id.is_not(None), PairingCode.id)))

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import (Member, Organization, OrgKind, OrgStats, RecordStatus, ServiceRecord, TeamMembership,
-                    utcnow)
+from models import Member, Organization, OrgKind, OrgStats, TeamMembership, utcnow
 from services.beijing_time import BEIJING
-from services.hours import YEAR_TARGET_HOURS, beijing_year_bounds
+from services.hours import YEAR_TARGET_HOURS, year_minutes
 from services.members import LEAGUE_MAX_AGE
 from services.orgs import subtree_filter
 from services.uow import unit_of_work
@@ -88,6 +87,10 @@ def over_age_cutoff(today: dt.date) -> dt.date:
         return dt.date(year, 2, 28)
 
 
+def over_age_clause(cutoff: dt.date):
+    return sa.and_(Member.birth_date <= cutoff, Member.cadre_confirmed_at.is_(None))
+
+
 def _in_university(session: Session, org: Organization) -> bool:
     ids = [int(part) for part in org.path.strip("/").split("/")]
     kinds = session.scalars(sa.select(Organization.kind).where(Organization.id.in_(ids)))
@@ -102,17 +105,13 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     """Recount every organisation of ``root``'s sub-tree; the number of organisations written."""
     now = now or utcnow()
     year = current_year(now)
-    start, end = beijing_year_bounds(year)
     cutoff = over_age_cutoff(now.astimezone(BEIJING).date())
     in_tree = subtree_filter(root)
     tree_members = sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(in_tree)
-    minutes = (sa.select(ServiceRecord.member_id, sa.func.sum(ServiceRecord.duration_minutes).label("minutes"))
-               .where(ServiceRecord.status == RecordStatus.approved, ServiceRecord.signin_at >= start,
-                      ServiceRecord.signin_at < end, ServiceRecord.member_id.in_(tree_members))
-               .group_by(ServiceRecord.member_id).subquery())
+    minutes = year_minutes(year, tree_members)
     reported = (sa.select(TeamMembership.member_id)
                 .where(TeamMembership.is_community, TeamMembership.left_at.is_(None)).subquery())
-    over = sa.and_(Member.birth_date <= cutoff, Member.cadre_confirmed_at.is_(None))
+    over = over_age_clause(cutoff)
 
     def count(condition):
         return sa.func.sum(sa.case((sa.and_(sa.not_(over), condition), 1), else_=0))

@@ -234,3 +234,35 @@ def set_group_qr(session: Session, team_id: int, data: bytes | None, *, actor: t
         team.group_qr_png = png
         audit(session, actor, "team.group_qr", ("team", team.id), removed=png is None)
         return team
+
+
+_ZYB_TEAM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def bind_zyb(session: Session, team_id: int, zyb_team_id: str | None, username: str | None,
+             password: str | None, *, actor: tuple[str, int | None]) -> Team:
+    """Bind the team to its 志愿北京 account (team ID + username + password), or unbind with all empty.
+    The password is stored encrypted and never shown again; an empty password keeps the stored one."""
+    from extensions import protector
+
+    zyb_team_id, username = (zyb_team_id or "").strip(), (username or "").strip()
+    with unit_of_work(session):
+        team = get_team(session, team_id)
+        if not zyb_team_id and not username and not password:
+            team.zyb_team_id = team.zyb_username = team.zyb_password_enc = None
+            audit(session, actor, "team.zyb_unbind", ("team", team.id))
+            return team
+        if not _ZYB_TEAM_ID.match(zyb_team_id):
+            raise Invalid("zyb_team_id", "请填写志愿北京的志愿团队ID（字母或数字）")
+        if not 1 <= len(username) <= 60:
+            raise Invalid("zyb_username", "请填写志愿北京的团队账号")
+        if not password and team.zyb_password_enc is None:
+            raise Invalid("zyb_password", "请填写志愿北京的团队密码")
+        if password and len(password) > 64:
+            raise Invalid("zyb_password", "密码过长")
+        team.zyb_team_id, team.zyb_username = zyb_team_id, username
+        if password:
+            team.zyb_password_enc = protector.encrypt(password)
+        audit(session, actor, "team.zyb_bind", ("team", team.id), zyb_team_id=zyb_team_id,
+              password_changed=bool(password))
+        return team

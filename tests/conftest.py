@@ -67,6 +67,9 @@ class IsolatedClient(FlaskClient):
     reused by every request and ``g`` (Flask-WTF's CSRF token, for one) would leak between clients."""
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body (CSV exports) is read within the request's own context too, as a
+        # server does, not later from the test's context.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

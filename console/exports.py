@@ -1,0 +1,89 @@
+"""CSV and Excel downloads of the exports in ``services.exports``, scoped like the pages they sit on."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from flask import Response, current_app, request, send_file
+from openpyxl import Workbook
+
+from console import bp
+from console.auth import current_account, login_required, require_org
+from console.members import roster_scope
+from extensions import db
+from services import exports, projects, rosters, stats
+from services.beijing_time import beijing_today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _table(kind: str) -> exports.Table:
+    org = current_account().org
+    year = stats.current_year()
+    if kind in ("members", "review"):
+        scope, member_ids, team = roster_scope()
+        query = rosters.search(member_ids, year=year, q=request.args.get("q", ""),
+                               filter_=request.args.get("filter") or None)
+        name = team.name if scope == "team" else org.name
+        if kind == "members":
+            return exports.members(db.session, query, f"{name}团员名单", year)
+        return exports.review(db.session, query, f"{name}{year}年评议参考", year)
+    if kind == "rates":
+        target = require_org(request.args.get("org", org.id, type=int))
+        return exports.rates(stats.dashboard(db.session, target))
+    project = projects.managed_project(db.session, current_account().org_id, request.args.get("project", 0, type=int))
+    return exports.project_hours(db.session, project)
+
+
+def _filename(table: exports.Table, fmt: str) -> str:
+    return f"{table.title}-{beijing_today().isoformat()}.{fmt}"
+
+
+def _csv(table: exports.Table) -> Response:
+    app = current_app._get_current_object()
+
+    def lines() -> Iterator[str]:
+        # The body is written after the view returned, so the rows are read in an app context (and
+        # database session) of its own.
+        with app.app_context():
+            yield from _csv_chunks(table)
+    name = _filename(table, "csv")
+    return Response(lines(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=export.csv; filename*=UTF-8''{quote(name)}"})
+
+
+def _csv_chunks(table: exports.Table) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(row)
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _xlsx(table: exports.Table) -> Response:
+    workbook = Workbook(write_only=True)  # rows go to disk as they come: a city export fits
+    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
+    sheet.append(table.headers)
+    for row in table.rows:
+        sheet.append(row)
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=_filename(table, "xlsx"))
+
+
+@bp.get("/exports/<any(members, review, rates, 'project-hours'):kind>.<any(csv, xlsx):fmt>")
+@login_required
+def export(kind: str, fmt: str):
+    table = _table(kind)
+    return _csv(table) if fmt == "csv" else _xlsx(table)

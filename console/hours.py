@@ -1,0 +1,49 @@
+"""时长审核: records waiting for this organisation (its sub-tree's projects, or as a timekeeper), with
+the flags that say what to look at, approved or rejected one by one, by selection or all at once."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+
+from console import bp
+from console.auth import current_account, login_required
+from extensions import db
+from models import RECORD_STATUS_LABELS, Member
+from services import approval, projects
+from services.beijing_time import BEIJING
+from services.errors import DomainError
+
+
+@bp.get("/hours")
+@login_required
+def hours_page():
+    org_id = current_account().org_id
+    waiting = approval.projects_awaiting(db.session, org_id)
+    project_id = request.args.get("project", type=int) or (waiting[0][0].id if waiting else None)
+    project = projects.get_project(db.session, project_id) if project_id else None
+    records = approval.pending_for_project(db.session, org_id, project.id) if project else []
+    names = dict(db.session.execute(sa.select(Member.id, Member.name).where(
+        Member.id.in_({record.member_id for record, _ in records}))).all())
+    return render_template("console/hours.html", waiting=waiting, project=project, records=records, names=names,
+                           flag_labels=approval.FLAG_LABELS, status_labels=RECORD_STATUS_LABELS, beijing=BEIJING)
+
+
+@bp.post("/hours/<int:project_id>/decide")
+@login_required
+def decide_hours(project_id: int):
+    approve = (request.form.get("decision") or request.form.get("all")) == "approve"
+    note = request.form.get("note")
+    org_id = current_account().org_id
+    try:
+        if request.form.get("all"):
+            result = approval.decide_all_pending(db.session, org_id, project_id, approve, note)
+        else:
+            ids = [int(v) for v in request.form.getlist("record") if v.isdigit()]
+            result = approval.decide_records(db.session, org_id, ids, approve, note)
+        message = f"已{'通过' if approve else '驳回'} {len(result.decided)} 条记录"
+        if result.skipped:
+            message += f"，{len(result.skipped)} 条未处理（已被审核或缺少签退，需先修改时长）"
+        flash(message, "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.hours_page", project=project_id))

@@ -1,0 +1,113 @@
+"""团员: the sub-tree's members (masked), join/transfer applications, cadre confirmation, 评议 and the
+志愿服务证明 an organisation issues for one of its members."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from console import bp
+from console.auth import current_account, login_required
+from extensions import db
+from models import ApplicationStatus, BranchApplication, Organization, Team
+from services import branches, certificates, members, rosters, stats
+from services.beijing_time import BEIJING, beijing_today
+from services.errors import DomainError, Forbidden
+from services.members import get_member
+from services.orgs import subtree_filter
+
+PAGE_SIZE = 50
+
+
+def roster_scope() -> tuple[str, sa.Select, Team | None]:
+    """"branch": members whose branch is in the sub-tree; "team": members of the account's own team."""
+    org = current_account().org
+    team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
+    if request.args.get("scope") == "team" and team is not None:
+        return "team", rosters.in_team(db.session, team), team
+    return "branch", rosters.in_subtree(org), team
+
+
+def _listing(template: str, default_filter: str | None = None):
+    scope, member_ids, team = roster_scope()
+    q = request.args.get("q", "")
+    filter_ = request.args.get("filter", default_filter)
+    year = stats.current_year()
+    query = rosters.search(member_ids, year=year, q=q, filter_=filter_)
+    page = max(1, request.args.get("page", 1, type=int))
+    total = rosters.count(db.session, query)
+    rows = rosters.page(db.session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,
+                total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), filters=rosters.FILTERS)
+
+
+@bp.get("/members")
+@login_required
+def member_list():
+    context = _listing("console/members.html")
+    org = current_account().org
+    context["applications"] = db.session.scalars(
+        sa.select(BranchApplication).join(Organization, BranchApplication.branch_id == Organization.id)
+        .where(BranchApplication.status == ApplicationStatus.pending, subtree_filter(org))
+        .order_by(BranchApplication.created_at).limit(200)).all()
+    return render_template(context.pop("template"), beijing=BEIJING, **context)
+
+
+@bp.get("/review")
+@login_required
+def review_page():
+    context = _listing("console/review.html", default_filter="not_excellent")
+    return render_template(context.pop("template"), **context)
+
+
+@bp.post("/applications/<int:application_id>/<any(accept, reject):decision>")
+@login_required
+def decide_application(application_id: int, decision: str):
+    try:
+        application = branches.decide(db.session, current_account().org_id, application_id, decision == "accept",
+                                      request.form.get("reason"))
+        verb = "转入" if application.is_transfer else "加入"
+        flash(f"已{'同意' if decision == 'accept' else '拒绝'}{application.member.name}{verb}「{application.branch.name}」", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.member_list"))
+
+
+@bp.post("/members/<int:member_id>/confirm-cadre")
+@login_required
+def confirm_cadre(member_id: int):
+    try:
+        member = members.confirm_cadre(db.session, current_account().org_id, member_id)
+        flash(f"已确认{member.name}的团干部身份", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.member_list", filter="cadre_pending"))
+
+
+@bp.route("/members/<int:member_id>/certificate", methods=["GET", "POST"])
+@login_required
+def issue_certificate(member_id: int):
+    member = get_member(db.session, member_id)
+    if not certificates.may_certify(db.session, member, current_account().org_id):
+        raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
+    error = None
+    if request.method == "POST":
+        try:
+            start, end = certificates.parse_period(request.form.get("start"), request.form.get("end"))
+            issued = certificates.issue(db.session, member.id, start, end, actor_org_id=current_account().org_id)
+        except DomainError as err:
+            error = err.message
+        else:
+            flash(f"已开具志愿服务证明，编号 {issued.code}", "ok")
+            return redirect(url_for("console.certificate_pdf", code=issued.code))
+    today = beijing_today()
+    return render_template("console/certificate.html", member=member, masked=certificates.masked_name(member.name),
+                           error=error, start=request.form.get("start") or today.replace(month=1, day=1).isoformat(),
+                           end=request.form.get("end") or today.isoformat(), today=today), 400 if error else 200
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    issued = certificates.for_org(db.session, code, current_account().org_id)
+    return Response(certificates.pdf(db.session, issued), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="certificate-{issued.code}.pdf"'})

@@ -1,0 +1,96 @@
+"""下级组织 and 注册码: a superior hands out single-use codes; a new organisation registers with one."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+
+from console import bp
+from console.auth import current_account, login_required
+from extensions import db
+from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
+from services import orgs
+from services.beijing_time import BEIJING
+from services.errors import DomainError, Invalid
+
+CODES_SHOWN = 300
+
+
+@bp.get("/orgs")
+@login_required
+def org_list():
+    org = current_account().org
+    children = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
+                                  .options(sa.orm.joinedload(Organization.account))
+                                  .order_by(Organization.name)).all()
+    used_by = sa.orm.aliased(Organization)
+    codes = db.session.execute(
+        sa.select(RegistrationCode, used_by.name).outerjoin(used_by, RegistrationCode.used_by_org_id == used_by.id)
+        .where(RegistrationCode.issuer_org_id == org.id)
+        .order_by(RegistrationCode.used_at.is_not(None), RegistrationCode.revoked_at.is_not(None),
+                  RegistrationCode.created_at.desc(), RegistrationCode.id.desc())
+        .limit(CODES_SHOWN)).all()
+    unused = db.session.scalar(sa.select(sa.func.count()).where(
+        RegistrationCode.issuer_org_id == org.id, RegistrationCode.used_at.is_(None),
+        RegistrationCode.revoked_at.is_(None)))
+    return render_template("console/orgs.html", org=org, children=children, codes=codes, unused=unused,
+                           can_have_children=bool(orgs.ALLOWED_CHILDREN[org.kind]), beijing=BEIJING,
+                           max_batch=orgs.MAX_CODES_PER_BATCH,
+                           child_kinds=[ORG_KIND_LABELS[k] for k in sorted(orgs.ALLOWED_CHILDREN[org.kind])])
+
+
+@bp.post("/orgs/codes")
+@login_required
+def generate_codes():
+    count = request.form.get("count", type=int)
+    try:
+        codes = orgs.generate_registration_codes(db.session, current_account().org_id, count if count else 0)
+        flash(f"已生成 {len(codes)} 个注册码，请分发给下级组织，每个注册码只能使用一次", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.org_list"))
+
+
+@bp.post("/orgs/codes/<code>/revoke")
+@login_required
+def revoke_code(code: str):
+    try:
+        orgs.revoke_registration_code(db.session, current_account().org_id, code)
+        flash(f"注册码 {code} 已作废", "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("console.org_list"))
+
+
+REGISTRABLE = [kind for kind in OrgKind if kind != OrgKind.city]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_org():
+    """组织注册: public, since the new organisation has no account yet; the code is the credential."""
+    form = request.form
+    if request.method == "POST":
+        try:
+            org = orgs.register_organization(
+                db.session, form.get("code", ""), form.get("name", ""), _kind(form.get("kind")),
+                form.get("username", ""), form.get("password", ""),
+                category=form.get("category") or None, contact_name=form.get("contact_name") or None,
+                contact_phone=form.get("contact_phone") or None)
+            flash(f"「{org.name}」注册成功，请用用户名 {org.account.username} 登录", "ok")
+            return redirect(url_for("console.login"))
+        except DomainError as err:
+            flash(err.message, "error")
+            return _register_page(form), err.status
+    return _register_page(form)
+
+
+def _kind(value: str | None) -> OrgKind:
+    try:
+        return OrgKind(value or "")
+    except ValueError:
+        raise Invalid("org_kind", "请选择组织类别") from None
+
+
+def _register_page(form):
+    return render_template("console/register.html", form=form, kinds=[(k.value, ORG_KIND_LABELS[k]) for k in REGISTRABLE],
+                           categories=[(c.value, label) for c, label in
+                                       ((StreetCategory.urban, "城区"), (StreetCategory.suburban, "郊区"))])

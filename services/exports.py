@@ -1,0 +1,82 @@
+"""Tables for CSV and Excel: members, hours and rates, by team, project and sub-organisation.
+
+A table is a title, headers and a row iterator, so a city-wide export streams instead of building a
+million rows in memory. Personal data stays masked: an export leaves the system and is read by
+people other than the member (ARCHITECTURE.md's rule for "pages or answers of others").
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import RECORD_STATUS_LABELS, Member, Project, ServiceRecord
+from services import rosters, stats
+from services.beijing_time import BEIJING
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: Iterable[list]
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}%"
+
+
+def members(session: Session, query: sa.Select, title: str, year: int) -> Table:
+    def rows() -> Iterator[list]:
+        for r in rosters.iterate(session, query):
+            yield [r.name, r.id_number, r.phone, r.league_number or "", r.branch or "", _yes(r.is_volunteer),
+                   r.team or "", r.year_hours, r.cadre, _yes(r.over_age)]
+    return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
+                         "报到社区服务队", f"{year}年认证时长（小时）", "团干部", "超龄"], rows())
+
+
+def review(session: Session, query: sa.Select, title: str, year: int) -> Table:
+    def rows() -> Iterator[list]:
+        for r in rosters.iterate(session, query):
+            yield [r.name, r.league_number or "", r.branch or "", _yes(r.is_volunteer), r.year_hours,
+                   "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or ""]
+    return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{year}年认证时长（小时）", "可评优秀", "原因"],
+                 rows())
+
+
+def rates(board: stats.Dashboard) -> Table:
+    def line(entry: stats.Line) -> list:
+        c = entry.counts
+        below = "、".join(stats.RATE_LABELS[k] for k in stats.RATE_KEYS if entry.below(k))
+        return [entry.name, entry.kind_label, c.members, c.volunteers, _percent(c.rate("volunteers")), c.reported,
+                _percent(c.rate("reported")), c.hours_ok, _percent(c.rate("hours_ok")), c.over_age,
+                f"{entry.target * 100:.0f}%", below]
+    rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
+    return Table(f"{board.org.name}{board.year}年各组织比率", [
+        "组织", "类别", "团员（团龄内）", "注册志愿者", "注册志愿者率", "到社区报到", "报到率", "年度满20小时",
+        "满20小时率", "超龄", "目标", "未达标项"], rows)
+
+
+def project_hours(session: Session, project: Project) -> Table:
+    def rows() -> Iterator[list]:
+        query = (sa.select(ServiceRecord, Member.name).join(Member, ServiceRecord.member_id == Member.id)
+                 .where(ServiceRecord.project_id == project.id).order_by(ServiceRecord.signin_at, ServiceRecord.id)
+                 .execution_options(yield_per=1000))
+        for record, name in session.execute(query):
+            minutes = record.duration_minutes
+            yield [name, _when(record.signin_at), _when(record.signout_at),
+                   "" if minutes is None else round(minutes / 60, 2), RECORD_STATUS_LABELS[record.status],
+                   _when(record.decided_at), record.edit_reason or ""]
+    return Table(f"{project.title}（{project.code}）服务时长", [
+        "姓名", "签到时间", "签退时间", "时长（小时）", "状态", "审核时间", "时长修改说明"], rows())

@@ -1,0 +1,116 @@
+"""Member lists for coordinators (团员名单, 评议, exports): who is in an organisation's sub-tree or a
+team, with the year's approved hours, personal data masked. One query serves the page, the 评议 list
+and the CSV/Excel exports, so they never disagree."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from extensions import protector
+from models import Member, Organization, Team, TeamMembership
+from privacy import mask_id_number, mask_phone
+from services import stats
+from services.beijing_time import beijing_today
+from services.errors import Invalid
+from services.hours import YEAR_TARGET_HOURS, year_minutes
+from services.members import normalise_phone
+from services.orgs import subtree_filter
+from services.teams import team_member_ids
+
+FILTERS = {
+    "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",
+    "under_target": "年度服务不满20小时", "not_excellent": "不可评优秀", "cadre_pending": "团干部待确认",
+    "over_age": "超龄",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+    id_number: str      # masked
+    phone: str          # masked
+    league_number: str | None
+    branch: str | None
+    team: str | None    # active community team (报到)
+    is_volunteer: bool
+    year_minutes: int
+    cadre: str          # "", "待确认", "已确认"
+    over_age: bool
+
+    @property
+    def year_hours(self) -> float:
+        return round(self.year_minutes / 60, 1)
+
+    @property
+    def excellent_blocked_by(self) -> str | None:
+        """评议: not registered as a volunteer, or under 20 h in the year → cannot be rated excellent."""
+        reasons = ([] if self.is_volunteer else ["未注册志愿者"]) + (
+            [] if self.year_minutes >= YEAR_TARGET_HOURS * 60 else ["年度服务不满20小时"])
+        return "、".join(reasons) or None
+
+
+def in_subtree(org: Organization) -> sa.Select:
+    return sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(subtree_filter(org))
+
+
+def in_team(session: Session, team: Team) -> sa.Select:
+    return team_member_ids(session, team)
+
+
+def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None = None) -> sa.Select:
+    """Rows (member, branch name, community team name, year minutes), ordered by name."""
+    minutes = year_minutes(year, member_ids)
+    branch, community = aliased(Organization), aliased(Team)
+    reported = sa.and_(TeamMembership.member_id == Member.id, TeamMembership.is_community,
+                       TeamMembership.left_at.is_(None))
+    year_total = sa.func.coalesce(minutes.c.minutes, 0)
+    query = (sa.select(Member, branch.name, community.name, year_total)
+             .where(Member.id.in_(member_ids))
+             .outerjoin(branch, Member.branch_id == branch.id)
+             .outerjoin(TeamMembership, reported).outerjoin(community, community.id == TeamMembership.team_id)
+             .outerjoin(minutes, minutes.c.member_id == Member.id)
+             .order_by(Member.name, Member.id))
+    q = (q or "").strip()
+    if q:
+        matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
+        try:
+            matches.append(Member.phone_hash == protector.lookup_hash("phone", normalise_phone(q)))
+        except Invalid:
+            pass  # not a phone number: name and 团员编号 only
+        query = query.where(sa.or_(*matches))
+    over = stats.over_age_clause(stats.over_age_cutoff(beijing_today()))
+    conditions = {
+        "volunteer": Member.is_volunteer, "not_volunteer": sa.not_(Member.is_volunteer),
+        "not_reported": community.id.is_(None), "under_target": year_total < YEAR_TARGET_HOURS * 60,
+        "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
+        "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
+    }
+    if filter_ in conditions:
+        query = query.where(conditions[filter_])
+    return query.add_columns(over.label("over_age"))
+
+
+def count(session: Session, query: sa.Select) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+
+
+def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool) -> Row:
+    cadre = "" if not member.cadre_claimed else ("已确认" if member.cadre_confirmed_at else "待确认")
+    return Row(id=member.id, name=member.name, id_number=mask_id_number(protector.decrypt(member.id_number_enc)),
+               phone=mask_phone(protector.decrypt(member.phone_enc)), league_number=member.league_number,
+               branch=branch, team=team, is_volunteer=member.is_volunteer, year_minutes=int(minutes), cadre=cadre,
+               over_age=bool(over_age))
+
+
+def page(session: Session, query: sa.Select, *, limit: int, offset: int = 0) -> list[Row]:
+    return [_row(*row) for row in session.execute(query.limit(limit).offset(offset))]
+
+
+def iterate(session: Session, query: sa.Select) -> Iterator[Row]:
+    """Every row, fetched in batches (a city-wide export is a million members)."""
+    for row in session.execute(query.execution_options(yield_per=1000)):
+        yield _row(*row)
