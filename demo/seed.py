@@ -19,7 +19,7 @@ from demo.history import seed_projects_and_records
 from extensions import protector
 from models import Member, OrgAccount, Organization, Team
 from privacy import mask_phone
-from services import branches, members, orgs, pairing, teams, wechat_users
+from services import branches, members, orgs, pairing, stats, teams, wechat_users
 from services.beijing_time import beijing_today
 from services.idcard import make_id_number
 from services.passwords import hash_password
@@ -182,6 +182,9 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     for i, member_id in enumerate(list(volunteers), 1):
         wechat_users.follow(session, f"o_demo_{i}")
         wechat_users.bind(session, member_id, f"o_demo_{i}")
+    echo("统计数据概览 …")
+    for root in session.scalars(sa.select(Organization).where(Organization.parent_id.is_(None))).all():
+        stats.refresh(session, root, now=now)
     return result
 
 

@@ -84,3 +84,14 @@ def phone(chromium, backend, request):
     page.shots = Shots(page, SCREENSHOTS / backend / request.node.name.split("[")[0])
     yield page
     context.close()
+
+
+@pytest.fixture
+def desk(chromium, backend, request):
+    """A desktop browser, as a coordinator at the office uses the console; downloads accepted."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.shots = Shots(page, SCREENSHOTS / backend / request.node.name.split("[")[0])
+    yield page
+    context.close()
