@@ -3,15 +3,15 @@ the flags that say what to look at, approved or rejected one by one, by selectio
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from extensions import db
 from models import RECORD_STATUS_LABELS, Member
 from services import approval, projects
 from services.beijing_time import BEIJING
-from services.errors import DomainError
 
 
 @bp.get("/hours")
@@ -34,16 +34,17 @@ def decide_hours(project_id: int):
     approve = (request.form.get("decision") or request.form.get("all")) == "approve"
     note = request.form.get("note")
     org_id = current_account().org_id
-    try:
+
+    def decide():
         if request.form.get("all"):
-            result = approval.decide_all_pending(db.session, org_id, project_id, approve, note)
-        else:
-            ids = [int(v) for v in request.form.getlist("record") if v.isdigit()]
-            result = approval.decide_records(db.session, org_id, ids, approve, note)
+            return approval.decide_all_pending(db.session, org_id, project_id, approve, note)
+        ids = [int(v) for v in request.form.getlist("record") if v.isdigit()]
+        return approval.decide_records(db.session, org_id, ids, approve, note)
+
+    def said(result) -> str:
         message = f"已{'通过' if approve else '驳回'} {len(result.decided)} 条记录"
         if result.skipped:
             message += f"，{len(result.skipped)} 条未处理（已被审核或缺少签退，需先修改时长）"
-        flash(message, "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+        return message
+    attempt(decide, said)
     return redirect(url_for("console.hours_page", project=project_id))

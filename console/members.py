@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from extensions import db
 from models import ApplicationStatus, BranchApplication, Organization, Team
+from qr.certificate import pdf_response
 from services import branches, certificates, members, rosters, stats
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
@@ -62,24 +64,19 @@ def review_page():
 @bp.post("/applications/<int:application_id>/<any(accept, reject):decision>")
 @login_required
 def decide_application(application_id: int, decision: str):
-    try:
-        application = branches.decide(db.session, current_account().org_id, application_id, decision == "accept",
-                                      request.form.get("reason"))
+    def said(application) -> str:
         verb = "转入" if application.is_transfer else "加入"
-        flash(f"已{'同意' if decision == 'accept' else '拒绝'}{application.member.name}{verb}「{application.branch.name}」", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+        return f"已{'同意' if decision == 'accept' else '拒绝'}{application.member.name}{verb}「{application.branch.name}」"
+    attempt(lambda: branches.decide(db.session, current_account().org_id, application_id, decision == "accept",
+                                    request.form.get("reason")), said)
     return redirect(url_for("console.member_list"))
 
 
 @bp.post("/members/<int:member_id>/confirm-cadre")
 @login_required
 def confirm_cadre(member_id: int):
-    try:
-        member = members.confirm_cadre(db.session, current_account().org_id, member_id)
-        flash(f"已确认{member.name}的团干部身份", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: members.confirm_cadre(db.session, current_account().org_id, member_id),
+            lambda member: f"已确认{member.name}的团干部身份")
     return redirect(url_for("console.member_list", filter="cadre_pending"))
 
 
@@ -109,5 +106,4 @@ def issue_certificate(member_id: int):
 @login_required
 def certificate_pdf(code: str):
     issued = certificates.for_org(db.session, code, current_account().org_id)
-    return Response(certificates.pdf(db.session, issued), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{issued.code}.pdf"'})
+    return pdf_response(db.session, issued)

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from extensions import db
 from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
 from services import orgs
@@ -41,23 +42,16 @@ def org_list():
 @bp.post("/orgs/codes")
 @login_required
 def generate_codes():
-    count = request.form.get("count", type=int)
-    try:
-        codes = orgs.generate_registration_codes(db.session, current_account().org_id, count if count else 0)
-        flash(f"已生成 {len(codes)} 个注册码，请分发给下级组织，每个注册码只能使用一次", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    count = request.form.get("count", type=int) or 0
+    attempt(lambda: orgs.generate_registration_codes(db.session, current_account().org_id, count),
+            lambda codes: f"已生成 {len(codes)} 个注册码，请分发给下级组织，每个注册码只能使用一次")
     return redirect(url_for("console.org_list"))
 
 
 @bp.post("/orgs/codes/<code>/revoke")
 @login_required
 def revoke_code(code: str):
-    try:
-        orgs.revoke_registration_code(db.session, current_account().org_id, code)
-        flash(f"注册码 {code} 已作废", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: orgs.revoke_registration_code(db.session, current_account().org_id, code), f"注册码 {code} 已作废")
     return redirect(url_for("console.org_list"))
 
 

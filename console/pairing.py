@@ -7,10 +7,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from extensions import db
 from models import Organization, OrgKind, StreetCategory
 from services import orgs, pairing
-from services.errors import DomainError
 
 STATUS_LABELS = {"pending": "待审核", "accepted": "已结对", "rejected": "已拒绝", "lapsed": "已失效",
                  "dissolved": "已解除"}
@@ -40,11 +40,7 @@ def pairing_page():
 
 
 def _do(action, done: str):
-    try:
-        action()
-        flash(done, "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(action, done)
     return redirect(url_for("console.pairing_page"))
 
 

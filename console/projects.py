@@ -10,6 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from console.teams import COORD_LABELS
 from extensions import db
 from models import Organization, Project, ProjectStatus, Team
@@ -66,11 +67,8 @@ def project_detail(project_id: int):
 @login_required
 def save_timekeepers(project_id: int):
     ids = [int(v) for v in request.form.getlist("department") if v.isdigit()]
-    try:
-        projects.set_timekeepers(db.session, current_account().org_id, project_id, ids)
-        flash("计时员已更新" if ids else "已取消计时员", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: projects.set_timekeepers(db.session, current_account().org_id, project_id, ids),
+            "计时员已更新" if ids else "已取消计时员")
     return redirect(url_for("console.project_detail", project_id=project_id))
 
 
@@ -128,11 +126,7 @@ ACTIONS = {
 def project_action(project_id: int, action: str):
     project = _managed(project_id)
     do, done = ACTIONS[action]
-    try:
-        do(current_account().org_id, project)
-        flash(done, "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: do(current_account().org_id, project), done)
     return redirect(url_for("console.project_detail", project_id=project_id))
 
 

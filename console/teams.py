@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.flashing import attempt
 from extensions import db
 from models import Team
 from services import teams
@@ -72,7 +73,8 @@ COORD_LABELS = {"gcj02": "GCJ-02（高德、腾讯地图）", "wgs84": "WGS-84�
 def save_site(team_id: int):
     team = _team(team_id)
     form = request.form
-    try:
+
+    def save():
         try:
             lat, lng = float(form.get("lat", "")), float(form.get("lng", ""))
             radius = int(form.get("radius_m", ""))
@@ -80,11 +82,10 @@ def save_site(team_id: int):
             raise Invalid("coordinates", "请填写数字形式的纬度、经度和签到半径") from None
         if form.get("coord_system") not in COORD_LABELS:
             raise Invalid("coord_system", "请选择坐标系")
-        teams.set_site(db.session, team.id, lat=lat, lng=lng, coord_system=form["coord_system"], radius_m=radius,
-                       name=form.get("site_name") or None, address=form.get("site_address") or None)
-        flash("服务场地已保存；长期项目的签到场地随之更新", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+        return teams.set_site(db.session, team.id, lat=lat, lng=lng, coord_system=form["coord_system"],
+                              radius_m=radius, name=form.get("site_name") or None,
+                              address=form.get("site_address") or None)
+    attempt(save, "服务场地已保存；长期项目的签到场地随之更新")
     return redirect(url_for("console.team_detail", team_id=team.id))
 
 
@@ -93,12 +94,9 @@ def save_site(team_id: int):
 def save_zyb(team_id: int):
     team = _team(team_id)
     form = request.form
-    try:
-        unbind = bool(form.get("unbind"))
-        teams.bind_zyb(db.session, team.id, None if unbind else form.get("zyb_team_id"),
-                       None if unbind else form.get("zyb_username"), None if unbind else form.get("zyb_password"),
-                       actor=("account", current_account().id))
-        flash("已解除志愿北京绑定" if unbind else "已绑定志愿北京团队账号", "ok")
-    except DomainError as err:
-        flash(err.message, "error")
+    unbind = bool(form.get("unbind"))
+    attempt(lambda: teams.bind_zyb(db.session, team.id, None if unbind else form.get("zyb_team_id"),
+                                   None if unbind else form.get("zyb_username"),
+                                   None if unbind else form.get("zyb_password"), actor=("account", current_account().id)),
+            "已解除志愿北京绑定" if unbind else "已绑定志愿北京团队账号")
     return redirect(url_for("console.team_detail", team_id=team.id))

@@ -2,7 +2,7 @@
 and joining or transferring between branches (团支部)."""
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 
 from extensions import db, limiter
 from miniprogram_api import bp
@@ -18,6 +18,7 @@ from miniprogram_api.responses import (
     VolunteerOut,
 )
 from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, SmsCodeIn
+from qr.certificate import pdf_response
 from services import branches, certificates, members, mp_sessions, orgs, signup, sms
 from services.errors import Conflict, Invalid
 
@@ -131,5 +132,4 @@ def issue_certificate():
 @member_required
 def certificate_pdf(code: str):
     certificate = certificates.owned(db.session, code, current_member_id())
-    return Response(certificates.pdf(db.session, certificate), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'})
+    return pdf_response(db.session, certificate)

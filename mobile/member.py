@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
 from models import ServiceRecord
+from qr.certificate import pdf_response
 from services import certificates, checkin, corrections, hours, members, teams
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import DomainError
@@ -145,5 +146,4 @@ def certificate():
 @member_required
 def certificate_pdf(code: str):
     issued = certificates.owned(db.session, code, current_member().id)
-    return Response(certificates.pdf(db.session, issued), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="certificate-{issued.code}.pdf"'})
+    return pdf_response(db.session, issued, inline=True)

@@ -116,3 +116,14 @@ def render_pdf(data: CertificateData) -> bytes:
     buffer = io.BytesIO()
     pages[0].save(buffer, format="PDF", resolution=DPI, save_all=True, append_images=pages[1:])
     return buffer.getvalue()
+
+
+def pdf_response(session, certificate, *, inline: bool = False):
+    """The certificate's PDF as a download (the API, the console) or shown in the phone's browser."""
+    from flask import Response
+
+    from services.certificates import pdf
+
+    disposition = "inline" if inline else "attachment"
+    return Response(pdf(session, certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="certificate-{certificate.code}.pdf"'})
