@@ -30,8 +30,8 @@ def _table(kind: str) -> exports.Table:
                                filter_=request.args.get("filter") or None)
         name = team.name if scope == "team" else org.name
         if kind == "members":
-            return exports.members(db.session, query, f"{name}团员名单", year)
-        return exports.review(db.session, query, f"{name}{year}年评议参考", year)
+            return exports.members(db.session, query, f"{name}团员名单")
+        return exports.review(db.session, query, f"{name}{year}年评议参考")
     if kind == "rates":
         target = require_org(request.args.get("org", org.id, type=int))
         return exports.rates(stats.dashboard(db.session, target))

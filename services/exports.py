@@ -37,21 +37,21 @@ def _percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate * 100:.1f}%"
 
 
-def members(session: Session, query: sa.Select, title: str, year: int) -> Table:
+def members(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
-        for r in rosters.iterate(session, query):
+        for r in rosters.iterate(session, roster):
             yield [r.name, r.id_number, r.phone, r.league_number or "", r.branch or "", _yes(r.is_volunteer),
                    r.team or "", r.year_hours, r.cadre, _yes(r.over_age)]
     return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
-                         "报到社区服务队", f"{year}年认证时长（小时）", "团干部", "超龄"], rows())
+                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "团干部", "超龄"], rows())
 
 
-def review(session: Session, query: sa.Select, title: str, year: int) -> Table:
+def review(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
-        for r in rosters.iterate(session, query):
+        for r in rosters.iterate(session, roster):
             yield [r.name, r.league_number or "", r.branch or "", _yes(r.is_volunteer), r.year_hours,
                    "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or ""]
-    return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{year}年认证时长（小时）", "可评优秀", "原因"],
+    return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{roster.year}年认证时长（小时）", "可评优秀", "原因"],
                  rows())
 
 

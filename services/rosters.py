@@ -61,19 +61,37 @@ def in_team(session: Session, team: Team) -> sa.Select:
     return team_member_ids(session, team)
 
 
-def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None = None) -> sa.Select:
-    """Rows (member, branch name, community team name, year minutes), ordered by name."""
-    minutes = year_minutes(year, member_ids)
+HOURS_FILTERS = {"under_target", "not_excellent"}
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A search: the rows' query and the year their hours are counted in."""
+    query: sa.Select
+    year: int
+
+
+def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None = None) -> Roster:
+    """Rows (member, branch name, community team name, year minutes or None, over age), by name.
+
+    The year's minutes are joined only when a filter needs them: summing ten million records for a
+    city-wide list is what makes it slow, and a page needs the minutes of its fifty rows only
+    (``page`` and ``iterate`` fetch those)."""
     branch, community = aliased(Organization), aliased(Team)
     reported = sa.and_(TeamMembership.member_id == Member.id, TeamMembership.is_community,
                        TeamMembership.left_at.is_(None))
-    year_total = sa.func.coalesce(minutes.c.minutes, 0)
-    query = (sa.select(Member, branch.name, community.name, year_total)
-             .where(Member.id.in_(member_ids))
+    over = stats.over_age_clause(stats.over_age_cutoff(beijing_today()))
+    query = (sa.select(Member).where(Member.id.in_(member_ids))
              .outerjoin(branch, Member.branch_id == branch.id)
              .outerjoin(TeamMembership, reported).outerjoin(community, community.id == TeamMembership.team_id)
-             .outerjoin(minutes, minutes.c.member_id == Member.id)
              .order_by(Member.name, Member.id))
+    if filter_ in HOURS_FILTERS:
+        minutes = year_minutes(year, member_ids)
+        query = query.outerjoin(minutes, minutes.c.member_id == Member.id)
+        year_total = sa.func.coalesce(minutes.c.minutes, 0)
+    else:
+        year_total = sa.null()
+    query = query.add_columns(branch.name, community.name, year_total.label("minutes"), over.label("over_age"))
     q = (q or "").strip()
     if q:
         matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
@@ -82,7 +100,6 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         except Invalid:
             pass  # not a phone number: name and 团员编号 only
         query = query.where(sa.or_(*matches))
-    over = stats.over_age_clause(stats.over_age_cutoff(beijing_today()))
     conditions = {
         "volunteer": Member.is_volunteer, "not_volunteer": sa.not_(Member.is_volunteer),
         "not_reported": community.id.is_(None), "under_target": year_total < YEAR_TARGET_HOURS * 60,
@@ -91,11 +108,21 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     }
     if filter_ in conditions:
         query = query.where(conditions[filter_])
-    return query.add_columns(over.label("over_age"))
+    return Roster(query, year)
 
 
-def count(session: Session, query: sa.Select) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+def count(session: Session, roster: Roster) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(roster.query.order_by(None).subquery()))
+
+
+def _with_minutes(session: Session, rows: list, year: int) -> list[Row]:
+    missing = [row[0].id for row in rows if row[3] is None]
+    found = {}
+    if missing:
+        sums = year_minutes(year, sa.select(Member.id).where(Member.id.in_(missing)))
+        found = dict(session.execute(sa.select(sums.c.member_id, sums.c.minutes)).all())
+    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over)
+            for member, branch, team, joined, over in rows]
 
 
 def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool) -> Row:
@@ -106,11 +133,12 @@ def _row(member: Member, branch: str | None, team: str | None, minutes: int, ove
                over_age=bool(over_age))
 
 
-def page(session: Session, query: sa.Select, *, limit: int, offset: int = 0) -> list[Row]:
-    return [_row(*row) for row in session.execute(query.limit(limit).offset(offset))]
+def page(session: Session, roster: Roster, *, limit: int, offset: int = 0) -> list[Row]:
+    return _with_minutes(session, session.execute(roster.query.limit(limit).offset(offset)).all(), roster.year)
 
 
-def iterate(session: Session, query: sa.Select) -> Iterator[Row]:
+def iterate(session: Session, roster: Roster) -> Iterator[Row]:
     """Every row, fetched in batches (a city-wide export is a million members)."""
-    for row in session.execute(query.execution_options(yield_per=1000)):
-        yield _row(*row)
+    result = session.execute(roster.query.execution_options(yield_per=1000))
+    for batch in result.partitions():
+        yield from _with_minutes(session, batch, roster.year)

@@ -9,7 +9,8 @@ Then, side by side in one run (medians of --repeat):
   refresh   — services.stats.refresh of the city and of a district (the full recount a stale
               dashboard triggers, in the background with RQ);
   dashboard — GET /console/ as the city's and a district's account (Flask test client in-process:
-              the server's time, template included), with a fresh snapshot.
+              the server's time, template included), with a fresh snapshot;
+  members   — GET /console/members (first 50 and the total), for comparison: no snapshot there.
 Goal (issue 8): city < 1 s, district < 200 ms.
 Run: .venv/bin/python -m bench.dashboard.run [--members 1000000] [--records 10000000] [--repeat 5]
      [--reuse] (keep an already seeded database)
@@ -176,6 +177,12 @@ def measure(repeat: int) -> None:
         timings[label] = samples
         shown = re.search(r'id="stat-members">(\d+)<', response.get_data(as_text=True)).group(1)
         print(f"{label}: 页面显示团员 {int(shown):,}")
+        roster = []
+        for _ in range(3):  # 团员 page, first page of 50 with the total count: not a goal, reported
+            started = time.perf_counter()
+            assert client.get("/console/members").status_code == 200
+            roster.append(time.perf_counter() - started)
+        timings[label.replace("dashboard", "members page")] = roster
     for label, samples in timings.items():
         print(f"{label:20s}: {_median(samples)}")
 
