@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
-from console.auth import current_account, login_required
+from console.auth import current_account, login_required, require_org
 from console.flashing import attempt
 from extensions import db
 from models import ApplicationStatus, BranchApplication, Organization, Team
@@ -21,11 +21,14 @@ PAGE_SIZE = 50
 
 
 def roster_scope() -> tuple[str, sa.Select, Team | None]:
-    """"branch": members whose branch is in the sub-tree; "team": members of the account's own team."""
+    """"branch": members whose branch is in the sub-tree (or in ``?org=``, a sub-organisation's);
+    "team": members of the account's own team."""
     org = current_account().org
     team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
     if request.args.get("scope") == "team" and team is not None:
         return "team", rosters.in_team(db.session, team), team
+    if request.args.get("org", type=int):  # a sub-organisation's members (its whole sub-tree)
+        return "branch", rosters.in_subtree(require_org(request.args.get("org", type=int))), team
     return "branch", rosters.in_subtree(org), team
 
 

@@ -236,6 +236,9 @@ def test_exports_csv_and_excel(app, session, world, monkeypatch):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "姓名" and {r[0]: r[7] for r in rows[1:]} == {"李雷": "21.7", "韩梅梅": "0.0"}
     assert "21.7 小时" in client.get("/console/members", query_string={"q": "李雷"}).get_data(as_text=True)
+    by_org = client.get(f"/console/exports/members.csv?org={tree.street.id}").get_data(as_text=True)
+    assert "李雷" not in by_org and by_org.startswith("\ufeff姓名")  # the street has no members of its own
+    assert client.get(f"/console/exports/members.csv?org={tree.university.id}").status_code == 403
     phone = protector.decrypt(good.phone_enc)
     assert phone not in response.get_data(as_text=True) and "filename*=UTF-8''" in response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/console/exports/review.xlsx?filter=not_excellent").data))
