@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from console import bp
 from console.auth import current_account, login_required
 from console.flashing import attempt
-from extensions import db
+from extensions import db, limiter
 from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
 from services import orgs
 from services.beijing_time import BEIJING
@@ -59,6 +59,7 @@ REGISTRABLE = [kind for kind in OrgKind if kind != OrgKind.city]
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])  # public: slows anyone trying codes at random
 def register_org():
     """组织注册: public, since the new organisation has no account yet; the code is the credential."""
     form = request.form
