@@ -74,6 +74,13 @@ def _orgs() -> tuple[list[dict], list[int], list[int]]:
     return rows, communities, branches
 
 
+def _sample_personal_data() -> dict:
+    """One encrypted ID number and phone for every member: lists decrypt (and mask) what they show."""
+    from extensions import protector
+
+    return {"id_enc": protector.encrypt("110101199001011234"), "phone_enc": protector.encrypt("13800138000")}
+
+
 def seed(members: int, records: int) -> None:
     import app as application
     from extensions import db
@@ -106,12 +113,12 @@ def seed(members: int, records: int) -> None:
             INSERT INTO members (name, id_number_enc, id_number_hash, phone_enc, phone_hash, password_hash,
                                  birth_date, sex, joined_league_on, league_number, ethnicity, education, branch_id,
                                  cadre_claimed, is_volunteer, volunteer_registered_at, created_at)
-            SELECT '团员' || i, 'x', md5('id' || i), 'x', md5('ph' || i), 'x',
+            SELECT '团员' || i, :id_enc, md5('id' || i), :phone_enc, md5('ph' || i), 'x',
                    date '1994-06-01' + (i % 6500), CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END,
                    date '2010-05-01', 'B' || lpad(i::text, 12, '0'), '汉族', '本科',
                    ({branch_array})[1 + i % {len(branches)}], false,
                    i % 10 < 8, CASE WHEN i % 10 < 8 THEN now() END, now()
-            FROM generate_series(1, :n) AS i"""), {"n": members})
+            FROM generate_series(1, :n) AS i"""), {"n": members, **_sample_personal_data()})
         conn.execute(sa.text(f"""
             INSERT INTO team_memberships (team_id, member_id, is_community, source, joined_at, created_at)
             SELECT 1 + m.id % {len(communities)}, m.id, true, 'bench', now(), now()
