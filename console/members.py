@@ -11,11 +11,11 @@ from console.flashing import attempt
 from extensions import db
 from models import ApplicationStatus, BranchApplication, Organization, Team
 from qr.certificate import pdf_response
-from services import branches, certificates, members, rosters, stats
+from services import branches, certificates, members, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
 from services.members import get_member
-from services.orgs import subtree_filter
+from services.orgs import subtree_filter, subtree_member_ids
 
 PAGE_SIZE = 50
 
@@ -26,10 +26,10 @@ def roster_scope() -> tuple[str, sa.Select, Team | None]:
     org = current_account().org
     team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
     if request.args.get("scope") == "team" and team is not None:
-        return "team", rosters.in_team(db.session, team), team
+        return "team", teams.team_member_ids(db.session, team), team
     if request.args.get("org", type=int):  # a sub-organisation's members (its whole sub-tree)
-        return "branch", rosters.in_subtree(require_org(request.args.get("org", type=int))), team
-    return "branch", rosters.in_subtree(org), team
+        return "branch", subtree_member_ids(require_org(request.args.get("org", type=int))), team
+    return "branch", subtree_member_ids(org), team
 
 
 def _listing(template: str, default_filter: str | None = None):

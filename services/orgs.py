@@ -11,7 +11,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, utcnow
+from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, utcnow
 from services import teams
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.passwords import hash_password
@@ -81,6 +81,11 @@ def search_branches(session: Session, q: str, limit: int = 20) -> list[Organizat
 def subtree_filter(ancestor: Organization):
     """A WHERE clause selecting the organisations of ``ancestor``'s whole sub-tree (itself included)."""
     return Organization.path.startswith(ancestor.path, autoescape=True)
+
+
+def subtree_member_ids(ancestor: Organization) -> sa.Select:
+    """The ids of members whose branch (or organisation) is in ``ancestor``'s sub-tree."""
+    return sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(subtree_filter(ancestor))
 
 
 def _create(session: Session, parent: Organization | None, name: str, kind: OrgKind,

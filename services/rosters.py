@@ -17,8 +17,6 @@ from services.beijing_time import beijing_today
 from services.errors import Invalid
 from services.hours import YEAR_TARGET_HOURS, year_minutes
 from services.members import normalise_phone
-from services.orgs import subtree_filter
-from services.teams import team_member_ids
 
 FILTERS = {
     "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",
@@ -51,14 +49,6 @@ class Row:
         reasons = ([] if self.is_volunteer else ["未注册志愿者"]) + (
             [] if self.year_minutes >= YEAR_TARGET_HOURS * 60 else ["年度服务不满20小时"])
         return "、".join(reasons) or None
-
-
-def in_subtree(org: Organization) -> sa.Select:
-    return sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(subtree_filter(org))
-
-
-def in_team(session: Session, team: Team) -> sa.Select:
-    return team_member_ids(session, team)
 
 
 HOURS_FILTERS = {"under_target", "not_excellent"}

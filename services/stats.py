@@ -19,7 +19,7 @@ from models import Member, Organization, OrgKind, OrgStats, TeamMembership, utcn
 from services.beijing_time import BEIJING
 from services.hours import YEAR_TARGET_HOURS, year_minutes
 from services.members import LEAGUE_MAX_AGE
-from services.orgs import subtree_filter
+from services.orgs import subtree_filter, subtree_member_ids
 from services.uow import unit_of_work
 
 # Seeds 001/002: 90 % for the city's honours, 95 % for university branches' honours.
@@ -107,8 +107,7 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     year = current_year(now)
     cutoff = over_age_cutoff(now.astimezone(BEIJING).date())
     in_tree = subtree_filter(root)
-    tree_members = sa.select(Member.id).join(Organization, Member.branch_id == Organization.id).where(in_tree)
-    minutes = year_minutes(year, tree_members)
+    minutes = year_minutes(year, subtree_member_ids(root))
     reported = (sa.select(TeamMembership.member_id)
                 .where(TeamMembership.is_community, TeamMembership.left_at.is_(None)).subquery())
     over = over_age_clause(cutoff)
