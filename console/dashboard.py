@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
@@ -18,7 +18,7 @@ CHART_ROWS = 20
 
 @bp.app_template_filter("pct")
 def pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return stats.percent(rate)
 
 
 def _viewed_org():
@@ -30,26 +30,22 @@ def _viewed_org():
 @login_required
 def index():
     org = _viewed_org()
-    if stats.is_stale(db.session, org, _max_age()):
-        request_refresh(org.id, only_if_stale=True)
+    request_refresh(org, only_if_stale=True)
     board = stats.dashboard(db.session, org)
     key = request.args.get("sort", "reported")
     if key not in stats.RATE_KEYS:
         key = "reported"
+    ranked = board.ranked(key)
     team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
-    return render_template("console/dashboard.html", org=org, board=board, key=key, ranked=board.ranked(key),
-                           chart=board.ranked(key)[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
+    return render_template("console/dashboard.html", org=org, board=board, key=key, ranked=ranked,
+                           chart=ranked[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
                            team=team, beijing=BEIJING, own=org.id == current_account().org_id)
-
-
-def _max_age() -> int:
-    return current_app.config["STATS_MAX_AGE_SECONDS"]
 
 
 @bp.post("/stats/refresh")
 @login_required
 def refresh_stats():
     org = _viewed_org()
-    request_refresh(org.id, only_if_stale=False)
+    request_refresh(org, only_if_stale=False)
     flash("统计数据已更新" if is_inline() else "已开始重新统计，请稍后刷新页面", "ok")
     return redirect(url_for("console.index", org=None if org.id == current_account().org_id else org.id))

@@ -3,19 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import has_app_context
-
-from jobs.queue import enqueue
+from jobs.queue import enqueue, in_app_context
 
 
 def push_project(run_id: int) -> dict | None:
-    """RQ entry point. In the worker an app context is already pushed; a bare ``rq worker`` gets one."""
-    if has_app_context():
-        return _run(run_id)
-    from app import create_app
-
-    with create_app().app_context():
-        return _run(run_id)
+    """RQ entry point."""
+    return in_app_context(_run, run_id)
 
 
 def _run(run_id: int) -> dict | None:

@@ -31,6 +31,19 @@ def queue(app: Flask | None = None) -> Queue:
     return Queue(QUEUE_NAME, connection=connection(app))
 
 
+def in_app_context(func: Callable, *args):
+    """Call ``func`` inside an app context: the worker (``flask jobs worker``) has one already pushed,
+    a bare ``rq worker`` does not."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return func(*args)
+    from app import create_app
+
+    with create_app().app_context():
+        return func(*args)
+
+
 def is_inline() -> bool:
     return not current_app.config.get("REDIS_URL")
 

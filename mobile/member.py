@@ -11,14 +11,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
-from models import ServiceRecord
+from models import RECORD_STATUS_LABELS, ServiceRecord
 from qr.certificate import pdf_response
 from services import certificates, checkin, corrections, hours, members, teams
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import DomainError
-
-RECORD_LABELS = {"open": "已签到，未签退", "pending": "待审核", "approved": "已认证", "rejected": "未通过",
-                 "missing_signout": "缺少签退"}
 
 
 def _back(endpoint: str, **values):
@@ -99,7 +96,7 @@ def my_hours():
 @bp.get("/records")
 @member_required
 def my_records():
-    return render_template("mobile/records.html", records=checkin.member_records(db.session, current_member().id), labels=RECORD_LABELS, beijing=BEIJING)
+    return render_template("mobile/records.html", records=checkin.member_records(db.session, current_member().id), labels=RECORD_STATUS_LABELS, beijing=BEIJING)
 
 
 @bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])

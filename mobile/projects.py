@@ -10,7 +10,7 @@ from miniprogram_api.answers import checkin_answer
 from miniprogram_api.schemas import LocationIn
 from mobile import bp
 from mobile.auth import current_member, member_required
-from models import Enrolment, EnrolmentStatus, ServiceRecord, utcnow
+from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow
 from services import checkin, enrolment, projects
 from services.beijing_time import BEIJING
 from services.errors import DomainError
@@ -37,6 +37,7 @@ def project_page(code: str):
         ServiceRecord.member_id == member.id, ServiceRecord.project_id == project.id)
         .order_by(ServiceRecord.signin_at.desc()).limit(1))
     return render_template("mobile/project.html", project=project, enrolment=mine, record=record,
+                           record_labels=RECORD_STATUS_LABELS,
                            why_not=projects.ineligibility(db.session, member, project), beijing=BEIJING,
                            place=enrolment.waitlist_position(db.session, mine) if mine else None, now=utcnow())
 

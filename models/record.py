@@ -21,7 +21,7 @@ class RecordStatus(enum.StrEnum):
 
 
 RECORD_STATUS_LABELS = {
-    RecordStatus.open: "已签到", RecordStatus.pending: "待审核", RecordStatus.approved: "已认证",
+    RecordStatus.open: "已签到，未签退", RecordStatus.pending: "待审核", RecordStatus.approved: "已认证",
     RecordStatus.rejected: "未通过", RecordStatus.missing_signout: "缺少签退",
 }
 

@@ -33,10 +33,6 @@ def _when(value: dt.datetime | None) -> str:
     return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _percent(rate: float | None) -> str:
-    return "" if rate is None else f"{rate * 100:.1f}%"
-
-
 def members(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
@@ -59,8 +55,8 @@ def rates(board: stats.Dashboard) -> Table:
     def line(entry: stats.Line) -> list:
         c = entry.counts
         below = "、".join(stats.RATE_LABELS[k] for k in stats.RATE_KEYS if entry.below(k))
-        return [entry.name, entry.kind_label, c.members, c.volunteers, _percent(c.rate("volunteers")), c.reported,
-                _percent(c.rate("reported")), c.hours_ok, _percent(c.rate("hours_ok")), c.over_age,
+        return [entry.name, entry.kind_label, c.members, c.volunteers, stats.percent(c.rate("volunteers"), ""), c.reported,
+                stats.percent(c.rate("reported"), ""), c.hours_ok, stats.percent(c.rate("hours_ok"), ""), c.over_age,
                 f"{entry.target * 100:.0f}%", below]
     rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
     return Table(f"{board.org.name}{board.year}年各组织比率", [

@@ -74,6 +74,11 @@ class Dashboard:
                                                        -(line.counts.rate(key) or 0), line.name))
 
 
+def percent(rate: float | None, missing: str = "—") -> str:
+    """"83.5%"; ``missing`` where there is no rate (no members), never a made-up 0 %."""
+    return missing if rate is None else f"{rate * 100:.1f}%"
+
+
 def current_year(now: dt.datetime | None = None) -> int:
     return (now or utcnow()).astimezone(BEIJING).year
 
