@@ -9,11 +9,11 @@ from models.project import Audience, Enrolment, EnrolmentStatus, Project, Projec
 from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
 from models.stats import OrgStats
 from models.team import CoordSystem, Team, TeamMembership
-from models.wechat import DeliveryStatus, HandledMessage, PushDelivery, PushRun, PushState, WechatFollower
+from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, WechatFollower
 
 __all__ = [
     "ApplicationStatus", "AuditEntry", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
-    "DeliveryStatus", "Enrolment", "EnrolmentStatus", "HandledMessage", "IdentityAppeal", "Member",
+    "DeliveryStatus", "Enrolment", "EnrolmentStatus", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",

@@ -1,4 +1,4 @@
-"""WeChat-side state kept in the database: handled message keys and push deliveries."""
+"""WeChat-side state kept in the database: followers and push deliveries."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,16 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, str_enum
-
-
-class HandledMessage(TimestampMixin, Base):
-    """The database half of exactly-once: a retry after the shared store was lost still finds its key."""
-
-    __tablename__ = "handled_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    reply: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class WechatFollower(TimestampMixin, Base):

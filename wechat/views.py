@@ -51,7 +51,7 @@ def receive():
         return _xml_error(err.status, err.reason)
     key = callback.message_key(inbound.raw)
     ctx = Context(raw=inbound.raw, message=inbound.message, key=key, session=db.session, now=utcnow())
-    reply = dedup.handle_once(db.session, key, lambda: dispatch(ctx))
+    reply = dedup.handle_once(key, lambda: dispatch(ctx))
     xml = callback.render_reply(inbound, reply, nonce=request.args.get("nonce", ""),
                                 timestamp=request.args.get("timestamp", ""), **settings)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
