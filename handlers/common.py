@@ -25,14 +25,16 @@ def join_by_code(ctx: Context, code: str) -> str:
         team = teams.get_team_by_code(ctx.session, code)
     except DomainError as err:
         return err.message
-    if ctx.member is None:
+    if ctx.member_id is None:
         wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)
         return unbound_reply(ctx, f"绑定或注册后将自动加入「{team.name}」。")
+    # Read before joining: the join commits, and reading the team after it would cost another query.
+    name, contact, phone = team.name, team.contact_name, team.contact_phone
     try:
-        result = teams.join_team(ctx.session, ctx.member.id, team.id, source="scan")
+        result = teams.join_team(ctx.session, ctx.member_id, team.id, source="scan")
     except DomainError as err:
         return err.message
-    return texts.joined(team.name, team.contact_name, team.contact_phone, result.created)
+    return texts.joined(name, contact, phone, result.created)
 
 
 def checkin_reply(result: checkin.CheckinResult) -> str:
@@ -46,13 +48,13 @@ def checkin_with(ctx: Context, project_id: int, location: checkin.Location, inte
     """Sign in or out as asked ("signin"/"signout"), or toggle when the scan or message did not say."""
     try:
         if intent == "signin":
-            result = checkin.sign_in(ctx.session, ctx.member.id, project_id, location, now=ctx.now, key=ctx.key,
+            result = checkin.sign_in(ctx.session, ctx.member_id, project_id, location, now=ctx.now, key=ctx.key,
                                      source="wechat")
         elif intent == "signout":
-            result = checkin.sign_out(ctx.session, ctx.member.id, project_id, location, now=ctx.now,
+            result = checkin.sign_out(ctx.session, ctx.member_id, project_id, location, now=ctx.now,
                                       source="wechat")
         else:
-            result = checkin.toggle(ctx.session, ctx.member.id, project_id, location, now=ctx.now, key=ctx.key,
+            result = checkin.toggle(ctx.session, ctx.member_id, project_id, location, now=ctx.now, key=ctx.key,
                                     source="wechat")
     except DomainError as err:
         return err.message
@@ -67,7 +69,7 @@ def recent_location(ctx: Context) -> checkin.Location | None:
 
 
 def project_scene(ctx: Context, code: str) -> str:
-    if ctx.member is None:
+    if ctx.member_id is None:
         return unbound_reply(ctx, "绑定后再扫码签到。")
     try:
         project = get_project_by_code(ctx.session, code)

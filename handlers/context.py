@@ -8,26 +8,35 @@ from functools import cached_property
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from models import Member
 from services import wechat_users
+from wechat.callback import Inbound
 
 
 @dataclass
 class Context:
-    raw: dict
-    message: object
+    inbound: Inbound
     key: str
     session: Session
     now: dt.datetime
     extra: dict = field(default_factory=dict)
 
     @property
+    def raw(self) -> dict:
+        return self.inbound.raw
+
+    @property
+    def message(self):
+        """wechatpy's typed message (parsed when first asked for)."""
+        return self.inbound.message
+
+    @property
     def openid(self) -> str:
         return self.raw["FromUserName"]
 
     @cached_property
-    def member(self) -> Member | None:
-        return wechat_users.member_for(self.session, self.openid)
+    def member_id(self) -> int | None:
+        """The bound member (binding by unionid on the way), or None."""
+        return wechat_users.member_id_for(self.session, self.openid)
 
     def url(self, path: str) -> str:
         return current_app.config["PUBLIC_BASE_URL"] + path

@@ -7,7 +7,7 @@ from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
 from models import Project
-from services import hours, projects, push, teams, wechat_users
+from services import hours, members, projects, push, teams, wechat_users
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def template_finished(ctx: Context) -> None:
 
 
 def my_team(ctx: Context) -> str:
-    membership = teams.active_community_membership(ctx.session, ctx.member.id)
-    summary = hours.summary(ctx.session, ctx.member.id, now=ctx.now)
+    membership = teams.active_community_membership(ctx.session, ctx.member_id)
+    summary = hours.summary(ctx.session, ctx.member_id, now=ctx.now)
     if membership is None:
         return "你还没有加入社区（村）服务队。请到居住地社区（村）扫描服务队二维码报到。"
     team = membership.team
@@ -71,9 +71,9 @@ def my_team(ctx: Context) -> str:
 
 
 def my_profile(ctx: Context) -> str:
-    member, summary = ctx.member, hours.summary(ctx.session, ctx.member.id, now=ctx.now)
+    member, summary = members.card(ctx.session, ctx.member_id), hours.summary(ctx.session, ctx.member_id, now=ctx.now)
     star = "★" * summary.star if summary.star else "暂无星级"
-    return (f"{member.name}（{member.branch.name if member.branch else '尚未加入团支部'}）\n"
+    return (f"{member.name}（{member.branch or '尚未加入团支部'}）\n"
             f"注册志愿者：{'是' if member.is_volunteer else '否'}\n"
             f"{summary.year}年已确认时长：{summary.year_hours:g} / 20 小时"
             f"{'（已达标）' if summary.year_target_met else ''}\n"
@@ -81,7 +81,7 @@ def my_profile(ctx: Context) -> str:
 
 
 def open_projects(ctx: Context) -> str:
-    found: list[Project] = projects.open_projects_for(ctx.session, ctx.member.id, now=ctx.now)[:8]
+    found: list[Project] = projects.open_projects_for(ctx.session, ctx.member_id, now=ctx.now)[:8]
     if not found:
         return texts.NO_PROJECT
     lines = ["可报名的志愿项目："]
@@ -101,6 +101,6 @@ def click(ctx: Context) -> str | None:
     action = MENU_ACTIONS.get(key)
     if action is None:
         return texts.HELP
-    if ctx.member is None:
+    if ctx.member_id is None:
         return common.unbound_reply(ctx)
     return action(ctx)

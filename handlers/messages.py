@@ -22,7 +22,7 @@ def text(ctx: Context) -> str:
     command = COMMANDS.get((ctx.raw.get("Content") or "").strip().lower())
     if command in (None, "help"):
         return texts.HELP
-    if ctx.member is None:
+    if ctx.member_id is None:
         return common.unbound_reply(ctx)
     if command == "hours":
         return my_profile(ctx)
@@ -30,7 +30,7 @@ def text(ctx: Context) -> str:
     if location is None:
         wechat_users.remember_intent(ctx.openid, command)
         return texts.ASK_LOCATION
-    project = checkin.project_on_now(ctx.session, ctx.member.id, now=ctx.now, location=location)
+    project = checkin.project_on_now(ctx.session, ctx.member_id, now=ctx.now, location=location)
     if project is None:
         return texts.NO_PROJECT
     return common.checkin_with(ctx, project.id, location, command)
@@ -39,7 +39,7 @@ def text(ctx: Context) -> str:
 @on_message("location")
 def location(ctx: Context) -> str:
     """A location message signs in or out: for the project just scanned, else the one on now."""
-    if ctx.member is None:
+    if ctx.member_id is None:
         return common.unbound_reply(ctx)
     try:
         point = checkin.Location(float(ctx.raw["Location_X"]), float(ctx.raw["Location_Y"]),
@@ -55,7 +55,7 @@ def location(ctx: Context) -> str:
             return err.message
         intent = None
     if project is None:
-        project = checkin.project_on_now(ctx.session, ctx.member.id, now=ctx.now, location=point)
+        project = checkin.project_on_now(ctx.session, ctx.member_id, now=ctx.now, location=point)
     if project is None:
         return texts.NO_PROJECT
     return common.checkin_with(ctx, project.id, point, intent if intent in ("signin", "signout") else None)

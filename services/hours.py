@@ -73,14 +73,20 @@ def year_minutes(year: int, member_ids: sa.Select | None = None) -> sa.Subquery:
     return query.group_by(ServiceRecord.member_id).subquery()
 
 
+# Built once: a member's total and in-year approved minutes. Building a statement costs more than
+# running it, and the bot's 时长 reply asks this on every message.
+_MINUTES = ServiceRecord.duration_minutes
+_SUMMARY = sa.select(
+    sa.func.coalesce(sa.func.sum(_MINUTES), 0),
+    sa.func.coalesce(sa.func.sum(_MINUTES).filter(ServiceRecord.signin_at >= sa.bindparam("start"),
+                                                  ServiceRecord.signin_at < sa.bindparam("end")), 0),
+).where(ServiceRecord.member_id == sa.bindparam("member_id"), ServiceRecord.status == RecordStatus.approved)
+
+
 def summary(session: Session, member_id: int, *, year: int | None = None, now: dt.datetime | None = None) -> HoursSummary:
     year = year or (now or utcnow()).astimezone(BEIJING).year
     start, end = beijing_year_bounds(year)
-    approved = sa.and_(ServiceRecord.member_id == member_id, ServiceRecord.status == RecordStatus.approved)
-    minutes = sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0)
-    total = session.scalar(sa.select(minutes).where(approved)) or 0
-    in_year = session.scalar(sa.select(minutes).where(
-        approved, ServiceRecord.signin_at >= start, ServiceRecord.signin_at < end)) or 0
+    total, in_year = session.execute(_SUMMARY, {"member_id": member_id, "start": start, "end": end}).one()
     star = star_level(total)
     return HoursSummary(year=year, year_minutes=int(in_year), total_minutes=int(total), star=star,
                         next_star_hours=STAR_THRESHOLDS[star] if star < len(STAR_THRESHOLDS) else None)

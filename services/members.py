@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from extensions import protector, store
-from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, OrgKind, Sex, utcnow
+from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Organization, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
 from services import orgs
 from services.beijing_time import beijing_today
@@ -162,6 +162,26 @@ def get_member(session: Session, member_id: int) -> Member:
     if member is None:
         raise NotFound("member_not_found", "团员不存在")
     return member
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the bot's 我的 reply shows of a member."""
+    name: str
+    branch: str | None
+    is_volunteer: bool
+
+
+_CARD = (sa.select(Member.name, Organization.name, Member.is_volunteer)
+         .outerjoin(Organization, Organization.id == Member.branch_id)
+         .where(Member.id == sa.bindparam("member_id")))  # built once: asked on every 时长/我的 message
+
+
+def card(session: Session, member_id: int) -> Card:
+    row = session.connection().execute(_CARD, {"member_id": member_id}).one_or_none()
+    if row is None:
+        raise NotFound("member_not_found", "请先完成实名注册")
+    return Card(name=row[0], branch=row[1], is_volunteer=bool(row[2]))
 
 
 def find_by_phone(session: Session, phone: str) -> Member | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
 from services import projects
 from services.errors import Conflict, Invalid, NotFound
-from services.uow import audit, new_code, unit_of_work
+from services.uow import audit, audit_now, new_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ COMMUNITY_KINDS = {OrgKind.community, OrgKind.village}
 
 @dataclass(frozen=True)
 class JoinResult:
-    membership: TeamMembership
+    membership_id: int
     team: Team
     created: bool
 
@@ -61,8 +61,11 @@ def get_team(session: Session, team_id: int) -> Team:
     return team
 
 
+_TEAM_BY_CODE = sa.select(Team).where(Team.code == sa.bindparam("code"))  # built once: every team scan
+
+
 def get_team_by_code(session: Session, code: str) -> Team:
-    team = session.scalar(sa.select(Team).where(Team.code == (code or "").strip().upper()))
+    team = session.scalar(_TEAM_BY_CODE, {"code": (code or "").strip().upper()})
     if team is None:
         raise NotFound("team_not_found", "服务队不存在或二维码已失效")
     return team
@@ -79,46 +82,69 @@ def _active(session: Session, member_id: int, team_id: int) -> TeamMembership | 
         TeamMembership.member_id == member_id, TeamMembership.team_id == team_id, TeamMembership.left_at.is_(None)))
 
 
-def _refuse_other_community(session: Session, member_id: int, team: Team) -> None:
-    if not team.is_community:
-        return
-    current = active_community_membership(session, member_id)
-    if current is not None and current.team_id != team.id:
+def _join_state_query() -> sa.Select:
+    member = sa.bindparam("member_id")
+    active = sa.and_(TeamMembership.member_id == member, TeamMembership.left_at.is_(None))
+    here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == sa.bindparam("team_id")).limit(1)
+    community = sa.select(TeamMembership.team_id).where(active, TeamMembership.is_community.is_(True)).limit(1)
+    return sa.select(Member.is_volunteer, here.scalar_subquery(), community.scalar_subquery()).where(Member.id == member)
+
+
+# Built once (building a statement costs more than running it): on 报到 day these run hundreds of times
+# a second, so they read and write plain columns, not entities.
+_JOIN_STATE = _join_state_query()
+_INSERT_MEMBERSHIP = sa.insert(TeamMembership.__table__).returning(TeamMembership.__table__.c.id)
+
+
+def _join_state(session: Session, member_id: int, team: Team) -> tuple[bool, int | None, int | None]:
+    """(is a volunteer, the active membership of ``team``, the active community team) in one round trip."""
+    row = session.connection().execute(
+        _JOIN_STATE, {"member_id": member_id, "team_id": team.id}).one_or_none()
+    if row is None:
+        raise NotFound("member_not_found", "请先完成实名注册")
+    return bool(row[0]), row[1], row[2]
+
+
+def _existing_or_refuse(session: Session, member_id: int, team: Team) -> int | None:
+    """The member's active membership of ``team``, or None when they may join it; refused when they are
+    not a volunteer, or when it is a community team and they are active in another one."""
+    volunteer, existing, community_team_id = _join_state(session, member_id, team)
+    if existing is not None:
+        return existing
+    if not volunteer:
+        raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
+    if team.is_community and community_team_id is not None:
+        current = get_team(session, community_team_id)
         raise Conflict("already_in_team",
-                       f"你已加入「{current.team.name}」。如需更换社区（村），请先退出该服务队，再扫码加入新的服务队。",
-                       team=current.team.name)
+                       f"你已加入「{current.name}」。如需更换社区（村），请先退出该服务队，再扫码加入新的服务队。",
+                       team=current.name)
+    return None
 
 
 def join_team(session: Session, member_id: int, team_id: int, *, source: str) -> JoinResult:
     """Idempotent: the same member joining the same team again returns the existing membership.
 
     Concurrent joins (a WeChat retry racing its original) are settled by the partial unique indexes;
-    the loser re-reads and answers like a repeated scan.
+    the loser re-reads and answers like a repeated scan. The membership and its audit row are written
+    as two plain INSERTs in one transaction (no ORM flush): this is the 报到-day hot path.
     """
     try:
         with unit_of_work(session):
-            member = session.get(Member, member_id)
-            if member is None:
-                raise NotFound("member_not_found", "请先完成实名注册")
-            if not member.is_volunteer:
-                raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
             team = get_team(session, team_id)
-            existing = _active(session, member_id, team_id)
+            existing = _existing_or_refuse(session, member_id, team)
             if existing is not None:
                 return JoinResult(existing, team, created=False)
-            _refuse_other_community(session, member_id, team)
-            membership = TeamMembership(team_id=team.id, member_id=member_id, is_community=team.is_community,
-                                        source=source, joined_at=utcnow())
-            session.add(membership)
-            audit(session, ("member", member_id), "team.join", ("team", team.id), source=source)
-            session.flush()
-            return JoinResult(membership, team, created=True)
+            now = utcnow()
+            membership_id = session.connection().execute(_INSERT_MEMBERSHIP, {
+                "team_id": team.id, "member_id": member_id, "is_community": team.is_community, "source": source,
+                "joined_at": now, "created_at": now}).scalar_one()
+            audit_now(session, ("member", member_id), "team.join", ("team", team.id), source=source)
+            return JoinResult(membership_id, team, created=True)
     except IntegrityError:
         team = get_team(session, team_id)
-        existing = _active(session, member_id, team_id)
+        existing = _existing_or_refuse(session, member_id, team)
         if existing is not None:
             return JoinResult(existing, team, created=False)
-        _refuse_other_community(session, member_id, team)
         raise
 
 

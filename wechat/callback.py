@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 logger = logging.getLogger(__name__)
@@ -30,9 +33,15 @@ class CallbackError(Exception):
 
 @dataclass(frozen=True)
 class Inbound:
-    message: object     # a wechatpy message or event (UnknownMessage for kinds it does not know)
-    raw: dict           # every field WeChat sent, for kinds wechatpy 1.8 lacks
+    raw: dict           # every field WeChat sent (also for kinds wechatpy 1.8 lacks); what handlers read
+    xml: bytes
     encrypted: bool
+
+    @cached_property
+    def message(self):
+        """The typed wechatpy message or event (UnknownMessage for kinds it does not know), parsed on
+        first use only: handlers read ``raw``, and a second parse per message is measurable under load."""
+        return parse_message(self.xml)
 
 
 def verify_url(token: str, signature: str, timestamp: str, nonce: str) -> None:
@@ -79,10 +88,9 @@ def decode(body: bytes, args: dict, *, token: str, appid: str, aes_key: str | No
         raw = xmltodict.parse(xml, disable_entities=True)["xml"]
         if not isinstance(raw, dict) or "MsgType" not in raw or "FromUserName" not in raw:
             raise ValueError("not a WeChat message")
-        message = parse_message(xml)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the sender's fault
         raise CallbackError(400, f"malformed xml: {type(exc).__name__}") from exc
-    return Inbound(message=message, raw=raw, encrypted=encrypted)
+    return Inbound(raw=raw, xml=xml, encrypted=encrypted)
 
 
 def render_reply(inbound: Inbound, text: str | None, *, token: str, appid: str, aes_key: str | None,
@@ -91,11 +99,9 @@ def render_reply(inbound: Inbound, text: str | None, *, token: str, appid: str, 
     if not text:
         return "success"
     raw = inbound.raw
-    xml = ("<xml><ToUserName><![CDATA[{to}]]></ToUserName><FromUserName><![CDATA[{frm}]]></FromUserName>"
-           "<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-           "<Content><![CDATA[{content}]]></Content></xml>").format(
-        to=raw["FromUserName"], frm=raw.get("ToUserName", ""), ts=timestamp or "0",
-        content=text.replace("]]>", "]]]]><![CDATA[>"))
+    xml = TextReply(source=raw.get("ToUserName", ""), target=raw["FromUserName"],
+                    time=int(timestamp) if timestamp.isdigit() else int(time.time()),
+                    content=text.replace("]]>", "]]]]><![CDATA[>")).render()
     if not inbound.encrypted:
         return xml
     return WeChatCrypto(token, aes_key, appid).encrypt_message(xml, nonce, timestamp)

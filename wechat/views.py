@@ -50,7 +50,7 @@ def receive():
         logger.warning("wechat callback refused (%s): %s", err.status, err.reason)
         return _xml_error(err.status, err.reason)
     key = callback.message_key(inbound.raw)
-    ctx = Context(raw=inbound.raw, message=inbound.message, key=key, session=db.session, now=utcnow())
+    ctx = Context(inbound=inbound, key=key, session=db.session, now=utcnow())
     reply = dedup.handle_once(key, lambda: dispatch(ctx))
     xml = callback.render_reply(inbound, reply, nonce=request.args.get("nonce", ""),
                                 timestamp=request.args.get("timestamp", ""), **settings)

@@ -14,7 +14,7 @@ def test_joining_twice_changes_nothing(session):
     first = join(session, member, team)
     again = join(session, member, team)
     assert first.created and not again.created
-    assert again.membership.id == first.membership.id
+    assert again.membership_id == first.membership_id
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
 
 

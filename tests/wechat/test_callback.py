@@ -94,3 +94,22 @@ def test_unknown_kinds_never_500(app, session):
         "<MsgType><![CDATA[text]]></MsgType>", "<MsgType><![CDATA[image]]></MsgType>")
     status, text = post_xml(app, xml)
     assert status == 200 and "使用帮助" in text
+
+
+def test_decode_gives_the_fields_and_wechatpys_typed_message_on_demand():
+    from wechatpy.events import ScanEvent
+
+    from wechat import callback
+
+    xml = simulator.build_xml("scan", "o_typed", key="team:ABC", created=1_800_000_000)
+    signed = simulator.sign(xml, token="tok", appid="wx_a")
+    inbound = callback.decode(signed.body, signed.query, token="tok", appid="wx_a", aes_key=None)
+    assert inbound.raw["EventKey"] == "team:ABC" and inbound.raw["FromUserName"] == "o_typed"
+    assert isinstance(inbound.message, ScanEvent) and inbound.message.scene_id == "team:ABC"
+    reply = callback.render_reply(inbound, "a]]>b", token="tok", appid="wx_a", aes_key=None, nonce="n",
+                                  timestamp="1800000001")
+    import xmltodict
+
+    parsed = xmltodict.parse(reply)["xml"]
+    assert parsed["Content"] == "a]]>b" and parsed["ToUserName"] == "o_typed"
+    assert parsed["CreateTime"] == "1800000001" and parsed["MsgType"] == "text"
