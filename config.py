@@ -47,6 +47,8 @@ ENV_VARS = {
     "PUSH_MAX_ATTEMPTS": "tries per message on -1 and network errors; default 4",
     "PUSH_RETRY_BACKOFF": "seconds before the first retry, doubled each time; default 1",
     "PUSH_CLAIM_LEASE": "seconds after which a message claimed by a dead job counts as interrupted; default 120",
+    "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
+                    "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
 }
 
@@ -102,6 +104,15 @@ def _number(env: dict, name: str, default, kind=int, minimum=0):
     return value
 
 
+def _engine_options(env: dict, database_url: str) -> dict:
+    """pre-ping: a pooled connection that died with a database restart is replaced, not handed to a
+    request. A server database's pool holds DB_POOL_SIZE connections; SQLite keeps its own pools."""
+    options: dict = {"pool_pre_ping": True}
+    if not database_url.startswith("sqlite"):
+        options["pool_size"] = _number(env, "DB_POOL_SIZE", 10, minimum=1)
+    return options
+
+
 def _flag(env: dict, name: str, default: bool) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if not raw:
@@ -150,7 +161,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
     return {
         "APP_ENV": app_env,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(env, database_url),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret("secret_key", lambda: secrets.token_hex(32)),
         "DATA_KEY": env.get("DATA_KEY") or _instance_secret("data_key", lambda: Fernet.generate_key().decode()),

@@ -53,9 +53,12 @@ def serve(target: str, port: int, environment: dict) -> subprocess.Popen:
     raise RuntimeError(f"{target} did not start")
 
 
-def load(port: int, lanes: list[list[Call]], ok=lambda response: response.status_code == 200) -> dict:
+def load(port: int, lanes: list[list[Call]], ok=lambda response: response.status_code == 200, *,
+         close: bool = False) -> dict:
     """One thread per lane, each sending its calls in order (a lane is one client's sequence, e.g. a
-    member's sign-in then sign-out)."""
+    member's sign-in then sign-out). ``close``: a new connection per request, as nginx opens towards
+    gunicorn by default; kept-alive connections stay with whichever worker accepted them first, which
+    can leave one of gunicorn's workers with all the load and the other idle."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -64,8 +67,9 @@ def load(port: int, lanes: list[list[Call]], ok=lambda response: response.status
         http = requests.Session()
         for call in calls:
             start = time.perf_counter()
+            headers = {**(call.headers or {}), **({"Connection": "close"} if close else {})}
             response = http.post(f"http://127.0.0.1:{port}{call.path}", params=call.params, data=call.body,
-                                 headers=call.headers, timeout=10)
+                                 headers=headers, timeout=10)
             elapsed = time.perf_counter() - start
             with lock:
                 latencies.append(elapsed)
@@ -82,6 +86,59 @@ def load(port: int, lanes: list[list[Call]], ok=lambda response: response.status
     latencies.sort()
     return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": statistics.median(latencies) * 1000,
             "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, "errors": errors}
+
+
+def _cpu_ticks() -> dict[int, int]:
+    ticks = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks[int(pid)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+class CpuMeter:
+    """Where the machine's CPU went during a load (Linux /proc): the server's workers, this client, the
+    rest (PostgreSQL, Redis, the kernel's own threads), and what stayed idle. On a small machine the
+    client and the databases share the cores with the server, so a figure means little without this."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.workers = {int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
+                                                       text=True).stdout.split()}
+
+    def __enter__(self) -> CpuMeter:
+        self._ticks, self._stat, self._began = _cpu_ticks(), self._system(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = seconds = time.perf_counter() - self._began
+        ticks, stat = _cpu_ticks(), self._system()
+        used = {pid: n - self._ticks.get(pid, 0) for pid, n in ticks.items()}
+        hz = os.sysconf("SC_CLK_TCK")
+
+        def cores(pids) -> float:
+            return sum(used.get(pid, 0) for pid in pids) / hz / seconds
+
+        delta = [b - a for a, b in zip(self._stat, stat, strict=True)]
+        total = sum(delta) or 1
+        self.result = {"workers": cores(self.workers), "client": cores([os.getpid()]),
+                       "idle": (delta[3] + delta[4]) / total * (os.cpu_count() or 1)}
+        self.result["others"] = max(0.0, (os.cpu_count() or 1) - self.result["idle"] - self.result["workers"]
+                                    - self.result["client"])
+
+    @staticmethod
+    def _system() -> list[int]:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:9]]
+
+    def line(self, requests: int) -> str:
+        r = self.result
+        per_request = r["workers"] * self.seconds / max(1, requests) * 1000
+        return (f"cores: workers {r['workers']:.2f} ({per_request:.2f} ms a request), client {r['client']:.2f}, "
+                f"databases and kernel {r['others']:.2f}, idle {r['idle']:.2f}")
 
 
 def split(calls: list, lanes: int) -> list[list]:

@@ -1,8 +1,10 @@
 """bench/callback: the real /wechat callback under gunicorn (2 workers) on PostgreSQL + Redis, beside a
 minimal wechatpy echo under the same gunicorn settings, in one run.
 
-Load: 16 connections; half the requests are team scans from distinct openids (each joins once), half
-are text commands (时长) from bound members. Afterwards every scanning member must be in the team
+Load: 16 connections, each request on a new one (as nginx opens them towards gunicorn; kept-alive
+connections stay with the worker that accepted them, which left one worker with all the load); half
+the requests are team scans from distinct openids (each joins once), half are text commands (时长)
+from bound members. Where the machine's CPU went is printed beside each figure. Afterwards every scanning member must be in the team
 exactly once. Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000]
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_callback" on the local server) and
 Redis (BENCH_REDIS_URL, default db 14); the database is dropped and rebuilt.
@@ -22,7 +24,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Call, line, load, rebuild_database, serve, split  # noqa: E402
+from bench.common import Call, CpuMeter, line, load, rebuild_database, serve, split  # noqa: E402
 from wechat import simulator  # noqa: E402
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback")
@@ -80,6 +82,17 @@ def payloads(code: str, members: int, total: int) -> list[tuple[dict, bytes, str
     return out
 
 
+def harmless(count: int) -> list[Call]:
+    """时长 from bound members: read only, so no effect on what is measured; the same warm-up for both
+    servers (both workers started, database connections open)."""
+    out = []
+    for i in range(count):
+        xml = simulator.build_xml("text", f"o_bench_{i:06d}", content="时长", msg_id=5 * 10**12 + i)
+        signed = simulator.sign(xml, token=TOKEN, appid="wxbench000000000")
+        out.append(Call("/wechat", signed.body, params=signed.query))
+    return out
+
+
 def _xml(response) -> bool:
     return response.status_code == 200 and "<xml>" in response.text
 
@@ -96,20 +109,20 @@ def main() -> None:
     work = payloads(code, args.members, min(args.requests, args.members * 2))
     calls = [Call("/wechat", body, params=query) for query, body, _ in work]
     lanes = split(calls, CONNECTIONS)
-    echo_env = {**environment}
-    echo = serve("bench.callback.echo_app:create_app()", 8802, echo_env)
-    try:
-        load(8802, split(calls[:200], CONNECTIONS), ok=_xml)  # warm-up
-        baseline = load(8802, lanes, ok=_xml)
-    finally:
-        echo.terminate()
-        echo.wait()
-    real = serve("app:create_app()", 8801, environment)
-    try:
-        result = load(8801, lanes, ok=_xml)
-    finally:
-        real.terminate()
-        real.wait()
+    warm_up = split(harmless(200), CONNECTIONS)
+    measured = {}
+    for label, target, port in (("echo", "bench.callback.echo_app:create_app()", 8802),
+                                ("callback", "app:create_app()", 8801)):
+        server = serve(target, port, environment)
+        try:
+            load(port, warm_up, ok=_xml, close=True)  # both workers up, pools and caches warm
+            with CpuMeter(server) as meter:
+                measured[label] = load(port, lanes, ok=_xml, close=True)
+            measured[label]["cpu"] = meter.line(len(calls))
+        finally:
+            server.terminate()
+            server.wait()
+    baseline, result = measured["echo"], measured["callback"]
     os.environ.update(environment)
     engine = sa.create_engine(PG)
     with engine.connect() as conn:
@@ -117,8 +130,8 @@ def main() -> None:
             "SELECT count(*), count(DISTINCT member_id), max(n) FROM (SELECT member_id, count(*) n "
             "FROM team_memberships WHERE left_at IS NULL GROUP BY member_id) t")).one()
     scans = sum(1 for _, _, kind in work if kind == "scan")
-    print("\n" + line("echo baseline", baseline))
-    print(line("/wechat", result))
+    print("\n" + line("echo baseline", baseline) + "\n                " + baseline["cpu"])
+    print(line("/wechat", result) + "\n                " + result["cpu"])
     print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the echo's throughput")
     print(f"memberships   : {per_member[0]} members joined (scans sent: {scans}), at most {per_member[2]} each")
     print(f"errors        : echo {len(baseline['errors'])}, callback {len(result['errors'])} {result['errors'][:3]}")
