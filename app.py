@@ -16,6 +16,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from config import ENV_VARS, load_config
+from dbping import ping_when_idle
 from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from services.errors import DomainError
@@ -74,6 +75,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:
+            ping_when_idle(db.engine)
 
 
 def register_errors(app: Flask) -> None:

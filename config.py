@@ -105,12 +105,11 @@ def _number(env: dict, name: str, default, kind=int, minimum=0):
 
 
 def _engine_options(env: dict, database_url: str) -> dict:
-    """pre-ping: a pooled connection that died with a database restart is replaced, not handed to a
-    request. A server database's pool holds DB_POOL_SIZE connections; SQLite keeps its own pools."""
-    options: dict = {"pool_pre_ping": True}
-    if not database_url.startswith("sqlite"):
-        options["pool_size"] = _number(env, "DB_POOL_SIZE", 10, minimum=1)
-    return options
+    """A server database's pool holds DB_POOL_SIZE connections (a connection idle for a while is pinged
+    before use: dbping.py); SQLite keeps its own pools."""
+    if database_url.startswith("sqlite"):
+        return {}
+    return {"pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
 
 
 def _flag(env: dict, name: str, default: bool) -> bool:
