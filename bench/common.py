@@ -15,7 +15,8 @@ import requests
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "8", "--log-level", "warning"]
+GUNICORN = ["-w", "2", "-k", "gthread", "--log-level", "warning"]
+THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
-def serve(target: str, port: int, environment: dict) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{port}", target],
-                               cwd=ROOT, env=environment)
+def serve(target: str, port: int, environment: dict, threads: int = THREADS) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--threads", str(threads),
+                                "-b", f"127.0.0.1:{port}", target], cwd=ROOT, env=environment)
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=0.5)

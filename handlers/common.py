@@ -21,20 +21,19 @@ def unbound_reply(ctx: Context, then: str = "") -> str:
 
 
 def join_by_code(ctx: Context, code: str) -> str:
-    try:
-        team = teams.get_team_by_code(ctx.session, code)
-    except DomainError as err:
-        return err.message
     if ctx.member_id is None:
+        try:
+            team = teams.get_team_by_code(ctx.session, code)
+        except DomainError as err:
+            return err.message
         wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)
         return unbound_reply(ctx, f"绑定或注册后将自动加入「{team.name}」。")
-    # Read before joining: the join commits, and reading the team after it would cost another query.
-    name, contact, phone = team.name, team.contact_name, team.contact_phone
     try:
-        result = teams.join_team(ctx.session, ctx.member_id, team.id, source="scan")
+        result = teams.join_team_by_code(ctx.session, ctx.member_id, code, source="scan")
     except DomainError as err:
         return err.message
-    return texts.joined(name, contact, phone, result.created)
+    team = result.team
+    return texts.joined(team.name, team.contact_name, team.contact_phone, result.created)
 
 
 def checkin_reply(result: checkin.CheckinResult) -> str:

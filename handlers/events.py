@@ -71,7 +71,7 @@ def my_team(ctx: Context) -> str:
 
 
 def my_profile(ctx: Context) -> str:
-    member, summary = members.card(ctx.session, ctx.member_id), hours.summary(ctx.session, ctx.member_id, now=ctx.now)
+    member, summary = members.card_and_hours(ctx.session, ctx.member_id, now=ctx.now)
     star = "★" * summary.star if summary.star else "暂无星级"
     return (f"{member.name}（{member.branch or '尚未加入团支部'}）\n"
             f"注册志愿者：{'是' if member.is_volunteer else '否'}\n"

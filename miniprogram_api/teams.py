@@ -33,7 +33,7 @@ def join_team():
     body = JoinIn.model_validate_json(request.get_data() or b"{}")
     team = team_from_payload(db.session, body.payload)
     result = teams.join_team(db.session, current_member_id(), team.id, source="api")
-    return jsonify({"joined": result.created, "team": team_answer(result.team)}), 201 if result.created else 200
+    return jsonify({"joined": result.created, "team": team_answer(team)}), 201 if result.created else 200
 
 
 @bp.post("/teams/<code>/quit")

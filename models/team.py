@@ -67,8 +67,9 @@ class Team(SiteMixin, TimestampMixin, Base):
     wechat_qr_ticket: Mapped[str | None] = mapped_column(sa.String(200))
     wechat_qr_url: Mapped[str | None] = mapped_column(sa.String(300))
     # The WeChat group's QR (seed 000: members scan it as the second step), normalised to a small PNG
-    # and kept in the database so every app server and the poster workers see the same image.
-    group_qr_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # and kept in the database so every app server and the poster workers see the same image. Deferred:
+    # loaded only when a poster is drawn, not with every team scan.
+    group_qr_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     org: Mapped[Organization] = relationship()
 

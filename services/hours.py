@@ -73,20 +73,34 @@ def year_minutes(year: int, member_ids: sa.Select | None = None) -> sa.Subquery:
     return query.group_by(ServiceRecord.member_id).subquery()
 
 
-# Built once: a member's total and in-year approved minutes. Building a statement costs more than
-# running it, and the bot's 时长 reply asks this on every message.
-_MINUTES = ServiceRecord.duration_minutes
-_SUMMARY = sa.select(
-    sa.func.coalesce(sa.func.sum(_MINUTES), 0),
-    sa.func.coalesce(sa.func.sum(_MINUTES).filter(ServiceRecord.signin_at >= sa.bindparam("start"),
-                                                  ServiceRecord.signin_at < sa.bindparam("end")), 0),
-).where(ServiceRecord.member_id == sa.bindparam("member_id"), ServiceRecord.status == RecordStatus.approved)
+def summary_columns(member_id: sa.ColumnElement) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """(all approved minutes, approved minutes in the Beijing year) of ``member_id``, as columns another
+    statement can carry (the year's bounds are the bind parameters ``start`` and ``end``:
+    ``summary_params``). The rule of what counts lives here only."""
+    approved = sa.and_(ServiceRecord.member_id == member_id, ServiceRecord.status == RecordStatus.approved)
+    minutes = sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0)
+    in_year = sa.and_(ServiceRecord.signin_at >= sa.bindparam("start"), ServiceRecord.signin_at < sa.bindparam("end"))
+    return (sa.select(minutes).where(approved).scalar_subquery(),
+            sa.select(minutes).where(approved, in_year).scalar_subquery())
+
+
+def summary_params(*, year: int | None = None, now: dt.datetime | None = None) -> tuple[int, dict]:
+    year = year or (now or utcnow()).astimezone(BEIJING).year
+    start, end = beijing_year_bounds(year)
+    return year, {"start": start, "end": end}
+
+
+def make_summary(year: int, total_minutes: int, year_minutes: int) -> HoursSummary:
+    star = star_level(total_minutes)
+    return HoursSummary(year=year, year_minutes=int(year_minutes), total_minutes=int(total_minutes), star=star,
+                        next_star_hours=STAR_THRESHOLDS[star] if star < len(STAR_THRESHOLDS) else None)
+
+
+# Built once: building a statement costs more than running it, and the bot asks on every 时长.
+_SUMMARY = sa.select(*summary_columns(sa.bindparam("member_id")))
 
 
 def summary(session: Session, member_id: int, *, year: int | None = None, now: dt.datetime | None = None) -> HoursSummary:
-    year = year or (now or utcnow()).astimezone(BEIJING).year
-    start, end = beijing_year_bounds(year)
-    total, in_year = session.execute(_SUMMARY, {"member_id": member_id, "start": start, "end": end}).one()
-    star = star_level(total)
-    return HoursSummary(year=year, year_minutes=int(in_year), total_minutes=int(total), star=star,
-                        next_star_hours=STAR_THRESHOLDS[star] if star < len(STAR_THRESHOLDS) else None)
+    year, params = summary_params(year=year, now=now)
+    total, in_year = session.execute(_SUMMARY, {"member_id": member_id, **params}).one()
+    return make_summary(year, total, in_year)

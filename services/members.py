@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from extensions import protector, store
 from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Organization, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
-from services import orgs
+from services import hours, orgs
 from services.beijing_time import beijing_today
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.idcard import IdNumberError, age_on, parse_id_number
@@ -166,22 +166,24 @@ def get_member(session: Session, member_id: int) -> Member:
 
 @dataclass(frozen=True)
 class Card:
-    """What the bot's 我的 reply shows of a member."""
+    """What the bot's 我的/时长 reply shows of a member."""
     name: str
     branch: str | None
     is_volunteer: bool
 
 
-_CARD = (sa.select(Member.name, Organization.name, Member.is_volunteer)
+# Built once: asked on every 时长/我的 message, with the hours in the same round trip.
+_CARD = (sa.select(Member.name, Organization.name, Member.is_volunteer, *hours.summary_columns(Member.id))
          .outerjoin(Organization, Organization.id == Member.branch_id)
-         .where(Member.id == sa.bindparam("member_id")))  # built once: asked on every 时长/我的 message
+         .where(Member.id == sa.bindparam("member_id")))
 
 
-def card(session: Session, member_id: int) -> Card:
-    row = session.connection().execute(_CARD, {"member_id": member_id}).one_or_none()
+def card_and_hours(session: Session, member_id: int, *, now: dt.datetime | None = None) -> tuple[Card, hours.HoursSummary]:
+    year, params = hours.summary_params(now=now)
+    row = session.connection().execute(_CARD, {"member_id": member_id, **params}).one_or_none()
     if row is None:
         raise NotFound("member_not_found", "请先完成实名注册")
-    return Card(name=row[0], branch=row[1], is_volunteer=bool(row[2]))
+    return Card(name=row[0], branch=row[1], is_volunteer=bool(row[2])), hours.make_summary(year, row[3], row[4])
 
 
 def find_by_phone(session: Session, phone: str) -> Member | None:

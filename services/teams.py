@@ -27,9 +27,19 @@ COMMUNITY_KINDS = {OrgKind.community, OrgKind.village}
 
 
 @dataclass(frozen=True)
+class TeamInfo:
+    """What a join answers with about the team (read with the join's checks, not as an entity)."""
+    id: int
+    name: str
+    contact_name: str | None
+    contact_phone: str | None
+    is_community: bool
+
+
+@dataclass(frozen=True)
 class JoinResult:
     membership_id: int
-    team: Team
+    team: TeamInfo
     created: bool
 
 
@@ -82,38 +92,36 @@ def _active(session: Session, member_id: int, team_id: int) -> TeamMembership | 
         TeamMembership.member_id == member_id, TeamMembership.team_id == team_id, TeamMembership.left_at.is_(None)))
 
 
-def _join_state_query() -> sa.Select:
+def _join_state_query(which_team: sa.ColumnElement[bool]) -> sa.Select:
+    """The team, whether the member is a volunteer (NULL: no such member), their active membership of
+    the team and their active community team: everything a join decides on, in one round trip."""
     member = sa.bindparam("member_id")
     active = sa.and_(TeamMembership.member_id == member, TeamMembership.left_at.is_(None))
-    here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == sa.bindparam("team_id")).limit(1)
+    volunteer = sa.select(Member.is_volunteer).where(Member.id == member).scalar_subquery()
+    here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == Team.id).limit(1)
     community = sa.select(TeamMembership.team_id).where(active, TeamMembership.is_community.is_(True)).limit(1)
-    return sa.select(Member.is_volunteer, here.scalar_subquery(), community.scalar_subquery()).where(Member.id == member)
+    return sa.select(Team.id, Team.name, Team.contact_name, Team.contact_phone, Team.is_community, volunteer,
+                     here.scalar_subquery(), community.scalar_subquery()).where(which_team)
 
 
-# Built once (building a statement costs more than running it): on 报到 day these run hundreds of times
-# a second, so they read and write plain columns, not entities.
-_JOIN_STATE = _join_state_query()
+# Built once (building a statement costs more than running it): on 报到 day a join runs hundreds of
+# times a second, so it reads and writes plain columns, not entities.
+_JOIN_STATE_BY_ID = _join_state_query(Team.id == sa.bindparam("team_id"))
+_JOIN_STATE_BY_CODE = _join_state_query(Team.code == sa.bindparam("code"))
 _INSERT_MEMBERSHIP = sa.insert(TeamMembership.__table__).returning(TeamMembership.__table__.c.id)
 
 
-def _join_state(session: Session, member_id: int, team: Team) -> tuple[bool, int | None, int | None]:
-    """(is a volunteer, the active membership of ``team``, the active community team) in one round trip."""
-    row = session.connection().execute(
-        _JOIN_STATE, {"member_id": member_id, "team_id": team.id}).one_or_none()
-    if row is None:
+def _existing_or_refuse(session: Session, state: sa.Row) -> int | None:
+    """The member's active membership of the team, or None when they may join it; refused when they
+    are not a volunteer, or when it is a community team and they are active in another one."""
+    is_community, (volunteer, existing, community_team_id) = state[4], state[5:]
+    if volunteer is None:
         raise NotFound("member_not_found", "请先完成实名注册")
-    return bool(row[0]), row[1], row[2]
-
-
-def _existing_or_refuse(session: Session, member_id: int, team: Team) -> int | None:
-    """The member's active membership of ``team``, or None when they may join it; refused when they are
-    not a volunteer, or when it is a community team and they are active in another one."""
-    volunteer, existing, community_team_id = _join_state(session, member_id, team)
     if existing is not None:
         return existing
     if not volunteer:
         raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
-    if team.is_community and community_team_id is not None:
+    if is_community and community_team_id is not None:
         current = get_team(session, community_team_id)
         raise Conflict("already_in_team",
                        f"你已加入「{current.name}」。如需更换社区（村），请先退出该服务队，再扫码加入新的服务队。",
@@ -128,10 +136,26 @@ def join_team(session: Session, member_id: int, team_id: int, *, source: str) ->
     the loser re-reads and answers like a repeated scan. The membership and its audit row are written
     as two plain INSERTs in one transaction (no ORM flush): this is the 报到-day hot path.
     """
+    return _join(session, member_id, _JOIN_STATE_BY_ID, {"team_id": team_id}, "服务队不存在", source)
+
+
+def join_team_by_code(session: Session, member_id: int, code: str, *, source: str) -> JoinResult:
+    """The same by the code a scanned poster carries: the team is read with the join's checks."""
+    return _join(session, member_id, _JOIN_STATE_BY_CODE, {"code": (code or "").strip().upper()},
+                 "服务队不存在或二维码已失效", source)
+
+
+def _join(session: Session, member_id: int, statement: sa.Select, which: dict, unknown: str,
+          source: str) -> JoinResult:
+    def state() -> tuple[TeamInfo, int | None]:
+        row = session.connection().execute(statement, {"member_id": member_id, **which}).one_or_none()
+        if row is None:
+            raise NotFound("team_not_found", unknown)
+        return TeamInfo(*row[:5]), _existing_or_refuse(session, row)
+
     try:
         with unit_of_work(session):
-            team = get_team(session, team_id)
-            existing = _existing_or_refuse(session, member_id, team)
+            team, existing = state()
             if existing is not None:
                 return JoinResult(existing, team, created=False)
             now = utcnow()
@@ -141,8 +165,7 @@ def join_team(session: Session, member_id: int, team_id: int, *, source: str) ->
             audit_now(session, ("member", member_id), "team.join", ("team", team.id), source=source)
             return JoinResult(membership_id, team, created=True)
     except IntegrityError:
-        team = get_team(session, team_id)
-        existing = _existing_or_refuse(session, member_id, team)
+        team, existing = state()
         if existing is not None:
             return JoinResult(existing, team, created=False)
         raise

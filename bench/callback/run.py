@@ -101,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker, for both servers")
     args = parser.parse_args()
     environment = env()
     print("rebuilding the bench database …", flush=True)
@@ -113,7 +114,7 @@ def main() -> None:
     measured = {}
     for label, target, port in (("echo", "bench.callback.echo_app:create_app()", 8802),
                                 ("callback", "app:create_app()", 8801)):
-        server = serve(target, port, environment)
+        server = serve(target, port, environment, threads=args.threads)
         try:
             load(port, warm_up, ok=_xml, close=True)  # both workers up, pools and caches warm
             with CpuMeter(server) as meter:
@@ -130,7 +131,8 @@ def main() -> None:
             "SELECT count(*), count(DISTINCT member_id), max(n) FROM (SELECT member_id, count(*) n "
             "FROM team_memberships WHERE left_at IS NULL GROUP BY member_id) t")).one()
     scans = sum(1 for _, _, kind in work if kind == "scan")
-    print("\n" + line("echo baseline", baseline) + "\n                " + baseline["cpu"])
+    print(f"\ngunicorn -w 2 -k gthread --threads {args.threads}, {CONNECTIONS} connections, {len(calls)} requests")
+    print(line("echo baseline", baseline) + "\n                " + baseline["cpu"])
     print(line("/wechat", result) + "\n                " + result["cpu"])
     print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the echo's throughput")
     print(f"memberships   : {per_member[0]} members joined (scans sent: {scans}), at most {per_member[2]} each")

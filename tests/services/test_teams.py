@@ -47,6 +47,24 @@ def test_only_volunteers_join_and_unknown_codes_are_404(session):
     assert teams.get_team_by_code(session, team.code.lower()).id == team.id
 
 
+def test_joining_by_a_posters_code_reads_the_team_with_the_checks(session):
+    tree = make_tree(session)
+    member = make_member(session)
+    team = tree.team(session, tree.community)
+    first = teams.join_team_by_code(session, member.id, f" {team.code.lower()} ", source="scan")
+    assert first.created and first.team.id == team.id and first.team.name == team.name
+    assert first.team.is_community and first.team.contact_phone == team.contact_phone
+    again = teams.join_team_by_code(session, member.id, team.code, source="scan")
+    assert not again.created and again.membership_id == first.membership_id
+    with pytest.raises(NotFound, match="二维码已失效"):
+        teams.join_team_by_code(session, member.id, "NOSUCHCODE", source="scan")
+    with pytest.raises(NotFound, match="实名注册"):
+        teams.join_team_by_code(session, 987654, team.code, source="scan")
+    with pytest.raises(Conflict, match="请先退出"):
+        teams.join_team_by_code(session, member.id, tree.team(session, tree.community2).code, source="scan")
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
 def test_site_change_moves_the_long_term_project(session):
     tree = make_tree(session)
     team = tree.team(session, tree.community)
