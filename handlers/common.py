@@ -21,15 +21,15 @@ def unbound_reply(ctx: Context, then: str = "") -> str:
 
 
 def join_by_code(ctx: Context, code: str) -> str:
-    if ctx.member_id is None:
-        try:
-            team = teams.get_team_by_code(ctx.session, code)
-        except DomainError as err:
-            return err.message
-        wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)
-        return unbound_reply(ctx, f"绑定或注册后将自动加入「{team.name}」。")
     try:
-        result = teams.join_team_by_code(ctx.session, ctx.member_id, code, source="scan")
+        # The member bound to the openid, the team and the checks in one statement (报到 day's hot path).
+        result = teams.join_team_by_code(ctx.session, code, openid=ctx.openid, source="scan")
+        if result is None and ctx.member_id is not None:  # just bound by unionid
+            result = teams.join_team_by_code(ctx.session, code, member_id=ctx.member_id, source="scan")
+        if result is None:
+            team = teams.get_team_by_code(ctx.session, code)
+            wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)
+            return unbound_reply(ctx, f"绑定或注册后将自动加入「{team.name}」。")
     except DomainError as err:
         return err.message
     team = result.team

@@ -22,10 +22,10 @@ def text(ctx: Context) -> str:
     command = COMMANDS.get((ctx.raw.get("Content") or "").strip().lower())
     if command in (None, "help"):
         return texts.HELP
+    if command == "hours":
+        return my_profile(ctx)  # says so itself when the openid is not bound
     if ctx.member_id is None:
         return common.unbound_reply(ctx)
-    if command == "hours":
-        return my_profile(ctx)
     location = common.recent_location(ctx)
     if location is None:
         wechat_users.remember_intent(ctx.openid, command)

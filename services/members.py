@@ -172,16 +172,27 @@ class Card:
     is_volunteer: bool
 
 
-# Built once: asked on every 时长/我的 message, with the hours in the same round trip.
-_CARD = (sa.select(Member.name, Organization.name, Member.is_volunteer, *hours.summary_columns(Member.id))
-         .outerjoin(Organization, Organization.id == Member.branch_id)
-         .where(Member.id == sa.bindparam("member_id")))
+def _card_query(which_member: sa.ColumnElement[bool]) -> sa.Select:
+    return (sa.select(Member.name, Organization.name, Member.is_volunteer, *hours.summary_columns(Member.id))
+            .outerjoin(Organization, Organization.id == Member.branch_id).where(which_member))
 
 
-def card_and_hours(session: Session, member_id: int, *, now: dt.datetime | None = None) -> tuple[Card, hours.HoursSummary]:
+# Built once: asked on every 时长/我的 message, with the hours in the same round trip; by openid, the
+# bot's reply needs no lookup of the member before it.
+_CARD_BY_ID = _card_query(Member.id == sa.bindparam("member_id"))
+_CARD_BY_OPENID = _card_query(Member.openid == sa.bindparam("openid"))
+
+
+def card_and_hours(session: Session, member_id: int | None = None, *, openid: str | None = None,
+                   now: dt.datetime | None = None) -> tuple[Card, hours.HoursSummary] | None:
+    """The member's card and hours, by id, or by the openid bound to them (None when none is)."""
     year, params = hours.summary_params(now=now)
-    row = session.connection().execute(_CARD, {"member_id": member_id, **params}).one_or_none()
+    statement, which = (_CARD_BY_ID, {"member_id": member_id}) if openid is None else (_CARD_BY_OPENID,
+                                                                                         {"openid": openid})
+    row = session.connection().execute(statement, {**which, **params}).one_or_none()
     if row is None:
+        if openid is not None:
+            return None
         raise NotFound("member_not_found", "请先完成实名注册")
     return Card(name=row[0], branch=row[1], is_volunteer=bool(row[2])), hours.make_summary(year, row[3], row[4])
 

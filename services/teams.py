@@ -92,29 +92,33 @@ def _active(session: Session, member_id: int, team_id: int) -> TeamMembership | 
         TeamMembership.member_id == member_id, TeamMembership.team_id == team_id, TeamMembership.left_at.is_(None)))
 
 
-def _join_state_query(which_team: sa.ColumnElement[bool]) -> sa.Select:
-    """The team, whether the member is a volunteer (NULL: no such member), their active membership of
-    the team and their active community team: everything a join decides on, in one round trip."""
-    member = sa.bindparam("member_id")
+def _join_state_query(which_team: sa.ColumnElement[bool], member: sa.ColumnElement) -> sa.Select:
+    """The team, the member's id (NULL: nobody), whether they are a volunteer, their active membership
+    of the team and their active community team: everything a join decides on, in one round trip."""
     active = sa.and_(TeamMembership.member_id == member, TeamMembership.left_at.is_(None))
     volunteer = sa.select(Member.is_volunteer).where(Member.id == member).scalar_subquery()
     here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == Team.id).limit(1)
     community = sa.select(TeamMembership.team_id).where(active, TeamMembership.is_community.is_(True)).limit(1)
-    return sa.select(Team.id, Team.name, Team.contact_name, Team.contact_phone, Team.is_community, volunteer,
-                     here.scalar_subquery(), community.scalar_subquery()).where(which_team)
+    return sa.select(Team.id, Team.name, Team.contact_name, Team.contact_phone, Team.is_community, member,
+                     volunteer, here.scalar_subquery(), community.scalar_subquery()).where(which_team)
 
 
+_BY_ID, _BY_CODE = Team.id == sa.bindparam("team_id"), Team.code == sa.bindparam("code")
+_GIVEN = sa.bindparam("member_id", type_=sa.Integer)
+# The member bound to a WeChat openid: the bot's scan needs no lookup of the member before the join.
+_BOUND = sa.select(Member.id).where(Member.openid == sa.bindparam("openid")).scalar_subquery()
 # Built once (building a statement costs more than running it): on 报到 day a join runs hundreds of
 # times a second, so it reads and writes plain columns, not entities.
-_JOIN_STATE_BY_ID = _join_state_query(Team.id == sa.bindparam("team_id"))
-_JOIN_STATE_BY_CODE = _join_state_query(Team.code == sa.bindparam("code"))
+_JOIN_STATE_BY_ID = _join_state_query(_BY_ID, _GIVEN)
+_JOIN_STATE_BY_CODE = _join_state_query(_BY_CODE, _GIVEN)
+_JOIN_STATE_BY_CODE_FOR_OPENID = _join_state_query(_BY_CODE, _BOUND)
 _INSERT_MEMBERSHIP = sa.insert(TeamMembership.__table__).returning(TeamMembership.__table__.c.id)
 
 
 def _existing_or_refuse(session: Session, state: sa.Row) -> int | None:
     """The member's active membership of the team, or None when they may join it; refused when they
     are not a volunteer, or when it is a community team and they are active in another one."""
-    is_community, (volunteer, existing, community_team_id) = state[4], state[5:]
+    is_community, (volunteer, existing, community_team_id) = state[4], state[6:]
     if volunteer is None:
         raise NotFound("member_not_found", "请先完成实名注册")
     if existing is not None:
@@ -136,26 +140,34 @@ def join_team(session: Session, member_id: int, team_id: int, *, source: str) ->
     the loser re-reads and answers like a repeated scan. The membership and its audit row are written
     as two plain INSERTs in one transaction (no ORM flush): this is the 报到-day hot path.
     """
-    return _join(session, member_id, _JOIN_STATE_BY_ID, {"team_id": team_id}, "服务队不存在", source)
+    return _join(session, _JOIN_STATE_BY_ID, {"team_id": team_id, "member_id": member_id}, "服务队不存在", source)
 
 
-def join_team_by_code(session: Session, member_id: int, code: str, *, source: str) -> JoinResult:
-    """The same by the code a scanned poster carries: the team is read with the join's checks."""
-    return _join(session, member_id, _JOIN_STATE_BY_CODE, {"code": (code or "").strip().upper()},
-                 "服务队不存在或二维码已失效", source)
+def join_team_by_code(session: Session, code: str, *, source: str, member_id: int | None = None,
+                      openid: str | None = None) -> JoinResult | None:
+    """The same by the code a scanned poster carries, for a member or for the member bound to a WeChat
+    openid (None when no member is bound to it): the team and the member are read with the checks."""
+    which = {"code": (code or "").strip().upper()}
+    statement = _JOIN_STATE_BY_CODE if openid is None else _JOIN_STATE_BY_CODE_FOR_OPENID
+    which.update({"member_id": member_id} if openid is None else {"openid": openid})
+    return _join(session, statement, which, "服务队不存在或二维码已失效", source, unbound_is_none=openid is not None)
 
 
-def _join(session: Session, member_id: int, statement: sa.Select, which: dict, unknown: str,
-          source: str) -> JoinResult:
-    def state() -> tuple[TeamInfo, int | None]:
-        row = session.connection().execute(statement, {"member_id": member_id, **which}).one_or_none()
+def _join(session: Session, statement: sa.Select, which: dict, unknown: str, source: str, *,
+          unbound_is_none: bool = False) -> JoinResult | None:
+    def state() -> tuple[TeamInfo, int | None, int | None]:
+        row = session.connection().execute(statement, which).one_or_none()
         if row is None:
             raise NotFound("team_not_found", unknown)
-        return TeamInfo(*row[:5]), _existing_or_refuse(session, row)
+        if row[5] is None and unbound_is_none:
+            return TeamInfo(*row[:5]), None, None
+        return TeamInfo(*row[:5]), row[5], _existing_or_refuse(session, row)
 
     try:
         with unit_of_work(session):
-            team, existing = state()
+            team, member_id, existing = state()
+            if member_id is None:
+                return None
             if existing is not None:
                 return JoinResult(existing, team, created=False)
             now = utcnow()
@@ -165,7 +177,7 @@ def _join(session: Session, member_id: int, statement: sa.Select, which: dict, u
             audit_now(session, ("member", member_id), "team.join", ("team", team.id), source=source)
             return JoinResult(membership_id, team, created=True)
     except IntegrityError:
-        team, existing = state()
+        team, member_id, existing = state()
         if existing is not None:
             return JoinResult(existing, team, created=False)
         raise

@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, TeamMembership
-from services import teams
+from services import teams, wechat_users
 from services.errors import Conflict, Invalid, NotFound
 from tests.factories import join, make_member, make_tree
 
@@ -51,18 +51,26 @@ def test_joining_by_a_posters_code_reads_the_team_with_the_checks(session):
     tree = make_tree(session)
     member = make_member(session)
     team = tree.team(session, tree.community)
-    first = teams.join_team_by_code(session, member.id, f" {team.code.lower()} ", source="scan")
+    first = teams.join_team_by_code(session, f" {team.code.lower()} ", member_id=member.id, source="scan")
     assert first.created and first.team.id == team.id and first.team.name == team.name
     assert first.team.is_community and first.team.contact_phone == team.contact_phone
-    again = teams.join_team_by_code(session, member.id, team.code, source="scan")
+    again = teams.join_team_by_code(session, team.code, member_id=member.id, source="scan")
     assert not again.created and again.membership_id == first.membership_id
     with pytest.raises(NotFound, match="二维码已失效"):
-        teams.join_team_by_code(session, member.id, "NOSUCHCODE", source="scan")
+        teams.join_team_by_code(session, "NOSUCHCODE", member_id=member.id, source="scan")
     with pytest.raises(NotFound, match="实名注册"):
-        teams.join_team_by_code(session, 987654, team.code, source="scan")
+        teams.join_team_by_code(session, team.code, member_id=987654, source="scan")
     with pytest.raises(Conflict, match="请先退出"):
-        teams.join_team_by_code(session, member.id, tree.team(session, tree.community2).code, source="scan")
+        teams.join_team_by_code(session, tree.team(session, tree.community2).code, member_id=member.id,
+                                source="scan")
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+    # For the member bound to a WeChat openid (the bot's scan): None when nobody is bound to it.
+    assert teams.join_team_by_code(session, team.code, openid="o_nobody", source="scan") is None
+    wechat_users.bind(session, member.id, "o_bound")
+    by_openid = teams.join_team_by_code(session, team.code, openid="o_bound", source="scan")
+    assert not by_openid.created and by_openid.membership_id == first.membership_id
+    with pytest.raises(NotFound, match="二维码已失效"):
+        teams.join_team_by_code(session, "NOSUCHCODE", openid="o_nobody", source="scan")
 
 
 def test_site_change_moves_the_long_term_project(session):

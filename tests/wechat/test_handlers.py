@@ -197,3 +197,25 @@ def test_template_send_results_update_the_delivery(app, session, world):
     session.expire_all()
     statuses = dict(session.execute(sa.select(PushDelivery.msgid, PushDelivery.status)).all())
     assert statuses == {"2001": DeliveryStatus.delivered, "2002": DeliveryStatus.blocked}
+
+
+def test_hours_and_scans_from_an_openid_known_only_by_unionid_bind_it_on_the_way(app, session, world):
+    tree, team, _member = world
+    known = make_member(session)
+    known.unionid = "u_known"
+    session.commit()
+    assert "绑定" in post(app, "text", "o_unbound", content="时长")[1]  # nobody behind this openid
+    wechat_users.follow(session, "o_known", "u_known")  # the mini-program already knows this person
+    assert known.name in post(app, "text", "o_known", content="时长")[1]
+    session.expire_all()
+    assert session.get(Member, known.id).openid == "o_known"
+    assert "报到成功" in post(app, "scan", "o_known", key=f"team:{team.code}")[1]
+    wechat_users.follow(session, "o_known2", None)
+    other = make_member(session)
+    other.unionid = "u_other"
+    session.commit()
+    session.execute(sa.update(WechatFollower).where(WechatFollower.openid == "o_known2").values(unionid="u_other"))
+    session.commit()
+    assert "报到成功" in post(app, "scan", "o_known2", key=f"team:{team.code}")[1]  # bound by the scan itself
+    session.expire_all()
+    assert session.get(Member, other.id).openid == "o_known2"
