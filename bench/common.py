@@ -94,7 +94,8 @@ def _cpu_ticks() -> dict[int, int]:
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             ticks[int(pid)] = int(fields[11]) + int(fields[12])

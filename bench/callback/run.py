@@ -4,8 +4,9 @@ minimal wechatpy echo under the same gunicorn settings, in one run.
 Load: 16 connections, each request on a new one (as nginx opens them towards gunicorn; kept-alive
 connections stay with the worker that accepted them, which left one worker with all the load); half
 the requests are team scans from distinct openids (each joins once), half are text commands (时长)
-from bound members. Where the machine's CPU went is printed beside each figure. Afterwards every scanning member must be in the team
-exactly once. Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000]
+from bound members. Where the machine's CPU went is printed beside each figure. Afterwards every
+scanning member must be in the team exactly once.
+Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--threads 4]
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_callback" on the local server) and
 Redis (BENCH_REDIS_URL, default db 14); the database is dropped and rebuilt.
 """
