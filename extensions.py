@@ -25,5 +25,5 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def _wechat_callback() -> bool:
     """WeChat's callback is never limited per address: every message comes from a handful of WeChat
     server addresses, so a limit would throttle the whole programme on 报到 day; its signature
-    authenticates it instead. A filter, not ``exempt``: it skips the limiter's whole resolution."""
+    authenticates it instead. A filter, not ``exempt``: it is checked before any limit is resolved."""
     return request.blueprint == "wechat"

@@ -218,7 +218,7 @@ def toggle(session: Session, member_id: int, project_id: int, location: Location
            now: dt.datetime | None = None, key: str | None = None, source: str = "api") -> CheckinResult:
     """One action for a scan: sign out when signed in here, otherwise sign in. A repeated delivery
     of the scan that signed in (its key is on the record) is that sign-in again, not a sign-out."""
-    if _by_key(session, key) is None and open_record(session, member_id, project_id) is not None:
+    if open_record(session, member_id, project_id) is not None and _by_key(session, key) is None:
         return sign_out(session, member_id, project_id, location, now=now, source=source)
     return sign_in(session, member_id, project_id, location, now=now, key=key, source=source)
 
