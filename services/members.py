@@ -25,7 +25,7 @@ from services.beijing_time import beijing_today
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.idcard import IdNumberError, age_on, parse_id_number
 from services.passwords import check_password, hash_password
-from services.uow import audit, unit_of_work
+from services.uow import audit, standalone, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,8 @@ def card_and_hours(session: Session, member_id: int | None = None, *, openid: st
     year, params = hours.summary_params(now=now)
     statement, which = (_CARD_BY_ID, {"member_id": member_id}) if openid is None else (_CARD_BY_OPENID,
                                                                                          {"openid": openid})
-    row = session.connection().execute(statement, {**which, **params}).one_or_none()
+    with standalone(session) as connection:  # one round trip: no BEGIN/ROLLBACK around a lone read
+        row = connection.execute(statement, {**which, **params}).one_or_none()
     if row is None:
         if openid is not None:
             return None
