@@ -15,7 +15,7 @@ import requests
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = ["-w", "2", "-k", "gthread", "--log-level", "warning"]
+GUNICORN = ["-w", "2", "--log-level", "warning"]
 THREADS = 8
 
 
@@ -41,8 +41,13 @@ def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
-def serve(target: str, port: int, environment: dict, threads: int = THREADS) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--threads", str(threads),
+def serve(target: str, port: int, environment: dict, threads: int = THREADS, worker_class: str = "gthread",
+          worker_connections: int | None = None) -> subprocess.Popen:
+    # gunicorn turns a sync worker with threads into gthread: the thread count is for gthread only.
+    threading_ = ["--threads", str(threads)] if worker_class == "gthread" else []
+    if worker_connections is not None:
+        threading_ += ["--worker-connections", str(worker_connections)]
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-k", worker_class, *threading_,
                                 "-b", f"127.0.0.1:{port}", target], cwd=ROOT, env=environment)
     for _ in range(100):
         try:

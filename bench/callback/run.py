@@ -4,9 +4,12 @@ minimal wechatpy echo under the same gunicorn settings, in one run.
 Load: 16 connections, each request on a new one (as nginx opens them towards gunicorn; kept-alive
 connections stay with the worker that accepted them, which left one worker with all the load); half
 the requests are team scans from distinct openids (each joins once), half are text commands (时长)
-from bound members. Where the machine's CPU went is printed beside each figure. Afterwards every
-scanning member must be in the team exactly once.
-Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--threads 4]
+from bound members. Where the machine's CPU went is printed beside each figure. The two servers run
+side by side and are measured in turn, several rounds, and the medians reported: this machine's speed
+drifts by ±20 % within minutes, so one pair of figures proves little. Every round starts with nobody
+joined, and afterwards every scanning member must be in the team exactly once.
+Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--rounds 3]
+     [--worker-class gthread|sync] [--threads 4] [--worker-connections N]
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_callback" on the local server) and
 Redis (BENCH_REDIS_URL, default db 14); the database is dropped and rebuilt.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,6 +36,7 @@ PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TOKEN = "bench-token"
 CONNECTIONS = 16
+WORKER_CLASS = "gthread"
 
 
 def env() -> dict:
@@ -69,15 +74,16 @@ def seed(environment: dict, members: int) -> str:
     return code
 
 
-def payloads(code: str, members: int, total: int) -> list[tuple[dict, bytes, str]]:
+def payloads(code: str, members: int, total: int, round_no: int = 0) -> list[tuple[dict, bytes, str]]:
+    """A round's messages; each round's have their own CreateTime/MsgId, so no round replays another's."""
     out = []
-    created = int(time.time())
+    created = int(time.time()) + round_no * total
     for i in range(total):
         openid = f"o_bench_{(i // 2) % members:06d}"
         if i % 2 == 0:
             xml, kind = simulator.build_xml("scan", openid, key=f"team:{code}", created=created + i), "scan"
         else:
-            xml, kind = simulator.build_xml("text", openid, content="时长", msg_id=10**12 + i), "text"
+            xml, kind = simulator.build_xml("text", openid, content="时长", msg_id=10**12 + round_no * total + i), "text"
         signed = simulator.sign(xml, token=TOKEN, appid="wxbench000000000")
         out.append((signed.query, signed.body, kind))
     return out
@@ -98,49 +104,88 @@ def _xml(response) -> bool:
     return response.status_code == 200 and "<xml>" in response.text
 
 
+def joined_once(engine: sa.Engine, scans: int) -> tuple[bool, str]:
+    with engine.connect() as conn:
+        joined, members, most = conn.execute(sa.text(
+            "SELECT count(*), count(DISTINCT member_id), coalesce(max(n), 0) FROM (SELECT member_id, count(*) n "
+            "FROM team_memberships WHERE left_at IS NULL GROUP BY member_id) t")).one()
+    return joined == scans == members and most == 1, f"{members} members joined (scans sent: {scans}), at most {most} each"
+
+
+def reset(engine: sa.Engine) -> None:
+    """Every round starts from the same state: nobody has joined yet (the scanning members join again)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("DELETE FROM team_memberships"))
+        conn.execute(sa.text("DELETE FROM audit_log"))
+        conn.execute(sa.text("VACUUM ANALYZE team_memberships, audit_log"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker, for both servers")
+    parser.add_argument("--rounds", type=int, default=3, help="echo and /wechat measured in turn, this many times")
+    parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn -k, for both servers")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread), both servers")
+    parser.add_argument("--worker-connections", type=int, default=None,
+                        help="gunicorn --worker-connections, both servers; default: as many as --threads, as README's "
+                             "production command (a worker takes a connection only when it has a thread free for it)")
     args = parser.parse_args()
+    if args.worker_connections is None and args.worker_class == "gthread":
+        args.worker_connections = args.threads
     environment = env()
     print("rebuilding the bench database …", flush=True)
     rebuild_database(PG, REDIS, environment)
     code = seed(environment, args.members)
-    work = payloads(code, args.members, min(args.requests, args.members * 2))
-    calls = [Call("/wechat", body, params=query) for query, body, _ in work]
-    lanes = split(calls, CONNECTIONS)
+    total = min(args.requests, args.members * 2)
     warm_up = split(harmless(200), CONNECTIONS)
-    measured = {}
-    for label, target, port in (("echo", "bench.callback.echo_app:create_app()", 8802),
-                                ("callback", "app:create_app()", 8801)):
-        server = serve(target, port, environment, threads=args.threads)
-        try:
-            load(port, warm_up, ok=_xml, close=True)  # both workers up, pools and caches warm
-            with CpuMeter(server) as meter:
-                measured[label] = load(port, lanes, ok=_xml, close=True)
-            measured[label]["cpu"] = meter.line(len(calls))
-        finally:
-            server.terminate()
-            server.wait()
-    baseline, result = measured["echo"], measured["callback"]
     os.environ.update(environment)
     engine = sa.create_engine(PG)
-    with engine.connect() as conn:
-        per_member = conn.execute(sa.text(
-            "SELECT count(*), count(DISTINCT member_id), max(n) FROM (SELECT member_id, count(*) n "
-            "FROM team_memberships WHERE left_at IS NULL GROUP BY member_id) t")).one()
-    scans = sum(1 for _, _, kind in work if kind == "scan")
-    print(f"\ngunicorn -w 2 -k gthread --threads {args.threads}, {CONNECTIONS} connections, {len(calls)} requests")
-    print(line("echo baseline", baseline) + "\n                " + baseline["cpu"])
-    print(line("/wechat", result) + "\n                " + result["cpu"])
-    print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the echo's throughput")
-    print(f"memberships   : {per_member[0]} members joined (scans sent: {scans}), at most {per_member[2]} each")
-    print(f"errors        : echo {len(baseline['errors'])}, callback {len(result['errors'])} {result['errors'][:3]}")
-    ok = per_member[0] == scans and per_member[2] == 1 and not result["errors"]
-    print("exactly once  :", "yes" if ok else "NO")
-    sys.exit(0 if ok else 1)
+    servers = {"echo": serve("bench.callback.echo_app:create_app()", 8802, environment, threads=args.threads,
+                             worker_class=args.worker_class, worker_connections=args.worker_connections),
+               "/wechat": serve("app:create_app()", 8801, environment, threads=args.threads,
+                                worker_class=args.worker_class, worker_connections=args.worker_connections)}
+    ports = {"echo": 8802, "/wechat": 8801}
+    rounds: list[dict] = []
+    failures: list[str] = []
+    settings = f"gunicorn -w 2 -k {args.worker_class}" + (f" --threads {args.threads}" if args.worker_class == "gthread"
+                                                          else "")
+    if args.worker_connections is not None:
+        settings += f" --worker-connections {args.worker_connections}"
+    print(f"\n{settings}, {CONNECTIONS} connections, {total} requests a round, {args.rounds} rounds", flush=True)
+    try:
+        for port in ports.values():
+            load(port, warm_up, ok=_xml, close=True)  # both workers up, pools and caches warm
+        for round_no in range(args.rounds):
+            reset(engine)
+            work = payloads(code, args.members, total, round_no + 1)
+            lanes = split([Call("/wechat", body, params=query) for query, body, _ in work], CONNECTIONS)
+            measured = {}
+            for label, port in ports.items():
+                with CpuMeter(servers[label]) as meter:
+                    measured[label] = load(port, lanes, ok=_xml, close=True)
+                measured[label]["cpu"] = meter.line(total)
+                print(f"round {round_no + 1} " + line(label, measured[label]) + "\n        " + measured[label]["cpu"],
+                      flush=True)
+            once, joined = joined_once(engine, sum(1 for _, _, kind in work if kind == "scan"))
+            errors = measured["echo"]["errors"] + measured["/wechat"]["errors"]
+            print(f"        {joined}; errors: {len(errors)} {errors[:3]}", flush=True)
+            if not once or errors:
+                failures.append(f"round {round_no + 1}: {joined}, {len(errors)} errors")
+            rounds.append(measured)
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait()
+    print(f"\nmedians of {args.rounds} rounds ({settings}, {CONNECTIONS} connections):")
+    for label in ports:
+        print("  " + line(label, {key: statistics.median(r[label][key] for r in rounds)
+                                  for key in ("rps", "p50_ms", "p99_ms")}))
+    ratios = [r["/wechat"]["rps"] / r["echo"]["rps"] for r in rounds]
+    print(f"  ratio          {statistics.median(ratios):.2f} of the echo's throughput (rounds: "
+          + ", ".join(f"{ratio:.2f}" for ratio in ratios) + ")")
+    print("  exactly once  ", "yes, every round" if not failures else "NO: " + "; ".join(failures))
+    sys.exit(0 if not failures else 1)
 
 
 if __name__ == "__main__":
