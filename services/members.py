@@ -94,6 +94,22 @@ def league_number_for(joined: dt.date, given: str | None, student_number: str | 
     raise Invalid("league_number", "2016年以后入团的，请按入团志愿书或团员证填写团员编号")
 
 
+def _untaken_league_number(session: Session, number: str, joined: dt.date) -> str:
+    """A number the member gave must be free; one generated for a pre-2016 joiner is drawn again when
+    taken (eight random digits: among the hundreds of thousands who joined in one year, a draw hits a
+    taken number a few times in a thousand, which the member could do nothing about)."""
+    for _ in range(_LEAGUE_NUMBER_DRAWS):
+        if not session.scalar(sa.select(Member.id).where(Member.league_number == number)):
+            return number
+        if joined.year >= 2016:
+            break
+        number = league_number_for(joined, None, None)
+    raise Conflict("league_number_taken", "该团员编号已被使用，请核对")
+
+
+_LEAGUE_NUMBER_DRAWS = 5
+
+
 def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:
     if session.scalar(sa.select(Member.id).where(Member.phone_hash == phone_hash)):
         raise Conflict("phone_taken", "该手机号已经注册，请点击“忘记密码”通过手机号重置密码")
@@ -131,8 +147,7 @@ def register_member(session: Session, form: Registration, *, today: dt.date | No
     try:
         with unit_of_work(session):
             _unique_checks(session, id_hash, phone_hash)
-            if session.scalar(sa.select(Member.id).where(Member.league_number == number)):
-                raise Conflict("league_number_taken", "该团员编号已被使用，请核对")
+            number = _untaken_league_number(session, number, joined)
             branch = orgs.get_org(session, form.branch_id) if form.branch_id else None
             if branch is not None and branch.kind != OrgKind.branch:
                 raise Invalid("branch", "请选择团支部")

@@ -86,6 +86,21 @@ def test_league_number_rules(session):
         register(session, joined_league="2019-05", league_number="2019110100123")
 
 
+def test_a_generated_league_number_that_is_taken_is_drawn_again(session, monkeypatch):
+    """Pre-2016 numbers are the join year and eight random digits: a draw that hits a taken number is
+    drawn again rather than refused (the member cannot change it)."""
+    first = register(session, joined_league="2015-06")
+    taken = int(first.league_number[4:])
+    draws = iter([taken, taken, 7])
+    monkeypatch.setattr(members.secrets, "randbelow", lambda _bound: next(draws))
+    second = register(session, joined_league="2015-07")
+    assert second.league_number == "201500000007" and first.league_number != second.league_number
+    monkeypatch.setattr(members.secrets, "randbelow", lambda _bound: taken)  # never free: refused, clearly
+    with pytest.raises(Conflict, match="团员编号"):
+        register(session, joined_league="2015-08")
+    assert session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2
+
+
 def test_volunteer_registration_is_idempotent_and_14_plus(session):
     member = register(session, volunteer=False)
     first = members.register_volunteer(session, member.id).volunteer_registered_at
