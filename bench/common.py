@@ -47,6 +47,8 @@ def serve(target: str, port: int, environment: dict, threads: int = THREADS, wor
     threading_ = ["--threads", str(threads)] if worker_class == "gthread" else []
     if worker_connections is not None:
         threading_ += ["--worker-connections", str(worker_connections)]
+        if worker_class == "gthread" and worker_connections <= threads:
+            threading_ += ["--keep-alive", "0"]  # no connection slot to keep one alive in (README's command)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-k", worker_class, *threading_,
                                 "-b", f"127.0.0.1:{port}", target], cwd=ROOT, env=environment)
     for _ in range(100):

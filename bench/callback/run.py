@@ -152,6 +152,8 @@ def main() -> None:
                                                           else "")
     if args.worker_connections is not None:
         settings += f" --worker-connections {args.worker_connections}"
+        if args.worker_class == "gthread" and args.worker_connections <= args.threads:
+            settings += " --keep-alive 0"
     print(f"\n{settings}, {CONNECTIONS} connections, {total} requests a round, {args.rounds} rounds", flush=True)
     try:
         for port in ports.values():
