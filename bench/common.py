@@ -41,15 +41,22 @@ def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
+def gunicorn_options(threads: int = THREADS, worker_class: str = "gthread",
+                     worker_connections: int | None = None) -> list[str]:
+    """gunicorn's options for a bench server (also printed as the run's settings)."""
+    # gunicorn turns a sync worker with threads into gthread: the thread count is for gthread only.
+    options = [*GUNICORN, "-k", worker_class, *(["--threads", str(threads)] if worker_class == "gthread" else [])]
+    if worker_connections is not None:
+        options += ["--worker-connections", str(worker_connections)]
+        if worker_class == "gthread" and worker_connections <= threads:
+            options += ["--keep-alive", "0"]  # no connection slot to keep one alive in (README's command)
+    return options
+
+
 def serve(target: str, port: int, environment: dict, threads: int = THREADS, worker_class: str = "gthread",
           worker_connections: int | None = None) -> subprocess.Popen:
-    # gunicorn turns a sync worker with threads into gthread: the thread count is for gthread only.
-    threading_ = ["--threads", str(threads)] if worker_class == "gthread" else []
-    if worker_connections is not None:
-        threading_ += ["--worker-connections", str(worker_connections)]
-        if worker_class == "gthread" and worker_connections <= threads:
-            threading_ += ["--keep-alive", "0"]  # no connection slot to keep one alive in (README's command)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-k", worker_class, *threading_,
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn",
+                                *gunicorn_options(threads, worker_class, worker_connections),
                                 "-b", f"127.0.0.1:{port}", target], cwd=ROOT, env=environment)
     for _ in range(100):
         try:

@@ -71,7 +71,7 @@ def get_team(session: Session, team_id: int) -> Team:
     return team
 
 
-_TEAM_BY_CODE = sa.select(Team).where(Team.code == sa.bindparam("code"))  # built once: every team scan
+_TEAM_BY_CODE = sa.select(Team).where(Team.code == sa.bindparam("code"))  # built once
 
 
 def get_team_by_code(session: Session, code: str) -> Team:

@@ -35,14 +35,15 @@ def standalone(session: Session, *, writes: bool = False) -> Iterator[sa.Connect
     session.
     """
     own = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
-    if own.in_transaction() or own.get_bind().dialect.name != "postgresql":
+    bind = own.get_bind()
+    if own.in_transaction() or bind.dialect.name != "postgresql":
         if writes:
             with unit_of_work(session):
                 yield session.connection()
         else:
             yield session.connection()
         return
-    with own.get_bind().connect() as connection:
+    with bind.connect() as connection:
         driver = connection.connection.dbapi_connection
         driver.autocommit = True
         try:

@@ -29,7 +29,17 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Call, CpuMeter, line, load, rebuild_database, serve, split  # noqa: E402
+from bench.common import (  # noqa: E402
+    Call,
+    CpuMeter,
+    community_with_team,
+    gunicorn_options,
+    line,
+    load,
+    rebuild_database,
+    serve,
+    split,
+)
 from wechat import simulator  # noqa: E402
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback")
@@ -50,19 +60,14 @@ def seed(environment: dict, members: int) -> str:
     os.environ.update(environment)
     from app import create_app
     from extensions import db
-    from services import orgs, wechat_users
+    from services import wechat_users
     from services.idcard import make_id_number
     from tests.factories import make_member
 
     app = create_app()
     with app.app_context():
-        city = orgs.create_organization(db.session, None, "北京团市委", "city")
-        district = orgs.create_organization(db.session, city.id, "东城区团委", "district")
-        street = orgs.create_organization(db.session, district.id, "东华门街道团工委", "street", category="urban")
-        community = orgs.create_organization(db.session, street.id, "多福巷社区团组织", "community")
-        from models import Team
-
-        code = db.session.scalar(sa.select(Team.code).where(Team.org_id == community.id))
+        _, team = community_with_team(db.session)
+        code = team.code
         for i in range(members):
             born = dt.date(1990, 1, 1) + dt.timedelta(days=i)
             member = make_member(db.session, phone=f"136{i:08d}", born=born,
@@ -148,12 +153,7 @@ def main() -> None:
     ports = {"echo": 8802, "/wechat": 8801}
     rounds: list[dict] = []
     failures: list[str] = []
-    settings = f"gunicorn -w 2 -k {args.worker_class}" + (f" --threads {args.threads}" if args.worker_class == "gthread"
-                                                          else "")
-    if args.worker_connections is not None:
-        settings += f" --worker-connections {args.worker_connections}"
-        if args.worker_class == "gthread" and args.worker_connections <= args.threads:
-            settings += " --keep-alive 0"
+    settings = " ".join(["gunicorn", *gunicorn_options(args.threads, args.worker_class, args.worker_connections)])
     print(f"\n{settings}, {CONNECTIONS} connections, {total} requests a round, {args.rounds} rounds", flush=True)
     try:
         for port in ports.values():
