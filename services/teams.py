@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from models import AuditEntry, CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
 from services import projects
 from services.errors import Conflict, Invalid, NotFound
-from services.uow import audit, audit_now, new_code, standalone, unit_of_work
+from services.prepared import Prepared
+from services.uow import audit, audit_now, new_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +128,11 @@ class _JoinStatements:
 
     ``checks``: the team with everything the join decides on and the rule's verdict, one round trip.
     ``in_one`` (PostgreSQL): the same checks, the membership when the rule allows it and its audit row,
-    in one statement (data-modifying CTEs), which an autocommit connection runs as one round trip;
-    SQLite has no data-modifying CTEs and runs the checks, then two plain INSERTs.
+    in one statement (data-modifying CTEs), prepared and run in autocommit: one round trip; SQLite has
+    no data-modifying CTEs and runs the checks, then two plain INSERTs.
     """
-    checks: sa.Select
-    in_one: sa.Select
+    checks: Prepared
+    in_one: Prepared
 
     @classmethod
     def build(cls, which_team: sa.ColumnElement[bool], which_member: sa.ColumnElement[bool]) -> _JoinStatements:
@@ -149,7 +150,7 @@ class _JoinStatements:
                       joined.c.team_id, sa.bindparam("detail", type_=_AUDIT.c.detail.type), _NOW)).cte("audited")
         in_one = (sa.select(state, joined.c.id.label("joined_id"))
                   .select_from(state.outerjoin(joined, sa.true())).add_cte(audited))
-        return cls(checks=sa.select(checks, verdict), in_one=in_one)
+        return cls(checks=Prepared(sa.select(checks, verdict)), in_one=Prepared(in_one))
 
 
 _BY_ID, _BY_CODE = Team.id == sa.bindparam("team_id"), Team.code == sa.bindparam("code")
@@ -203,11 +204,9 @@ def join_team_by_code(session: Session, code: str, *, source: str, member_id: in
 def _join(session: Session, statements: _JoinStatements, which: dict, unknown: str, source: str, *,
           unbound_is_none: bool = False) -> JoinResult | None:
     try:
-        with standalone(session, writes=True) as connection:
-            row, joined_id = _checked_insert(connection, statements, which, source)
+        row, joined_id = _checked_insert(session, statements, which, source)
     except IntegrityError:  # a concurrent join of the same member got there first: answer from what is there
-        with standalone(session) as connection:
-            row, joined_id = connection.execute(statements.checks, which).one_or_none(), None
+        row, joined_id = statements.checks.one_or_none(session, which), None
     if row is None:
         raise NotFound("team_not_found", unknown)
     team = TeamInfo(row.team_id, row.name, row.contact_name, row.contact_phone, row.is_community)
@@ -218,21 +217,23 @@ def _join(session: Session, statements: _JoinStatements, which: dict, unknown: s
     return JoinResult(_existing_or_refuse(session, row), team, created=False)
 
 
-def _checked_insert(connection: sa.Connection, statements: _JoinStatements, which: dict,
+def _checked_insert(session: Session, statements: _JoinStatements, which: dict,
                     source: str) -> tuple[sa.Row | None, int | None]:
     now = utcnow()
-    if connection.dialect.name == "postgresql":
-        row = connection.execute(statements.in_one, {**which, "source": source, "now": now,
-                                                     "detail": {"source": source}}).one_or_none()
+    if session.get_bind().dialect.name == "postgresql":
+        row = statements.in_one.one_or_none(session, {**which, "source": source, "now": now,
+                                                      "detail": {"source": source}}, writes=True)
         return row, row.joined_id if row is not None else None
-    row = connection.execute(statements.checks, which).one_or_none()
-    if row is None or not row.may_join:
-        return row, None
-    joined_id = connection.execute(_INSERT_MEMBERSHIP, {
-        "team_id": row.team_id, "member_id": row.member_id, "is_community": row.is_community, "source": source,
-        "joined_at": now, "created_at": now}).scalar_one()
-    audit_now(connection, ("member", row.member_id), "team.join", ("team", row.team_id), source=source)
-    return row, joined_id
+    with unit_of_work(session):
+        connection = session.connection()
+        row = connection.execute(statements.checks.statement, which).one_or_none()
+        if row is None or not row.may_join:
+            return row, None
+        joined_id = connection.execute(_INSERT_MEMBERSHIP, {
+            "team_id": row.team_id, "member_id": row.member_id, "is_community": row.is_community, "source": source,
+            "joined_at": now, "created_at": now}).scalar_one()
+        audit_now(connection, ("member", row.member_id), "team.join", ("team", row.team_id), source=source)
+        return row, joined_id
 
 
 def quit_team(session: Session, member_id: int, team_id: int) -> TeamMembership:

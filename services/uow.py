@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from models import AuditEntry
 
@@ -19,37 +19,6 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def new_code(length: int = 10) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-@contextmanager
-def standalone(session: Session, *, writes: bool = False) -> Iterator[sa.Connection]:
-    """A connection for work that is one statement on its own: the bot's hot paths.
-
-    On PostgreSQL, when the session has no transaction open, a pooled connection in autocommit: the
-    statement commits by itself, where a transaction costs two more round trips (psycopg2 sends BEGIN on
-    its own before the first statement, then COMMIT or ROLLBACK). Autocommit is the driver's own switch,
-    set and cleared around the statement: SQLAlchemy's ``isolation_level="AUTOCOMMIT"`` would restore
-    the isolation level on check-in with one more round trip (psycopg2 sends a SET for it). Inside the
-    session's transaction, its own connection, so the statement sees what the session wrote; ``writes``
-    then commits it after, as ``unit_of_work`` does. SQLite has no round trips to save and keeps the
-    session.
-    """
-    own = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
-    bind = own.get_bind()
-    if own.in_transaction() or bind.dialect.name != "postgresql":
-        if writes:
-            with unit_of_work(session):
-                yield session.connection()
-        else:
-            yield session.connection()
-        return
-    with bind.connect() as connection:
-        driver = connection.connection.dbapi_connection
-        driver.autocommit = True
-        try:
-            yield connection
-        finally:
-            driver.autocommit = False  # as the pool hands it out: no transaction left open either way
 
 
 @contextmanager

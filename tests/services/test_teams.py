@@ -1,7 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
-from models import Member, Project, TeamMembership
+from models import Project, TeamMembership
 from services import teams, wechat_users
 from services.errors import Conflict, Invalid, NotFound
 from tests.factories import join, make_member, make_tree
@@ -114,27 +114,3 @@ def test_concurrent_scans_of_two_community_teams_keep_one(session, pg_only, run_
     assert sum(r is True for r in results) == 1, results
     assert all(r is False or isinstance(r, Conflict) for r in results if r is not True)
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
-
-
-def test_standalone_work_commits_by_itself_or_with_the_session(session, backend):
-    """``uow.standalone``: outside a transaction on PostgreSQL, autocommit for that statement only; inside
-    the session's transaction, the session's connection (it sees the session's own writes); an error
-    leaves no connection in autocommit."""
-    from services.uow import standalone
-
-    session.commit()
-    with standalone(session) as connection:
-        in_autocommit = getattr(connection.connection.dbapi_connection, "autocommit", False)
-        driver = connection.connection.dbapi_connection
-    assert in_autocommit is (backend == "postgresql") and not getattr(driver, "autocommit", False)
-    with pytest.raises(sa.exc.DBAPIError), standalone(session) as connection:
-        driver = connection.connection.dbapi_connection
-        connection.execute(sa.text("SELECT * FROM no_such_table"))
-    assert not getattr(driver, "autocommit", False)
-    member = make_member(session)
-    member.name = "改过的名字"
-    session.flush()  # the session's transaction is open: standalone work joins it and sees this
-    with standalone(session) as connection:
-        assert connection.execute(sa.select(Member.name).where(Member.id == member.id)).scalar() == "改过的名字"
-    session.rollback()
-    assert session.get(Member, member.id).name != "改过的名字"

@@ -10,6 +10,7 @@ import geo
 from extensions import store
 from models import AuditEntry, Enrolment, Member, RecordStatus, ServiceRecord, TeamMembership, WechatFollower
 from services import projects, wechat_users
+from tests.driver import DriverStatements
 from tests.factories import SITE, join, make_member, make_project_input, make_tree
 from tests.wechat.helpers import post
 
@@ -221,44 +222,24 @@ def test_hours_and_scans_from_an_openid_known_only_by_unionid_bind_it_on_the_way
     assert session.get(Member, other.id).openid == "o_known2"
 
 
-class _Statements:
-    """What reached the database during a request: each statement and whether it ran in autocommit."""
-
-    def __init__(self, engine) -> None:
-        self.seen: list[tuple[str, bool]] = []
-        self.connections: list = []
-        self.engine = engine
-
-    def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.seen
-
-    def __exit__(self, *exc) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._record)
-        # Back in the pool as it hands connections out: a later transaction must be one.
-        assert not any(driver.autocommit for driver in self.connections)
-
-    def _record(self, conn, _cursor, statement, _params, _context, _many) -> None:
-        driver = conn.connection.dbapi_connection
-        self.seen.append((statement.split(None, 1)[0].upper(), driver.autocommit))
-        self.connections.append(driver)
-
-
 def test_a_scan_and_a_hours_reply_are_one_statement_each_on_postgresql(app, session, world, backend):
-    """报到 day's hot path: no BEGIN/COMMIT round trips around the one statement each reply needs (the
-    join's checks, membership and audit row in one; the card with the hours in one), and the pooled
-    connection goes back out of autocommit."""
+    """报到 day's hot path: one statement each reply needs (the join's checks, membership and audit row in
+    one; the card with the hours in one), prepared (a pooled connection PREPAREs it the first time it
+    runs it) and run in autocommit (no BEGIN/COMMIT round trips), and the pooled connection goes back
+    out of autocommit."""
     if backend != "postgresql":
         pytest.skip("round trips are a server database's cost; SQLite runs the join as checks + two INSERTs")
     tree, team, member = world
     from extensions import db
 
     key, member_id = f"team:{team.code}", member.id
-    with _Statements(db.engine) as scan:
+    with DriverStatements(db.engine) as scan:
         assert "报到成功" in post(app, "scan", "o_member", key=key)[1]
-    with _Statements(db.engine) as hours:
+    with DriverStatements(db.engine) as hours:
         assert "小时" in post(app, "text", "o_member", content="时长")[1]
-    assert scan == [("WITH", True)] and hours == [("SELECT", True)]
+    for seen in (scan, hours):
+        assert [statement for statement in seen if statement[0] != "PREPARE"] == [("EXECUTE", True)], seen
+        assert seen.count(("PREPARE", True)) <= 1
     assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                           .where(AuditEntry.action == "team.join", AuditEntry.actor_id == member_id)) == 1
     assert session.scalar(sa.select(TeamMembership.source).where(TeamMembership.member_id == member_id)) == "scan"
