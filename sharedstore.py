@@ -7,6 +7,7 @@ same small interface has an in-process implementation. Tests run one suite again
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -112,13 +113,37 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Redis-backed store shared by every worker; keys carry a prefix so one Redis can serve several apps."""
+    """Redis-backed store shared by every worker; keys carry a prefix so one Redis can serve several apps.
+
+    get, set and add (two on every WeChat message) go through each thread's own connection: redis-py's
+    client takes a pooled connection per command, checks it for unread data with a system call, records
+    metrics and wraps the call in its retry policy, which under gunicorn's threads cost more CPU than
+    the round trip itself. The thread's connection is made by the pool's own class and settings and
+    made again once when found broken (the commands are idempotent; a repeated SET NX answers as a
+    duplicate at worst); a forked child makes its own.
+    """
 
     def __init__(self, url: str, prefix: str = "qc:") -> None:
         import redis  # imported here so that the embedded default never needs a Redis client configured
 
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
         self.prefix = prefix
+        self._mine = threading.local()
+        self._broken = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+    def _command(self, *args):
+        mine = self._mine
+        if getattr(mine, "pid", None) != os.getpid():
+            pool = self.client.connection_pool
+            mine.connection, mine.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
+        connection = mine.connection
+        try:
+            connection.send_command(*args)
+            return connection.read_response()
+        except self._broken:
+            connection.disconnect()  # Redis restarted, or a timeout left the answer unread: connect again
+        connection.send_command(*args)
+        return connection.read_response()
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -127,14 +152,12 @@ class RedisStore:
     def _px(ttl: float | None) -> int | None:
         return None if ttl is None else max(1, int(ttl * 1000))
 
-    # get/set/add go through ``execute_command``: redis-py's typed ``set()`` checks and rebuilds its
-    # arguments in decorators that cost as much CPU as the round trip itself, twice per WeChat message.
     def get(self, key: str) -> str | None:
-        return self.client.execute_command("GET", self._k(key))
+        return self._command("GET", self._k(key))
 
     def _set(self, key: str, value: str, ttl: float | None, *flags: str):
         expiry = () if ttl is None else ("PX", self._px(ttl))
-        return self.client.execute_command("SET", self._k(key), value, *expiry, *flags)
+        return self._command("SET", self._k(key), value, *expiry, *flags)
 
     def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._set(key, value, ttl)

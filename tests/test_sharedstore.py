@@ -76,3 +76,30 @@ def test_flush_empties(kv):
     kv.set("x", "1")
     kv.flush()
     assert kv.get("x") is None
+
+
+def test_each_thread_keeps_its_redis_connection_and_makes_it_again_when_broken(kv):
+    """get/set/add run on the calling thread's own connection (the dedup's two commands a message); one
+    that Redis closed (a restart, a timeout) is made again on the next command, which still answers."""
+    if type(kv).__name__ != "RedisStore":
+        pytest.skip("connections are Redis's")
+    kv.set("k", "v")
+    names = {}
+
+    def name_it(label: str) -> None:
+        kv._command("CLIENT", "SETNAME", label)  # names this thread's own connection
+        names[label] = kv.get("k")
+
+    threads = [threading.Thread(target=name_it, args=(f"qc-thread-{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    mine = kv._command("CLIENT", "ID")  # this thread's connection
+    assert kv._command("CLIENT", "ID") == mine  # kept, not taken anew
+    listed = kv.client.execute_command("CLIENT", "LIST")
+    assert names == {f"qc-thread-{i}": "v" for i in range(3)}
+    assert all(f"name=qc-thread-{i}" in listed for i in range(3))
+    assert kv.client.execute_command("CLIENT", "KILL", "ID", mine) == 1
+    assert kv.add("after", "1", ttl=30) is True and kv.get("after") == "1"
+    assert kv._command("CLIENT", "ID") != mine  # a new connection answered
