@@ -3,12 +3,13 @@
 PostgreSQL spends four times longer planning the scan's join (checks, membership and audit row in
 data-modifying CTEs) or the 时长 card than running it, and SQLAlchemy's execution path costs the
 worker more CPU than the driver's whole round trip (bench/README.md has the figures). A ``Prepared``
-statement is still built by SQLAlchemy Core, so its rule stays in one place. On PostgreSQL, when the
-session has no transaction open, a pooled connection PREPAREs it (typed parameters) the first time
-it runs it, then EXECUTEs it through the driver in autocommit: one round trip, no BEGIN/COMMIT
-(psycopg2 sends each as its own), and after a few runs no planning either. Inside an open session
-transaction (the statement must see what the session wrote) and on SQLite (no round trips to save;
-the sqlite3 module caches its statements itself) it runs on the session's connection like any other.
+statement is still built by SQLAlchemy Core, so its rule stays in one place. On PostgreSQL through
+psycopg2 (the project's driver), when the session has no transaction open, a pooled connection
+PREPAREs it (typed parameters) the first time it runs it, then EXECUTEs it through the driver in
+autocommit: one round trip, no BEGIN/COMMIT (psycopg2 sends each as its own), and after a few runs no
+planning either. Inside an open session transaction (the statement must see what the session wrote)
+and on SQLite (no round trips to save; the sqlite3 module caches its statements itself) it runs on
+the session's connection like any other statement.
 
 The fast path bypasses SQLAlchemy's execution events (echo, statement listeners); errors are still
 SQLAlchemy's (``IntegrityError`` for a lost race), with parameters hidden, and a connection the
@@ -79,7 +80,7 @@ class Prepared:
         commit it after the statement (the fast path commits by itself)."""
         own = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
         engine = own.get_bind()
-        if own.in_transaction() or engine.dialect.name != "postgresql":
+        if own.in_transaction() or engine.dialect.driver != "psycopg2":  # PostgreSQL through psycopg2
             if not writes:
                 return own.connection().execute(self.statement, params).one_or_none()
             with unit_of_work(own):
