@@ -78,7 +78,8 @@ def _post_with_requests(session: requests.Session, port: int, call: Call, close:
 
 
 def _post_plain(_session, port: int, call: Call, _close: bool) -> tuple[int, str]:
-    """The standard library's HTTP client on a new connection: about a tenth of requests' CPU a call."""
+    """The standard library's HTTP client on a new connection: a fifth to a third of requests' CPU a
+    call (0.3-0.4 ms against 1.4-1.6 ms on this machine)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         target = call.path + ("?" + urlencode(call.params) if call.params else "")
