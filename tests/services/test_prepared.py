@@ -1,4 +1,6 @@
 """services.prepared: the bot's hot statements, prepared per pooled connection on PostgreSQL."""
+import contextlib
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,15 +19,12 @@ def test_outside_a_transaction_it_runs_prepared_in_autocommit_and_gives_the_row(
     member = make_member(session)
     member_id = member.id
     session.commit()
-    watched = DriverStatements(db.engine) if backend == "postgresql" else None
-    seen = watched.__enter__() if watched else []
-    try:
-        first = _NAME.one_or_none(session, {"member_id": member_id})
-        again = _NAME.one_or_none(session, {"member_id": member_id})
-        nobody = _NAME.one_or_none(session, {"member_id": member_id + 1000})
-    finally:
-        if watched:
-            watched.__exit__(None, None, None)  # and no pooled connection is left in autocommit
+    named = Prepared(_NAME.statement)  # a name of its own: prepared on no connection yet
+    watched = DriverStatements(db.engine) if backend == "postgresql" else contextlib.nullcontext([])
+    with watched as seen:  # and, on PostgreSQL, no pooled connection is left in autocommit after
+        first = named.one_or_none(session, {"member_id": member_id})
+        again = named.one_or_none(session, {"member_id": member_id})
+        nobody = named.one_or_none(session, {"member_id": member_id + 1000})
     assert (first.id, first.who) == (member_id, member.name) == tuple(again) and nobody is None
     if backend == "postgresql":
         # PREPARE once on each pooled connection used, then one EXECUTE a call, all in autocommit.
