@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = ["-w", "2", "--log-level", "warning"]
-THREADS = 8
+THREADS = 4  # README's production command
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,12 @@ def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
 
 def gunicorn_options(threads: int = THREADS, worker_class: str = "gthread",
                      worker_connections: int | None = None) -> list[str]:
-    """gunicorn's options for a bench server (also printed as the run's settings)."""
+    """gunicorn's options for a bench server (also printed as the run's settings). By default those of
+    README's production command: a gthread worker takes a connection only when it has a thread free for
+    it (``--worker-connections`` = ``--threads``), so waiting requests queue in the kernel where either
+    worker takes them, rather than behind one worker's busy threads."""
+    if worker_connections is None and worker_class == "gthread":
+        worker_connections = threads
     # gunicorn turns a sync worker with threads into gthread: the thread count is for gthread only.
     options = [*GUNICORN, "-k", worker_class, *(["--threads", str(threads)] if worker_class == "gthread" else [])]
     if worker_connections is not None:

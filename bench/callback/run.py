@@ -143,8 +143,6 @@ def main() -> None:
                         help="gunicorn --worker-connections, both servers; default: as many as --threads, as README's "
                              "production command (a worker takes a connection only when it has a thread free for it)")
     args = parser.parse_args()
-    if args.worker_connections is None and args.worker_class == "gthread":
-        args.worker_connections = args.threads
     environment = env()
     print("rebuilding the bench database …", flush=True)
     rebuild_database(PG, REDIS, environment)

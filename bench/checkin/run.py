@@ -4,7 +4,10 @@ PostgreSQL + Redis, beside a bare Flask endpoint under the same gunicorn setting
 Each of 16 connections plays members in turn: sign in, then sign out, at the site (WGS-84 points
 with an accuracy, converted to the site's GCJ-02 and checked against the fence). Afterwards every
 member must have exactly one record, signed out and pending.
-Run: .venv/bin/python -m bench.checkin.run [--members 1500]
+Run: .venv/bin/python -m bench.checkin.run [--members 1500] [--client requests|plain]
+gunicorn with README's production settings (2 workers), each request on a new connection (as nginx
+opens them); the load client matters on a small machine, where it shares the CPU with the servers
+(bench/README.md, bench/callback).
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_checkin") and Redis (BENCH_REDIS_URL,
 default db 13); the database is dropped and rebuilt.
 """
@@ -19,7 +22,17 @@ import sys
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bench.common import Call, community_with_team, line, load, rebuild_database, serve, split
+from bench.common import (
+    CLIENTS,
+    Call,
+    community_with_team,
+    gunicorn_options,
+    line,
+    load,
+    rebuild_database,
+    serve,
+    split,
+)
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_checkin")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -80,6 +93,7 @@ def lanes(code: str, tokens: list[str]) -> list[list[Call]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1500)
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="requests", help="the load client (bench.common)")
     args = parser.parse_args()
     environment = env()
     print("rebuilding the bench database …", flush=True)
@@ -88,14 +102,14 @@ def main() -> None:
     work = lanes(code, tokens)
     bare = serve("bench.checkin.bare_app:create_app()", 8812, environment)
     try:
-        load(8812, split([c for lane in work for c in lane][:200], CONNECTIONS))  # warm-up
-        baseline = load(8812, work)
+        load(8812, split([c for lane in work for c in lane][:200], CONNECTIONS), close=True)  # warm-up
+        baseline = load(8812, work, close=True, client=args.client)
     finally:
         bare.terminate()
         bare.wait()
     real = serve("app:create_app()", 8811, environment)
     try:
-        result = load(8811, work)
+        result = load(8811, work, close=True, client=args.client)
     finally:
         real.terminate()
         real.wait()
@@ -105,7 +119,8 @@ def main() -> None:
             "SELECT count(*), count(DISTINCT member_id), count(*) FILTER (WHERE status = 'pending' "
             "AND signout_at IS NOT NULL), coalesce(max(n), 0) FROM service_records "
             "JOIN (SELECT member_id m, count(*) n FROM service_records GROUP BY member_id) c ON c.m = member_id")).one()
-    print("\n" + line("bare Flask", baseline))
+    print(f"\n{' '.join(['gunicorn', *gunicorn_options()])}, {CONNECTIONS} connections, load client {args.client}")
+    print(line("bare Flask", baseline))
     print(line("sign in/out", result))
     print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the bare endpoint's throughput")
     print(f"records       : {total} for {members} members ({args.members} expected), {pending} signed out "
