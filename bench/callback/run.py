@@ -151,11 +151,10 @@ def main() -> None:
     warm_up = split(harmless(200), CONNECTIONS)
     os.environ.update(environment)
     engine = sa.create_engine(PG)
-    servers = {"echo": serve("bench.callback.echo_app:create_app()", 8802, environment, threads=args.threads,
-                             worker_class=args.worker_class, worker_connections=args.worker_connections),
-               "/wechat": serve("app:create_app()", 8801, environment, threads=args.threads,
-                                worker_class=args.worker_class, worker_connections=args.worker_connections)}
     ports = {"echo": 8802, "/wechat": 8801}
+    targets = {"echo": "bench.callback.echo_app:create_app()", "/wechat": "app:create_app()"}
+    servers = {label: serve(targets[label], port, environment, threads=args.threads, worker_class=args.worker_class,
+                            worker_connections=args.worker_connections) for label, port in ports.items()}
     clients = args.clients.split(",")
     rounds: dict[str, list[dict]] = {client: [] for client in clients}
     failures: list[str] = []
