@@ -95,6 +95,9 @@ def league_number_for(joined: dt.date, given: str | None, student_number: str | 
     raise Invalid("league_number", "2016年以后入团的，请按入团志愿书或团员证填写团员编号")
 
 
+_LEAGUE_NUMBER_DRAWS = 5
+
+
 def _untaken_league_number(session: Session, number: str, joined: dt.date) -> str:
     """A number the member gave must be free; one generated for a pre-2016 joiner is drawn again when
     taken (eight random digits: among the hundreds of thousands who joined in one year, a draw hits a
@@ -106,9 +109,6 @@ def _untaken_league_number(session: Session, number: str, joined: dt.date) -> st
             break
         number = league_number_for(joined, None, None)
     raise Conflict("league_number_taken", "该团员编号已被使用，请核对")
-
-
-_LEAGUE_NUMBER_DRAWS = 5
 
 
 def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:

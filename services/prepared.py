@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import collections
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
@@ -49,7 +49,7 @@ class _Plan:
     names: tuple[str, ...]        # parameter names in $1, $2, ... order
     processors: tuple             # per parameter: SQLAlchemy's bind processor for its type, or None
     results: tuple                # per column: SQLAlchemy's result processor for its type, or None
-    row: type | None = field(default=None)  # named tuple of the result's columns, made on first run
+    row: type | None = None       # named tuple of the result's columns, made on first run
 
     def values(self, params: dict) -> tuple:
         given = self.compiled.construct_params(params)  # with the statement's own literals; refuses a missing one
