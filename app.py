@@ -15,10 +15,12 @@ from pydantic import ValidationError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
+import smsgateway
 from config import ENV_VARS, load_config
 from dbping import ping_when_idle
 from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
+from requestargs import BoundedIntConverter
 from services.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids stay in the column's range
     config = config or {}
     # Settings named like environment variables may come in ``config`` too (tests, scripts), so that a
     # given DATA_KEY or SECRET_KEY is used instead of generating the development one.
@@ -68,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     protector.init_app(app)
     store.init_app(app)
+    smsgateway.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")

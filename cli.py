@@ -15,6 +15,8 @@ def register_commands(app: Flask) -> None:
         """Create the demo: Beijing organisations, teams, members, pairings, projects and records."""
         from demo.seed import DEFAULT_PASSWORD, already_seeded, print_logins, seed_demo
 
+        if app.config["APP_ENV"] == "production":
+            raise click.ClickException("生产环境（APP_ENV=production）不能生成演示数据：演示账号的密码是公开的")
         if already_seeded(db.session):
             if if_empty:
                 click.echo("演示数据已存在，跳过生成。")

@@ -30,10 +30,19 @@ ENV_VARS = {
     "WECHAT_APP_ID": "the official account's AppID",
     "WECHAT_APP_SECRET": "the official account's AppSecret",
     "WECHAT_ENCODING_AES_KEY": "43-character EncodingAESKey for safe mode",
+    "WECHAT_MESSAGE_MODE": "plain, compatible or safe (safe refuses plaintext callbacks); default safe in "
+                           "production with an EncodingAESKey, compatible with a key in development, else plain",
     "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
     "WECHAT_MINIPROGRAM_APP_ID": "the mini-program's AppID (login by jscode2session)",
     "WECHAT_MINIPROGRAM_APP_SECRET": "the mini-program's AppSecret",
-    "SMS_BACKEND": "verification-code sender; only `log` (writes the code to the log) exists yet",
+    "SMS_BACKEND": "verification-code sender: log (development: the code goes to the log) or tencent (Tencent Cloud SMS)",
+    "TENCENT_SMS_SECRET_ID": "Tencent Cloud API SecretId (SMS_BACKEND=tencent)",
+    "TENCENT_SMS_SECRET_KEY": "Tencent Cloud API SecretKey",
+    "TENCENT_SMS_SDK_APP_ID": "the SMS application's SdkAppId",
+    "TENCENT_SMS_SIGN_NAME": "the approved signature (签名), e.g. 青春北京",
+    "TENCENT_SMS_TEMPLATE_ID": "the approved template: two parameters, {1} the purpose and {2} the code",
+    "TENCENT_SMS_REGION": "Tencent Cloud region of the SMS application; default ap-guangzhou",
+    "TENCENT_SMS_ENDPOINT": "SMS API host; default sms.tencentcloudapi.com in production, the sandbox in development",
     "WECHAT_OAUTH_BASE_URL": "web authorisation (OAuth) base; unset: open.weixin.qq.com, or the sandbox with it",
     "TEAM_QR_MODE": "what team posters carry: auto (WeChat QR when WeChat is configured, else the join link), wechat, link",
     "PUBLIC_BASE_URL": "external base URL used in links and QR codes",
@@ -55,7 +64,14 @@ ENV_VARS = {
 DEV_AES_KEY = "qingchunzhiyuandevelopmentonlyaeskey0123456"  # 43 characters, development only
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
-                       "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL")
+                       "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL", "WECHAT_MINIPROGRAM_APP_ID",
+                       "WECHAT_MINIPROGRAM_APP_SECRET")
+#: The development values README shows; production refuses each (a copied README must not go live).
+DEV_VALUES = {"WECHAT_TOKEN": "qingchun-dev-token", "WECHAT_APP_ID": "wxdev0000000000000",
+              "WECHAT_APP_SECRET": "dev-app-secret", "WECHAT_ENCODING_AES_KEY": DEV_AES_KEY,
+              "WECHAT_MINIPROGRAM_APP_ID": "wxminiprogram0001",
+              "WECHAT_MINIPROGRAM_APP_SECRET": "dev-miniprogram-secret"}
+MIN_SECRET_KEY = 32
 
 
 class ConfigError(RuntimeError):
@@ -86,6 +102,16 @@ def _choice(env: dict, name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _message_mode(env: dict, aes_key: str | None, production: bool) -> str:
+    default = ("safe" if production else "compatible") if aes_key else "plain"
+    mode = env.get("WECHAT_MESSAGE_MODE") or default
+    if mode not in ("plain", "compatible", "safe"):
+        raise ConfigError(f"WECHAT_MESSAGE_MODE must be plain, compatible or safe, not {mode!r}")
+    if mode != "plain" and not aes_key:
+        raise ConfigError(f"WECHAT_MESSAGE_MODE={mode} needs WECHAT_ENCODING_AES_KEY")
+    return mode
+
+
 def _coord(env: dict, name: str, default: str) -> str:
     value = env.get(name) or default
     if value not in ("wgs84", "gcj02", "bd09"):
@@ -104,12 +130,14 @@ def _number(env: dict, name: str, default, kind=int, minimum=0):
     return value
 
 
-def _engine_options(env: dict, database_url: str) -> dict:
+def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     """A server database's pool holds DB_POOL_SIZE connections (a connection idle for a while is pinged
-    before use: dbping.py); SQLite keeps its own pools."""
+    before use: dbping.py); SQLite keeps its own pools. Production hides statement parameters from
+    SQLAlchemy's error texts: a failed INSERT would otherwise log a member's encrypted fields and names."""
+    options = {"hide_parameters": True} if production else {}
     if database_url.startswith("sqlite"):
-        return {}
-    return {"pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
+        return options
+    return {**options, "pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
 
 
 def _flag(env: dict, name: str, default: bool) -> bool:
@@ -140,6 +168,39 @@ def _push_fields(env: dict) -> dict[str, str]:
     return fields
 
 
+TENCENT_SMS_REQUIRED = ("TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
+                        "TENCENT_SMS_SIGN_NAME", "TENCENT_SMS_TEMPLATE_ID")
+
+
+def _tencent_sms(env: dict, production: bool) -> dict:
+    """Production names its account; development points the SDK at the sandbox with stand-in values."""
+    if production and env.get("SMS_BACKEND") == "tencent":
+        missing = [name for name in TENCENT_SMS_REQUIRED if not env.get(name)]
+        if missing:
+            raise ConfigError("SMS_BACKEND=tencent needs " + ", ".join(missing))
+    stand_in = {"TENCENT_SMS_SECRET_ID": "sandbox-sms-secret-id", "TENCENT_SMS_SECRET_KEY": "sandbox-sms-secret-key",
+                "TENCENT_SMS_SDK_APP_ID": "1400000000", "TENCENT_SMS_SIGN_NAME": "青春北京",
+                "TENCENT_SMS_TEMPLATE_ID": "100000"}
+    values = {name: env.get(name) or stand_in[name] for name in TENCENT_SMS_REQUIRED}
+    values["TENCENT_SMS_REGION"] = env.get("TENCENT_SMS_REGION") or "ap-guangzhou"
+    values["TENCENT_SMS_ENDPOINT"] = env.get("TENCENT_SMS_ENDPOINT") or (
+        "sms.tencentcloudapi.com" if production else None)
+    return values
+
+
+def _refuse_development_values(env: dict) -> None:
+    problems = [f"{name} is the development value from README" for name, value in DEV_VALUES.items()
+                if env.get(name) == value]
+    if len(env["SECRET_KEY"]) < MIN_SECRET_KEY:
+        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_KEY} characters")
+    if not env["PUBLIC_BASE_URL"].lower().startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https:// (WeChat pages, cookies and links need TLS)")
+    if (env.get("SMS_BACKEND") or "log") == "log":
+        problems.append("SMS_BACKEND=log only writes codes to the log; set SMS_BACKEND=tencent")
+    if problems:
+        raise ConfigError("production refuses to start: " + "; ".join(problems))
+
+
 def load_config(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from an environment (``os.environ`` by default)."""
     env = dict(os.environ if env is None else env)
@@ -155,25 +216,29 @@ def load_config(env: dict[str, str] | None = None) -> dict:
             Fernet(env["DATA_KEY"].encode())
         except ValueError as exc:
             raise ConfigError("DATA_KEY must be a Fernet key (32 url-safe base64 bytes)") from exc
+        _refuse_development_values(env)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'qingchun.db'}"
+    # A fixed development key lets `make run` and the simulator use safe mode; production sets its own.
+    aes_key = env.get("WECHAT_ENCODING_AES_KEY") or (None if production else DEV_AES_KEY)
     return {
         "APP_ENV": app_env,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(env, database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(env, database_url, production),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret("secret_key", lambda: secrets.token_hex(32)),
         "DATA_KEY": env.get("DATA_KEY") or _instance_secret("data_key", lambda: Fernet.generate_key().decode()),
         "WECHAT_TOKEN": env.get("WECHAT_TOKEN") or "qingchun-dev-token",
         "WECHAT_APP_ID": env.get("WECHAT_APP_ID") or "wxdev0000000000000",
         "WECHAT_APP_SECRET": env.get("WECHAT_APP_SECRET") or "dev-app-secret",
-        # A fixed development key lets `make run` and the simulator use safe mode; production sets its own.
-        "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY") or (None if production else DEV_AES_KEY),
+        "WECHAT_ENCODING_AES_KEY": aes_key,
+        "WECHAT_MESSAGE_MODE": _message_mode(env, aes_key, production),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
         "WECHAT_MINIPROGRAM_APP_ID": env.get("WECHAT_MINIPROGRAM_APP_ID") or "wxminiprogram0001",
         "WECHAT_MINIPROGRAM_APP_SECRET": env.get("WECHAT_MINIPROGRAM_APP_SECRET") or "dev-miniprogram-secret",
         "WECHAT_OAUTH_BASE_URL": env.get("WECHAT_OAUTH_BASE_URL") or None,
-        "SMS_BACKEND": _choice(env, "SMS_BACKEND", ("log",)),
+        "SMS_BACKEND": _choice(env, "SMS_BACKEND", ("log", "tencent")),
+        **_tencent_sms(env, production),
         "TEAM_QR_MODE": _choice(env, "TEAM_QR_MODE", ("auto", "wechat", "link")),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),

@@ -9,24 +9,27 @@ from flask import current_app, g, redirect, render_template, request, session, u
 
 from console import bp
 from extensions import db
-from models import OrgAccount
-from services import accounts, orgs
+from models import OrgAccount, SessionKind
+from services import accounts, auth_sessions, orgs
 from services.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY = "console_account_id"
+SESSION_KEY = "console_sid"
 
 
 def current_account() -> OrgAccount | None:
-    account_id = session.get(SESSION_KEY)
-    if not account_id:
+    """The account of a live server-side session (revoked by logout or a password change, ended after
+    2 hours idle or 12 hours in all); the cookie holds only that session's random token."""
+    token = session.get(SESSION_KEY)
+    if not token:
         return None
-    # Keyed by the id: an app context (and its g) may outlive one request, e.g. in tests.
+    # Keyed by the token: an app context (and its g) may outlive one request, e.g. in tests.
     cache = g.setdefault("console_accounts", {})
-    if account_id not in cache:
-        cache[account_id] = db.session.get(OrgAccount, account_id)
-    return cache[account_id]
+    if token not in cache:
+        current = auth_sessions.read(db.session, token, SessionKind.console)
+        cache[token] = db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
+    return cache[token]
 
 
 def login_required(view):
@@ -61,14 +64,14 @@ def login():
         return render_template("console/login.html", error=err.message,
                                username=request.form.get("username", "")), err.status
     session.clear()  # a fresh session on login: no fixation
-    session[SESSION_KEY] = account.id
+    session[SESSION_KEY] = auth_sessions.start(db.session, SessionKind.console, account_id=account.id)
     session.permanent = True
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    session.pop(SESSION_KEY, None)
+    auth_sessions.revoke(db.session, session.pop(SESSION_KEY, None))
     return redirect(url_for("console.login"))
 
 

@@ -10,6 +10,7 @@ from extensions import db
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
 from models import Team
+from requestargs import int_arg
 from services import stats
 from services.beijing_time import BEIJING
 
@@ -22,7 +23,7 @@ def pct(rate: float | None) -> str:
 
 
 def _viewed_org():
-    org_id = request.args.get("org", type=int)
+    org_id = int_arg(request.args, "org")
     return require_org(org_id) if org_id else current_account().org
 
 

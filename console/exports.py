@@ -10,11 +10,13 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from console import bp
 from console.auth import current_account, login_required, require_org
 from console.members import roster_scope
 from extensions import db
+from requestargs import int_arg
 from services import exports, projects, rosters, stats
 from services.beijing_time import beijing_today
 
@@ -33,9 +35,9 @@ def _table(kind: str) -> exports.Table:
             return exports.members(db.session, query, f"{name}团员名单")
         return exports.review(db.session, query, f"{name}{year}年评议参考")
     if kind == "rates":
-        target = require_org(request.args.get("org", org.id, type=int))
+        target = require_org(int_arg(request.args, "org", org.id))
         return exports.rates(stats.dashboard(db.session, target))
-    project = projects.managed_project(db.session, current_account().org_id, request.args.get("project", 0, type=int))
+    project = projects.managed_project(db.session, current_account().org_id, int_arg(request.args, "project", 0))
     return exports.project_hours(db.session, project)
 
 
@@ -62,7 +64,7 @@ def _csv_chunks(table: exports.Table) -> Iterator[str]:
     buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow(row)
+        writer.writerow([exports.neutralise(value) for value in row])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -70,12 +72,21 @@ def _csv_chunks(table: exports.Table) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    """Stored as a string (never a formula) and shown with Excel's quote prefix, so editing the cell
+    does not turn it into one either."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
 def _xlsx(table: exports.Table) -> Response:
     workbook = Workbook(write_only=True)  # rows go to disk as they come: a city export fits
     sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
     sheet.append(table.headers)
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) if exports.is_formula_like(value) else value for value in row])
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     workbook.save(spool)
     spool.seek(0)

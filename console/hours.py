@@ -10,6 +10,7 @@ from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db
 from models import RECORD_STATUS_LABELS, Member
+from requestargs import int_arg
 from services import approval, projects
 from services.beijing_time import BEIJING
 
@@ -19,7 +20,7 @@ from services.beijing_time import BEIJING
 def hours_page():
     org_id = current_account().org_id
     waiting = approval.projects_awaiting(db.session, org_id)
-    project_id = request.args.get("project", type=int) or (waiting[0][0].id if waiting else None)
+    project_id = int_arg(request.args, "project") or (waiting[0][0].id if waiting else None)
     project = projects.get_project(db.session, project_id) if project_id else None
     records = approval.pending_for_project(db.session, org_id, project.id) if project else []
     names = dict(db.session.execute(sa.select(Member.id, Member.name).where(

@@ -11,6 +11,7 @@ from console.flashing import attempt
 from extensions import db
 from models import ApplicationStatus, BranchApplication, Organization, Team
 from qr.certificate import pdf_response
+from requestargs import int_arg, page_arg
 from services import branches, certificates, members, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
@@ -27,8 +28,9 @@ def roster_scope() -> tuple[str, sa.Select, Team | None]:
     team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
     if request.args.get("scope") == "team" and team is not None:
         return "team", teams.team_member_ids(db.session, team), team
-    if request.args.get("org", type=int):  # a sub-organisation's members (its whole sub-tree)
-        return "branch", subtree_member_ids(require_org(request.args.get("org", type=int))), team
+    sub_org = int_arg(request.args, "org")
+    if sub_org:  # a sub-organisation's members (its whole sub-tree)
+        return "branch", subtree_member_ids(require_org(sub_org)), team
     return "branch", subtree_member_ids(org), team
 
 
@@ -38,7 +40,7 @@ def _listing(template: str, default_filter: str | None = None):
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
     query = rosters.search(member_ids, year=year, q=q, filter_=filter_)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     total = rosters.count(db.session, query)
     rows = rosters.page(db.session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,

@@ -9,6 +9,7 @@ from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db, limiter
 from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
+from requestargs import int_arg
 from services import orgs
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
@@ -42,7 +43,7 @@ def org_list():
 @bp.post("/orgs/codes")
 @login_required
 def generate_codes():
-    count = request.form.get("count", type=int) or 0
+    count = int_arg(request.form, "count", 0)
     attempt(lambda: orgs.generate_registration_codes(db.session, current_account().org_id, count),
             lambda codes: f"已生成 {len(codes)} 个注册码，请分发给下级组织，每个注册码只能使用一次")
     return redirect(url_for("console.org_list"))

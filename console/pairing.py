@@ -10,6 +10,7 @@ from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db
 from models import Organization, OrgKind, StreetCategory
+from requestargs import int_arg
 from services import orgs, pairing
 
 STATUS_LABELS = {"pending": "待审核", "accepted": "已结对", "rejected": "已拒绝", "lapsed": "已失效",
@@ -48,7 +49,7 @@ def _do(action, done: str):
 @login_required
 def pairing_apply():
     org_id = current_account().org_id
-    return _do(lambda: pairing.apply(db.session, org_id, request.form.get("street", 0, type=int),
+    return _do(lambda: pairing.apply(db.session, org_id, int_arg(request.form, "street", 0),
                                      request.form.get("code", "")), "结对申请已提交，等待街道（乡镇）审核")
 
 
@@ -71,7 +72,7 @@ def pairing_dissolve(pairing_id: int):
 @login_required
 def pairing_capacity():
     org_id = current_account().org_id
-    return _do(lambda: pairing.set_capacity(db.session, org_id, org_id, request.form.get("capacity", 0, type=int)),
+    return _do(lambda: pairing.set_capacity(db.session, org_id, org_id, int_arg(request.form, "capacity", 0)),
                "结对名额已更新")
 
 
@@ -80,7 +81,7 @@ def pairing_capacity():
 def pairing_allocate():
     org_id = current_account().org_id
     return _do(lambda: pairing.allocate_code(db.session, org_id, request.form.get("code", ""),
-                                             request.form.get("department", 0, type=int)), "结对码已分配给院系")
+                                             int_arg(request.form, "department", 0)), "结对码已分配给院系")
 
 
 @bp.post("/pairing/issue")
@@ -91,5 +92,5 @@ def pairing_issue():
     if category not in {c.value for c in StreetCategory}:
         flash("请选择城区或郊区", "error")
         return redirect(url_for("console.pairing_page"))
-    return _do(lambda: pairing.issue_codes(db.session, org_id, request.form.get("university", 0, type=int), category,
-                                           request.form.get("count", 0, type=int)), "结对码已下发")
+    return _do(lambda: pairing.issue_codes(db.session, org_id, int_arg(request.form, "university", 0), category,
+                                           int_arg(request.form, "count", 0)), "结对码已下发")

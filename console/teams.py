@@ -9,6 +9,7 @@ from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db
 from models import Team
+from requestargs import page_arg
 from services import teams
 from services.errors import DomainError, Invalid
 from services.orgs import require_within
@@ -25,7 +26,7 @@ def team_list():
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Team.name.contains(q, autoescape=True))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("console/teams.html", org=org, teams=rows, q=q, page=page, total=total,

@@ -34,7 +34,7 @@ def bearer_token() -> str | None:
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        current = mp_sessions.read(bearer_token())
+        current = mp_sessions.read(db.session, bearer_token())
         if current is None:
             return _error(401, "unauthenticated", "登录已失效，请重新登录")
         g.mp_session = current
@@ -99,5 +99,5 @@ def org_login():
     """Coordinators sign in with their organisation account (same lockout as the console)."""
     body = OrgLoginIn.model_validate_json(request.get_data() or b"{}")
     account = accounts.authenticate(db.session, body.username, body.password)
-    mp_sessions.attach_account(bearer_token(), account.id)
+    mp_sessions.attach_account(db.session, bearer_token(), account.id)
     return jsonify({"organisation": account.org.name, "kind": account.org.kind_label})

@@ -15,6 +15,7 @@ from miniprogram_api.openapi import documented
 from miniprogram_api.responses import DecidedOut, MembersOut, ProjectOut, RecordsOut, TeamsOut
 from miniprogram_api.schemas import DecideIn, ProjectIn
 from models import Member, Organization, Project, Team
+from requestargs import page_arg
 from services import approval, members, projects, teams
 from services.errors import NotFound
 from services.orgs import get_org, require_within, subtree_filter
@@ -43,7 +44,7 @@ def org_teams():
 @account_required
 def team_members(code: str):
     team = _managed_team(code)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     rows = db.session.scalars(sa.select(Member).where(Member.id.in_(teams.team_member_ids(db.session, team)))
                               .order_by(Member.id).limit(PAGE).offset((page - 1) * PAGE)).all()
     return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False)} for m in rows],

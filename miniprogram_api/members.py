@@ -43,7 +43,7 @@ def register():
     body = RegisterIn.model_validate_json(request.get_data() or b"{}")
     member, _ = signup.register_with_code(db.session, members.Registration(**body.model_dump(exclude={"sms_code"})),
                                           body.sms_code, unionid=g.mp_session.unionid)
-    mp_sessions.attach_member(bearer_token(), member.id)
+    mp_sessions.attach_member(db.session, bearer_token(), member.id)
     return jsonify({"registered": True, "profile": members.profile(member, viewer_is_owner=True)}), 201
 
 

@@ -26,11 +26,10 @@ class SmsSentOut(Out):
     resend_after: int
 
 
-class ProfileOut(Out):
+class _PersonOut(Out):
     name: str
     id_number: str
     phone: str
-    birth_date: str
     sex: str
     joined_league: str
     league_number: str | None
@@ -42,13 +41,20 @@ class ProfileOut(Out):
     league_status: str
 
 
+class ProfileOut(_PersonOut):
+    """The person's own card: clear ID number, phone and birth date."""
+    birth_date: str
+
+
 class RegisteredOut(Out):
     registered: bool
     profile: ProfileOut
 
 
-class MemberRowOut(ProfileOut):
+class MemberRowOut(_PersonOut):
+    """Another member as a coordinator sees them: masked, and the age instead of the birth date."""
     id: int
+    age: int
 
 
 class MembersOut(Out):

@@ -8,19 +8,19 @@ import logging
 import secrets
 from urllib.parse import quote
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from wechatpy.exceptions import WeChatOAuthException
 
 from extensions import db
 from mobile import bp
-from models import Member
-from services import wechat_users
+from models import Member, SessionKind
+from services import auth_sessions, wechat_users
 from services.errors import DomainError
 from wechat.client import oauth_client
 
 logger = logging.getLogger(__name__)
 
-OPENID_KEY, MEMBER_KEY, STATE_KEY = "m_openid", "m_member_id", "m_oauth_state"
+SESSION_KEY, STATE_KEY = "m_sid", "m_oauth_state"
 
 
 def in_wechat() -> bool:
@@ -34,7 +34,15 @@ def _safe_next(target: str | None) -> str:
 
 
 def current_openid() -> str | None:
-    return session.get(OPENID_KEY)
+    """The openid of a live server-side session (logout revokes it); the cookie holds its token only."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    cache = g.setdefault("phone_sessions", {})
+    if token not in cache:
+        current = auth_sessions.read(db.session, token, SessionKind.phone)
+        cache[token] = current.openid if current else None
+    return cache[token]
 
 
 def current_member() -> Member | None:
@@ -104,7 +112,7 @@ def oauth_return():
         return render_template("mobile/message.html", title="微信服务暂不可用",
                                message="暂时无法连接微信，请稍后重试。"), 503
     session.clear()
-    session[OPENID_KEY] = openid
+    session[SESSION_KEY] = auth_sessions.start(db.session, SessionKind.phone, openid=openid)
     session.permanent = True
     wechat_users.member_for(db.session, openid)  # binds by unionid when the mini-program knows the person
     return redirect(_safe_next(request.args.get("next")))
@@ -112,7 +120,7 @@ def oauth_return():
 
 @bp.post("/logout")
 def logout():
-    session.pop(OPENID_KEY, None)
+    auth_sessions.revoke(db.session, session.pop(SESSION_KEY, None))
     return redirect(url_for("mobile.home"))
 
 

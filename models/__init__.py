@@ -7,12 +7,13 @@ from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, Regis
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
+from models.session import AuthSession, SessionKind
 from models.stats import OrgStats
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, WechatFollower
 
 __all__ = [
-    "ApplicationStatus", "AuditEntry", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
+    "ApplicationStatus", "AuditEntry", "AuthSession", "SessionKind", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DeliveryStatus", "Enrolment", "EnrolmentStatus", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",

@@ -40,3 +40,9 @@ class TooMany(DomainError):
     """Sent too often (verification codes): the person waits, the message says how long."""
 
     status = 429
+
+
+class Unavailable(DomainError):
+    """A part outside the system (SMS provider, WeChat) failed; nothing was changed, try again later."""
+
+    status = 503

@@ -25,6 +25,20 @@ class Table:
     rows: Iterable[list]
 
 
+#: Spreadsheet programs run a cell starting with these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run (an organisation named ``=HYPERLINK(...)``) is written
+    with a leading apostrophe, OWASP's advice, so it shows as the text it is; numbers stay numbers."""
+    return "'" + value if is_formula_like(value) else value
+
+
 def _yes(value: bool) -> str:
     return "是" if value else "否"
 

@@ -255,13 +255,18 @@ def league_status(member: Member, today: dt.date | None = None) -> str:
 
 
 def profile(member: Member, *, viewer_is_owner: bool) -> dict:
-    """What may be shown: clear personal data to the person only, masked to everybody else."""
+    """What may be shown: clear personal data to the person only, masked to everybody else. Others see
+    the age, never the birth date: the masked ID hides exactly the birth date, so showing it beside the
+    mask would give the whole number back."""
     id_number, phone = protector.decrypt(member.id_number_enc), protector.decrypt(member.phone_enc)
+    if viewer_is_owner:
+        person = {"id_number": id_number, "phone": phone, "birth_date": member.birth_date.isoformat()}
+    else:
+        person = {"id_number": mask_id_number(id_number), "phone": mask_phone(phone),
+                  "age": age_on(member.birth_date, beijing_today())}
     return {
         "name": member.name,
-        "id_number": id_number if viewer_is_owner else mask_id_number(id_number),
-        "phone": phone if viewer_is_owner else mask_phone(phone),
-        "birth_date": member.birth_date.isoformat(),
+        **person,
         "sex": member.sex.value,
         "joined_league": f"{member.joined_league_on:%Y-%m}",
         "league_number": member.league_number,

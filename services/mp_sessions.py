@@ -1,27 +1,22 @@
-"""Mini-program login sessions.
-
-The API hands out an opaque random token and keeps what it stands for (openid, unionid, the member,
-and WeChat's session_key, which must never leave the server) in the shared store under a hash of
-the token, with a TTL: a leaked store dump holds no usable tokens, and every app server sees the
-same sessions. The member is found by unionid, which the official account and the mini-program share.
+"""Mini-program login sessions (``Authorization: Bearer <token>``), kept with every other login in
+``auth_sessions``: the token is random, only its hash is stored, WeChat's session_key is kept
+encrypted and never leaves the server. The member is found by unionid, which the official account and
+the mini-program share.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from extensions import store
-from models import Member
+from models import Member, SessionKind
+from services import auth_sessions
 
 logger = logging.getLogger(__name__)
 
-TTL = 7 * 24 * 3600
+TTL = int(auth_sessions.LIFETIMES[SessionKind.mp][0].total_seconds())
 
 
 @dataclass(frozen=True)
@@ -32,47 +27,31 @@ class MpSession:
     account_id: int | None = None  # a coordinator signed in with the organisation account
 
 
-def _key(token: str) -> str:
-    return "mp:sess:" + hashlib.sha256(token.encode()).hexdigest()
-
-
 def create(session: Session, *, openid: str, unionid: str | None, session_key: str | None = None,
            member_id: int | None = None) -> tuple[str, MpSession]:
     if member_id is None and unionid:
         member_id = session.scalar(sa.select(Member.id).where(Member.unionid == unionid))
-    token = secrets.token_urlsafe(32)
-    data = {"openid": openid, "unionid": unionid, "member_id": member_id, "session_key": session_key}
-    store.set(_key(token), json.dumps(data), ttl=TTL)
+    token = auth_sessions.start(session, SessionKind.mp, openid=openid, unionid=unionid, member_id=member_id,
+                                session_key=session_key)
     return token, MpSession(openid, unionid, member_id)
 
 
-def read(token: str | None) -> MpSession | None:
-    if not token:
+def read(session: Session, token: str | None) -> MpSession | None:
+    current = auth_sessions.read(session, token, SessionKind.mp)
+    if current is None:
         return None
-    raw = store.get(_key(token))
-    if raw is None:
-        return None
-    data = json.loads(raw)
-    return MpSession(data["openid"], data.get("unionid"), data.get("member_id"), data.get("account_id"))
+    return MpSession(current.openid or "", current.unionid, current.member_id, current.account_id)
 
 
-def _update(token: str, **changes) -> None:
-    key = _key(token)
-    raw = store.get(key)
-    if raw is None:
-        return
-    store.set(key, json.dumps({**json.loads(raw), **changes}), ttl=max(60, int(store.ttl(key) or TTL)))
-
-
-def attach_member(token: str, member_id: int) -> None:
+def attach_member(session: Session, token: str, member_id: int) -> None:
     """After registration through the API the same token now stands for the member."""
-    _update(token, member_id=member_id)
+    auth_sessions.update(session, token, member_id=member_id)
 
 
-def attach_account(token: str, account_id: int) -> None:
+def attach_account(session: Session, token: str, account_id: int) -> None:
     """A coordinator's organisation login, on top of the WeChat login."""
-    _update(token, account_id=account_id)
+    auth_sessions.update(session, token, account_id=account_id)
 
 
-def end(token: str) -> None:
-    store.delete(_key(token))
+def end(session: Session, token: str) -> None:
+    auth_sessions.revoke(session, token)

@@ -15,7 +15,7 @@ from flask import current_app
 
 from extensions import protector, store
 from services.beijing_time import beijing_today
-from services.errors import Invalid, TooMany
+from services.errors import Invalid, TooMany, Unavailable
 from services.members import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -24,15 +24,7 @@ RESEND_SECONDS = 60
 DAILY_CAP = 10
 CODE_TTL = 600
 MAX_TRIES = 5
-PURPOSES = {"register": "注册", "reset": "重置密码"}
-
-
-def _log_backend(phone: str, code: str, purpose: str) -> None:
-    logger.info("SMS (development backend) to %s: 【青春北京】%s验证码 %s，10分钟内有效", phone,
-                PURPOSES[purpose], code)
-
-
-BACKENDS = {"log": _log_backend}
+PURPOSES = {"register": "注册", "reset": "重置密码", "close": "注销账号"}
 
 
 def send_code(phone: str, purpose: str = "register") -> int:
@@ -49,7 +41,12 @@ def send_code(phone: str, purpose: str = "register") -> int:
         raise TooMany("sms_daily_cap", "今天获取验证码次数过多，请明天再试")
     code = f"{secrets.randbelow(10**6):06d}"
     store.set(f"sms:code:{purpose}:{ident}", f"{code}:0", ttl=CODE_TTL)
-    BACKENDS[current_app.config.get("SMS_BACKEND", "log")](phone, code, purpose)
+    try:
+        current_app.extensions["sms_sender"](phone, code, purpose)
+    except Exception as exc:  # noqa: BLE001 - any provider failure: the member may ask again at once
+        logger.warning("verification code not delivered: %s", type(exc).__name__)
+        store.delete(f"sms:wait:{ident}")
+        raise Unavailable("sms_unavailable", "短信发送失败，请稍后重试") from exc
     return RESEND_SECONDS
 
 

@@ -30,11 +30,8 @@ def test_buttons_send_signed_messages_and_show_the_reply(app, session):
 
 
 def test_not_served_in_production(tmp_path):
-    from cryptography.fernet import Fernet
+    from tests.security.production import production_env
 
     url = f"sqlite:///{tmp_path}/p.db"
-    production = create_app({"APP_ENV": "production", "TESTING": True, "SECRET_KEY": "x" * 32,
-                             "DATA_KEY": Fernet.generate_key().decode(), "DATABASE_URL": url,
-                             "REDIS_URL": "redis://127.0.0.1:6379/15", "WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wxp",
-                             "WECHAT_APP_SECRET": "s", "PUBLIC_BASE_URL": "https://example.org"})
+    production = create_app({**production_env(DATABASE_URL=url), "TESTING": True})
     assert "console_dev.simulator_page" not in production.view_functions

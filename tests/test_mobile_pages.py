@@ -45,7 +45,7 @@ def test_register_on_the_phone_validates_like_the_api(app, session, sandbox, cap
     assert missing.status_code == 400 and "姓名" in missing.get_data(as_text=True)
     assert phone.post("/m/register", data=_form(form)).status_code == 400  # no CSRF token
 
-    caplog.set_level(logging.INFO, logger="services.sms")
+    caplog.set_level(logging.INFO, logger="smsgateway")
     sent = phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf})
     assert sent.status_code == 200 and sent.get_json()["resend_after"] == 60
     again = phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf})

@@ -20,6 +20,11 @@ from wechatpy.utils import check_signature
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+#: WeChat signs with its own clock; a request older or newer than this is a replay or a forgery.
+MAX_CLOCK_SKEW = 300
+MODES = ("plain", "compatible", "safe")
+#: The server's clock (seconds since the epoch); tests replaying WeChat's dated samples set it back.
+clock = time.time
 _DANGEROUS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -44,11 +49,23 @@ class Inbound:
         return parse_message(self.xml)
 
 
-def verify_url(token: str, signature: str, timestamp: str, nonce: str) -> None:
+def check_fresh(timestamp: str, now: float | None = None) -> None:
+    """The plaintext signature covers token, timestamp and nonce but not the body, so a captured URL
+    stays valid for any body: only a recent timestamp (and the replay memory in dedup) limit its use."""
+    try:
+        sent = int(timestamp)
+    except ValueError as exc:
+        raise CallbackError(403, "bad timestamp") from exc
+    if abs((clock() if now is None else now) - sent) > MAX_CLOCK_SKEW:
+        raise CallbackError(403, "timestamp outside the allowed window")
+
+
+def verify_url(token: str, signature: str, timestamp: str, nonce: str, now: float | None = None) -> None:
     try:
         check_signature(token, signature, timestamp, nonce)
     except InvalidSignatureException as exc:
         raise CallbackError(403, "bad signature") from exc
+    check_fresh(timestamp, now)
 
 
 def _check_xml(body: bytes) -> None:
@@ -59,13 +76,19 @@ def _check_xml(body: bytes) -> None:
         raise CallbackError(400, "xml with dtd or entities")
 
 
-def decode(body: bytes, args: dict, *, token: str, appid: str, aes_key: str | None) -> Inbound:
-    """Check signature(s), decrypt if asked, parse. Raises CallbackError with 400/403/413."""
+def decode(body: bytes, args: dict, *, token: str, appid: str, aes_key: str | None, mode: str = "compatible",
+           now: float | None = None) -> Inbound:
+    """Check freshness and signature(s), decrypt if asked, parse. Raises CallbackError with 400/403/413.
+
+    In safe mode only encrypted messages are taken: their msg_signature covers the body, so a captured
+    URL cannot carry another message."""
     if len(body) > MAX_BODY:
         raise CallbackError(413, "body too large")
-    verify_url(token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+    verify_url(token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""), now)
     _check_xml(body)
     encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if mode == "safe" and not encrypted:
+        raise CallbackError(403, "plaintext message refused in safe mode")
     xml = body
     if encrypted:
         if not aes_key:

@@ -12,6 +12,7 @@ message (half the callback's time under load) for nothing the effects do not alr
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,6 +24,20 @@ logger = logging.getLogger(__name__)
 TTL = 300
 WAIT_FOR_FIRST = 4.0
 _BUSY = "\x00busy"
+#: How long a (timestamp, nonce, signature) triple is remembered: twice the callback's clock window.
+SIGNATURE_TTL = 600
+
+
+def same_body_as_before(args: dict, body: bytes) -> bool:
+    """False when this signature was already used with a different body: the plaintext signature does
+    not cover the body, so a captured URL replayed with another message must be refused. The same
+    body is WeChat's own retry and goes on to the exactly-once path."""
+    triple = "|".join(args.get(name, "") for name in ("timestamp", "nonce", "signature", "msg_signature"))
+    slot = "wxsig:" + hashlib.sha256(triple.encode()).hexdigest()
+    digest = hashlib.sha256(body).hexdigest()
+    if store.add(slot, digest, ttl=SIGNATURE_TTL):
+        return True
+    return store.get(slot) in (digest, None)
 
 
 def handle_once(key: str, handler: Callable[[], str | None]) -> str | None:

@@ -26,6 +26,10 @@ def _settings() -> dict:
             "aes_key": config["WECHAT_ENCODING_AES_KEY"]}
 
 
+def _decode_settings() -> dict:
+    return {**_settings(), "mode": current_app.config["WECHAT_MESSAGE_MODE"]}
+
+
 @bp.get("/wechat")
 def verify():
     try:
@@ -45,10 +49,13 @@ def receive():
     body = request.stream.read(callback.MAX_BODY + 1)
     settings = _settings()
     try:
-        inbound = callback.decode(body, request.args.to_dict(), **settings)
+        inbound = callback.decode(body, request.args.to_dict(), **_decode_settings())
     except callback.CallbackError as err:
         logger.warning("wechat callback refused (%s): %s", err.status, err.reason)
         return _xml_error(err.status, err.reason)
+    if not dedup.same_body_as_before(request.args, body):
+        logger.warning("wechat callback refused (403): signature replayed with another body")
+        return _xml_error(403, "signature already used for another message")
     key = callback.message_key(inbound.raw)
     ctx = Context(inbound=inbound, key=key, session=db.session, now=utcnow())
     reply = dedup.handle_once(key, lambda: dispatch(ctx))

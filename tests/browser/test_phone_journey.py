@@ -18,7 +18,7 @@ def _wgs84(north_m: float = 0.0) -> dict:
 
 
 def test_member_journey_in_a_phone_browser(app, session, live_server, phone, caplog):
-    caplog.set_level(logging.INFO, logger="services.sms")
+    caplog.set_level(logging.INFO, logger="smsgateway")
     tree = make_tree(session)
     team = tree.team(session, tree.community)
     project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(minutes=10))

@@ -43,7 +43,7 @@ def api_schema(app, session, sandbox):
     projects.publish_project(session, tree.community.id, project.id)
     member = make_member(session)
     token, _ = mp_sessions.create(session, openid="o_fuzz", unionid=None, member_id=member.id)
-    mp_sessions.attach_account(token, account.id)
+    mp_sessions.attach_account(session, token, account.id)
     app.config["FUZZ_TOKEN"] = token
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 

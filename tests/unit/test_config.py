@@ -17,13 +17,14 @@ def test_production_refuses_missing_secrets():
 
 
 def test_production_refuses_a_malformed_data_key():
-    env = {name: "x" for name in ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN",
-                                   "WECHAT_APP_ID", "WECHAT_APP_SECRET", "PUBLIC_BASE_URL")}
+    from tests.security.production import production_env
+
+    env = {**production_env(), "DATA_KEY": "x"}
     with pytest.raises(ConfigError, match="Fernet"):
-        load_config({"APP_ENV": "production", **env})
+        load_config(env)
     env["DATA_KEY"] = Fernet.generate_key().decode()
     env["DATABASE_URL"] = "postgres://u@h/db"
-    config = load_config({"APP_ENV": "production", **env})
+    config = load_config(env)
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql://u@h/db"
     assert config["SESSION_COOKIE_SECURE"] is True
 

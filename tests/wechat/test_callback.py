@@ -13,7 +13,10 @@ def _sig(token, timestamp="1409304348", nonce="xxxxxx"):
     return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
 
 
-def test_url_verification(app, session):
+def test_url_verification(app, session, monkeypatch):
+    from wechat import callback
+
+    monkeypatch.setattr(callback, "clock", lambda: 1409304348 + 12)
     client = app.test_client()
     ok = client.get("/wechat", query_string={"signature": _sig(app.config["WECHAT_TOKEN"]), "timestamp": "1409304348",
                                              "nonce": "xxxxxx", "echostr": "4325235"})
@@ -55,7 +58,10 @@ def test_encrypted_message_for_another_app_is_400(app, session, monkeypatch):
 
 def test_wechats_official_safe_mode_sample(app, session, monkeypatch):
     """The decryption vector of WeChat's own Python sample (Sample.py), answered encrypted."""
+    from wechat import callback
+
     token, appid, key = "spamtest", "wx2c2769f8efd9abc2", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    monkeypatch.setattr(callback, "clock", lambda: 1409735669 - 30)  # the sample's own day
     monkeypatch.setitem(app.config, "WECHAT_TOKEN", token)
     monkeypatch.setitem(app.config, "WECHAT_APP_ID", appid)
     monkeypatch.setitem(app.config, "WECHAT_ENCODING_AES_KEY", key)

@@ -38,6 +38,8 @@ class SandboxState:
     latency: dict[str, float] = field(default_factory=dict)         # endpoint → seconds every call takes
     hang_seconds: float = 3.0                                        # how long an injected HANG (-2) stalls
     msgid_seq: int = 1000
+    sms_secret_id: str = "sandbox-sms-secret-id"
+    sms: list[dict] = field(default_factory=list)                   # Tencent Cloud SMS messages accepted
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def issue_token(self, *, force: bool = False) -> tuple[str, int]:

@@ -260,6 +260,29 @@ def make_blueprint(state: SandboxState) -> Blueprint:
             return jsonify({"error": "unknown_action"}), 404
         return jsonify({"ok": True})
 
+    @bp.post("/tencent-sms")
+    def tencent_sms():
+        """Tencent Cloud SMS's SendSms (API 2021-01-11) as its official SDK calls it: a TC3-signed JSON
+        POST; the sandbox checks the action and the credential's SecretId, then keeps the message."""
+        data = body() or {}
+        auth = request.headers.get("Authorization", "")
+        state.record("tencent-sms", {"action": request.headers.get("X-TC-Action", "")}, {
+            k: v for k, v in data.items() if k != "PhoneNumberSet"})
+        if request.headers.get("X-TC-Action") != "SendSms":
+            return jsonify({"Response": {"Error": {"Code": "InvalidAction", "Message": "unknown action"},
+                                         "RequestId": secrets.token_hex(8)}})
+        if not auth.startswith("TC3-HMAC-SHA256 Credential=") or state.sms_secret_id not in auth:
+            return jsonify({"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound",
+                                                   "Message": "secret id not found"},
+                                         "RequestId": secrets.token_hex(8)}})
+        statuses = []
+        for number in data.get("PhoneNumberSet") or []:
+            state.sms.append({"phone": number, "template": data.get("TemplateId"),
+                              "params": list(data.get("TemplateParamSet") or []), "sign": data.get("SignName")})
+            statuses.append({"SerialNo": secrets.token_hex(8), "PhoneNumber": number, "Fee": 1, "Code": "Ok",
+                             "Message": "send success", "IsoCode": "CN", "SessionContext": ""})
+        return jsonify({"Response": {"SendStatusSet": statuses, "RequestId": secrets.token_hex(8)}})
+
     @bp.get("/_control/calls")
     def calls():
         return jsonify([{"path": c.path, "params": c.params, "body": c.body} for c in list(state.calls)[-200:]])
