@@ -16,6 +16,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 import smsgateway
+import websecurity
 from config import ENV_VARS, load_config
 from dbping import ping_when_idle
 from extensions import csrf, db, limiter, migrate, protector, store
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     protector.init_app(app)
     store.init_app(app)
     smsgateway.init_app(app)
+    websecurity.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")

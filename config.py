@@ -56,6 +56,7 @@ ENV_VARS = {
     "PUSH_MAX_ATTEMPTS": "tries per message on -1 and network errors; default 4",
     "PUSH_RETRY_BACKOFF": "seconds before the first retry, doubled each time; default 1",
     "PUSH_CLAIM_LEASE": "seconds after which a message claimed by a dead job counts as interrupted; default 120",
+    "TRUSTED_PROXIES": "how many proxies in front of the app set X-Forwarded-For (1 behind nginx); default 0",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
@@ -252,6 +253,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUSH_RETRY_BACKOFF": _number(env, "PUSH_RETRY_BACKOFF", 1.0, float),
         "PUSH_CLAIM_LEASE": _number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
         "PUSH_HTTP_TIMEOUT": 5.0,
+        "TRUSTED_PROXIES": _number(env, "TRUSTED_PROXIES", 0),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

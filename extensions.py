@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -11,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from models.base import Base
 from privacy import DataProtector
 from sharedstore import StoreProxy
+from websecurity import client_identity
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -18,7 +18,8 @@ protector = DataProtector()
 store = StoreProxy()
 csrf = CSRFProtect()
 # Per-client limits on login, code sending and registration; storage is Redis when REDIS_URL is set.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Keyed on the login where there is one, else the real client address (websecurity.client_identity).
+limiter = Limiter(key_func=client_identity, default_limits=[], headers_enabled=True)
 
 
 @limiter.request_filter

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
 from console import bp
-from extensions import db
+from extensions import db, limiter
 from models import OrgAccount, SessionKind
 from services import accounts, auth_sessions, orgs
 from services.errors import DomainError
@@ -54,6 +54,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])  # per client address, beside each account's own lockout
 def login():
     if request.method == "GET":
         return render_template("console/login.html", error=None)
@@ -73,6 +74,23 @@ def login():
 def logout():
     auth_sessions.revoke(db.session, session.pop(SESSION_KEY, None))
     return redirect(url_for("console.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if request.method == "GET":
+        return render_template("console/password.html", error=None)
+    form = request.form
+    if form.get("new_password", "") != form.get("confirm_password", ""):
+        return render_template("console/password.html", error="两次输入的新密码不一致"), 400
+    try:
+        accounts.change_password(db.session, current_account().id, form.get("current_password", ""),
+                                 form.get("new_password", ""), keep_token=session.get(SESSION_KEY))
+    except DomainError as err:
+        return render_template("console/password.html", error=err.message), err.status
+    flash("密码已修改，该账号在其他地方的登录已全部退出", "ok")
+    return redirect(url_for("console.index"))
 
 
 @bp.app_context_processor

@@ -10,7 +10,7 @@ from wechatpy.exceptions import WeChatClientException
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import LoginOut, OrgLoginOut
+from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
 from miniprogram_api.schemas import LoginIn, OrgLoginIn
 from models import OrgAccount
 from services import accounts, mp_sessions
@@ -101,3 +101,11 @@ def org_login():
     account = accounts.authenticate(db.session, body.username, body.password)
     mp_sessions.attach_account(db.session, bearer_token(), account.id)
     return jsonify({"organisation": account.org.name, "kind": account.org.kind_label})
+
+
+@bp.post("/logout")
+@documented("退出登录（令牌在服务器端作废）", response=LoggedOutOut)
+@login_required
+def logout():
+    mp_sessions.end(db.session, bearer_token())
+    return jsonify({"logged_out": True})

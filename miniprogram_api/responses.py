@@ -16,6 +16,10 @@ class LoginOut(Out):
     registered: bool
 
 
+class LoggedOutOut(Out):
+    logged_out: bool
+
+
 class OrgLoginOut(Out):
     organisation: str
     kind: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from extensions import db
+from extensions import db, limiter
 from models import Member
 from services import certificates
 from services.beijing_time import BEIJING
@@ -14,6 +14,7 @@ verify_bp = Blueprint("verify", __name__, template_folder="templates")
 
 
 @verify_bp.get("/verify/<code>")
+@limiter.limit("30 per minute")  # public: slows anyone walking the code space
 def verify(code: str):
     try:
         certificate = certificates.get(db.session, code[:32])

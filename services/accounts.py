@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import OrgAccount, utcnow
+from services import auth_sessions
 from services.errors import Forbidden, Invalid
-from services.passwords import check_password
+from services.passwords import check_password, hash_password
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -59,3 +60,15 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         audit(session, ("account", account.id), "account.login", ("org", account.org_id))
         return account
+
+
+def change_password(session: Session, account_id: int, current: str, new: str, *, keep_token: str | None = None) -> None:
+    """The account's own change: the current password first, then every other login of the account
+    ends (a stolen session must not outlive the change that was meant to stop it)."""
+    with unit_of_work(session):
+        account = session.get(OrgAccount, account_id, with_for_update=True)
+        if account is None or not check_password(account.password_hash, current):
+            raise Invalid("password_wrong", "当前密码不正确")
+        account.password_hash = hash_password(new)
+        audit(session, ("account", account.id), "account.password_changed", ("org", account.org_id))
+    auth_sessions.revoke_all(session, account_id=account_id, keep_token=keep_token)

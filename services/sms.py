@@ -40,7 +40,8 @@ def send_code(phone: str, purpose: str = "register") -> int:
     if sent_today > DAILY_CAP:
         raise TooMany("sms_daily_cap", "今天获取验证码次数过多，请明天再试")
     code = f"{secrets.randbelow(10**6):06d}"
-    store.set(f"sms:code:{purpose}:{ident}", f"{code}:0", ttl=CODE_TTL)
+    store.set(f"sms:code:{purpose}:{ident}", code, ttl=CODE_TTL)
+    store.delete(f"sms:code:{purpose}:{ident}:tries")
     try:
         current_app.extensions["sms_sender"](phone, code, purpose)
     except Exception as exc:  # noqa: BLE001 - any provider failure: the member may ask again at once
@@ -58,18 +59,20 @@ def check_code(phone: str, code: str, purpose: str = "register") -> None:
     """Raises Invalid unless the code matches, counting the wrong try. A right code stays valid until
     ``consume_code``: a registration refused for another reason (say, the ID number) keeps it."""
     key = _code_key(phone, purpose)
-    stored = store.get(key)
-    if stored is None:
+    expected = store.get(key)
+    if expected is None:
         raise Invalid("sms_code_expired", "验证码已过期或未获取，请重新获取")
-    expected, tries = stored.rsplit(":", 1)
-    if hmac.compare_digest(expected, (code or "").strip()):
+    # A numbered try taken atomically before comparing: parallel guesses cannot share one count.
+    tries = store.incr(key + ":tries", ttl=CODE_TTL)
+    if tries <= MAX_TRIES and hmac.compare_digest(expected, (code or "").strip()):
+        store.delete(key + ":tries")
         return
-    if int(tries) + 1 >= MAX_TRIES:
+    if tries >= MAX_TRIES:
         store.delete(key)
         raise Invalid("sms_code_exhausted", "验证码错误次数过多，请重新获取")
-    store.set(key, f"{expected}:{int(tries) + 1}", ttl=max(1, int(store.ttl(key) or CODE_TTL)))
     raise Invalid("sms_code_wrong", "验证码不正确")
 
 
 def consume_code(phone: str, purpose: str = "register") -> None:
     store.delete(_code_key(phone, purpose))
+    store.delete(_code_key(phone, purpose) + ":tries")

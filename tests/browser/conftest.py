@@ -71,6 +71,16 @@ class Shots:
         return path
 
 
+def watch_csp(page) -> list[str]:
+    """Chromium reports every Content-Security-Policy refusal on the console: collected, and asserted
+    empty when the test ends (issue 19.9: the policy is one the pages actually satisfy)."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.csp_violations = violations
+    return violations
+
+
 @pytest.fixture
 def phone(chromium, backend, request):
     """A phone-sized WeChat browser with geolocation granted (set per test with set_geolocation)."""
@@ -82,8 +92,10 @@ def phone(chromium, backend, request):
     context.set_default_timeout(15000)
     page = context.new_page()
     page.shots = Shots(page, SCREENSHOTS / backend / request.node.name.split("[")[0])
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "pages broke their own Content-Security-Policy"
 
 
 @pytest.fixture
@@ -93,5 +105,7 @@ def desk(chromium, backend, request):
     context.set_default_timeout(15000)
     page = context.new_page()
     page.shots = Shots(page, SCREENSHOTS / backend / request.node.name.split("[")[0])
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "pages broke their own Content-Security-Policy"

@@ -1,0 +1,62 @@
+"""What a browser and a proxy need to be told: security headers, and which client address is real.
+
+Headers come from flask-talisman (a kept library): a Content-Security-Policy that the console and
+the phone pages satisfy (scripts from this site or nonce-bearing blocks only, no inline handlers, no
+framing), nosniff, a strict referrer policy, and HSTS in production. TLS is nginx's, so Talisman
+never redirects.
+
+Behind nginx every request comes from nginx's address: Werkzeug's ProxyFix believes
+``X-Forwarded-For`` only from ``TRUSTED_PROXIES`` hops (0 = talk to clients directly), so nobody can
+choose their own address by sending the header, and the rate limits see the real client.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, request, session
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+talisman = Talisman()
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",   # style attributes; no script can run from a style
+    "img-src": "'self' data: blob:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_app(app: Flask) -> None:
+    production = app.config["APP_ENV"] == "production"
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+    talisman.init_app(
+        app, force_https=False, strict_transport_security=production, strict_transport_security_max_age=31536000,
+        session_cookie_secure=production, session_cookie_http_only=True, content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"], frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin", x_content_type_options=True)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def client_identity() -> str:
+    """The rate limits' key: the login (bearer token or session cookie) where there is one, else the
+    client's real address. A limit keyed on the address alone would, behind a campus NAT or a
+    carrier's gateway, make thousands of members one client."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "tok:" + _digest(token.strip())
+    for key in ("console_sid", "m_sid"):
+        if session.get(key):
+            return "sid:" + _digest(session[key])
+    return "ip:" + (request.remote_addr or "unknown")
