@@ -188,9 +188,11 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
 
 def sign_out(session: Session, member_id: int, project_id: int, location: Location, *,
              now: dt.datetime | None = None, source: str = "api") -> CheckinResult:
-    now = now or utcnow()
     with unit_of_work(session):
         member = _lock_member(session, member_id)
+        # The time is read once the member's lock is held: a sign-in that held it meanwhile has a later
+        # time than one read before waiting, and a sign-out before its sign-in breaks the record's check.
+        now = now or utcnow()
         project = get_project(session, project_id)
         record = open_record(session, member.id, project.id)
         if record is None:

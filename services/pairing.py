@@ -158,6 +158,8 @@ def set_capacity(session: Session, actor_org_id: int, street_id: int, capacity: 
     if not 1 <= capacity <= 50:
         raise Invalid("capacity", "结对名额应为1至50")
     with unit_of_work(session):
+        # The same street lock as ``decide``: otherwise accepts racing a cut read a count that is gone.
+        session.scalar(sa.select(Organization.id).where(Organization.id == street_id).with_for_update())
         street = orgs.require_within(session, street_id, actor_org_id)
         if street.kind not in orgs.STREET_KINDS:
             raise Invalid("not_street", "只有街道（乡镇）有结对名额")
