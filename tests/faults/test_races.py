@@ -26,7 +26,7 @@ def test_accepts_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, ru
         apps = [pairing.apply(session, d.id, street.id, c).id for d, c in zip(depts, codes, strict=True)]
         street_id = street.id
 
-        def act(own, i):
+        def act(own, i, street_id=street_id, apps=apps):
             if i == 0:
                 return pairing.set_capacity(own, street_id, street_id, 1).pairing_capacity
             return pairing.decide(own, street_id, apps[i - 1], accept=True).status
