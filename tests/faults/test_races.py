@@ -14,8 +14,8 @@ from tests.factories import here, join, make_dated_project, make_member, make_tr
 
 
 def test_accepts_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, run_threads):
+    tree = make_tree(session)
     for attempt in range(3):
-        tree = make_tree(session) if attempt == 0 else tree
         street = orgs.create_organization(session, tree.district.id, f"竞态{attempt}街道团工委", "street",
                                           category="urban")
         depts = [orgs.create_organization(session, tree.university.id, f"竞态{attempt}-{i}学院团委", "department")
@@ -33,7 +33,7 @@ def test_accepts_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, ru
 
         run_threads(6, act)
         session.expire_all()
-        capacity = session.get(Organization, street_id).pairing_capacity
+        capacity = pairing.capacity_of(session.get(Organization, street_id))
         accepted = session.scalar(sa.select(sa.func.count()).select_from(Pairing).where(
             Pairing.street_id == street_id, Pairing.status == PairingStatus.accepted))
         assert accepted <= capacity, f"run {attempt}: {accepted} pairings on a street of {capacity}"
