@@ -23,6 +23,7 @@ from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from requestargs import BoundedIntConverter
 from services.errors import DomainError
+from sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,16 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")
+    if app.config.get("REDIS_URL"):
+        # Redis down or hung must not stop the requests the limits guard: short timeouts, no retries,
+        # and this process's own counters until Redis answers again (Flask-Limiter's fallback).
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_timeout": 0.5, "socket_connect_timeout": 0.5, "retry": Retry(NoBackoff(), 0)})
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -112,7 +123,8 @@ def register_errors(app: Flask) -> None:
                       and request.accept_mimetypes.best == "text/html")
         if not wants_page:
             return jsonify({"error": code, "message": message}), status
-        title = {403: "无权访问", 404: "页面不存在", 413: "内容过大", 429: "操作过于频繁"}.get(status, "请求有误")
+        title = {403: "无权访问", 404: "页面不存在", 413: "内容过大", 429: "操作过于频繁",
+                 503: "服务暂时繁忙"}.get(status, "请求有误")
         template = "console/error.html" if request.path.startswith("/console/") else "mobile/message.html"
         return render_template(template, title=title, message=message, status=status), status
 
@@ -125,6 +137,12 @@ def register_errors(app: Flask) -> None:
         messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
                     413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
         return page_or_json(err.code, err.name.lower().replace(" ", "_"), messages.get(err.code, err.description))
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(err: StoreUnavailable):
+        """What needs the shared store and cannot do without it (SMS codes, the phone login's lockout)
+        says so; everything else goes on without the store."""
+        return page_or_json(503, "temporarily_unavailable", "服务暂时繁忙，请稍后再试")
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -163,10 +181,22 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        db.session.execute(db.text("SELECT 1"))
-        store.get("healthz")
-        return jsonify({"status": "ok", "database": db.engine.dialect.name,
-                        "store": type(app.extensions["store"]).__name__})
+        """"ok", or "degraded" naming the part that is down (200 while the database answers: Redis is
+        an accelerator); 503 only when the database, the truth, does not answer."""
+        parts = {"database": "ok", "store": "ok"}
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means the database is not answering
+            db.session.rollback()
+            parts["database"] = "down"
+        try:
+            store.ping()
+        except StoreUnavailable:
+            parts["store"] = "down"
+        status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
+        body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
+                "store_kind": type(app.extensions["store"]).__name__}
+        return jsonify(body), 503 if parts["database"] != "ok" else 200
 
 
 def register_cli(app: Flask) -> None:

@@ -24,6 +24,11 @@ class LockTimeout(RuntimeError):
     """The lock could not be had within the wait time."""
 
 
+class StoreUnavailable(RuntimeError):
+    """Redis is down, hung or was failing a moment ago. PostgreSQL is the truth and Redis only an
+    accelerator, so callers that can do without it (dedup, caches) go on; others answer 503."""
+
+
 class KeyValueStore(Protocol):
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
@@ -32,6 +37,7 @@ class KeyValueStore(Protocol):
     def incr(self, key: str, ttl: float | None = None) -> int: ...
     def ttl(self, key: str) -> float | None: ...
     def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]: ...
+    def ping(self) -> bool: ...
     def flush(self) -> None: ...
 
 
@@ -107,6 +113,9 @@ class MemoryStore:
                 if item is not None and item[0] == token:
                     del self._data[key]
 
+    def ping(self) -> bool:
+        return True
+
     def flush(self) -> None:
         with self._mutex:
             self._data.clear()
@@ -123,15 +132,47 @@ class RedisStore:
     duplicate at worst); a forked child makes its own.
     """
 
-    def __init__(self, url: str, prefix: str = "qc:") -> None:
-        import redis  # imported here so that the embedded default never needs a Redis client configured
+    #: Seconds a command may take: a hung Redis costs a request this once, then the store pauses.
+    TIMEOUT = 0.5
+    #: After a failure every command fails at once for this long (no thread waits on a dead server).
+    PAUSE = 3.0
 
-        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+    def __init__(self, url: str, prefix: str = "qc:", *, timeout: float | None = None,
+                 pause: float | None = None) -> None:
+        import redis  # imported here so that the embedded default never needs a Redis client configured
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        timeout = self.TIMEOUT if timeout is None else timeout
+        # No retries inside redis-py (its default retries thrice with backoff: 10 s on a hung server).
+        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=timeout,
+                                           socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
+        self.pause = self.PAUSE if pause is None else pause
+        self._paused_until = 0.0
         self._mine = threading.local()
+        self._timeout = (redis.TimeoutError, TimeoutError)
         self._broken = (redis.ConnectionError, redis.TimeoutError, OSError)
 
+    def _guarded(self, call):
+        """Run one call against Redis; a failure pauses the store for ``pause`` seconds."""
+        if time.monotonic() < self._paused_until:
+            raise StoreUnavailable("redis failed a moment ago")
+        try:
+            return call()
+        except self._broken as exc:
+            self._paused_until = time.monotonic() + self.pause
+            logger.warning("shared store unavailable for %.0f s: %s", self.pause, type(exc).__name__)
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._paused_until
+
     def _command(self, *args):
+        return self._guarded(lambda: self._send(*args))
+
+    def _send(self, *args):
         mine = self._mine
         if getattr(mine, "pid", None) != os.getpid():
             pool = self.client.connection_pool
@@ -140,8 +181,11 @@ class RedisStore:
         try:
             connection.send_command(*args)
             return connection.read_response()
+        except self._timeout:
+            connection.disconnect()  # the answer may still come: never read it as the next one's
+            raise
         except self._broken:
-            connection.disconnect()  # Redis restarted, or a timeout left the answer unread: connect again
+            connection.disconnect()  # Redis restarted: connect again, once
         connection.send_command(*args)
         return connection.read_response()
 
@@ -166,36 +210,78 @@ class RedisStore:
         return bool(self._set(key, value, ttl, "NX"))
 
     def delete(self, key: str) -> None:
-        self.client.delete(self._k(key))
+        self._guarded(lambda: self.client.delete(self._k(key)))
 
     def incr(self, key: str, ttl: float | None = None) -> int:
-        pipe = self.client.pipeline()
-        pipe.incr(self._k(key))
-        if ttl is not None:
-            pipe.pexpire(self._k(key), self._px(ttl), nx=True)
-        return int(pipe.execute()[0])
+        def run() -> int:
+            pipe = self.client.pipeline()
+            pipe.incr(self._k(key))
+            if ttl is not None:
+                pipe.pexpire(self._k(key), self._px(ttl), nx=True)
+            return int(pipe.execute()[0])
+        return self._guarded(run)
 
     def ttl(self, key: str) -> float | None:
-        ms = self.client.pttl(self._k(key))
+        ms = self._guarded(lambda: self.client.pttl(self._k(key)))
         return None if ms < 0 else ms / 1000
 
     @contextmanager
     def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]:
         # redis-py's Lock releases with a token check in Lua, so an expired holder cannot free another's lock.
         lock = self.client.lock(self._k("lock:" + name), timeout=timeout, blocking_timeout=wait)
-        if not lock.acquire():
+        if not self._guarded(lock.acquire):
             raise LockTimeout(name)
         try:
             yield
         finally:
             try:
                 lock.release()
-            except Exception:  # noqa: BLE001 - the lock expired while held; nothing left to release
+            except Exception:  # noqa: BLE001 - the lock expired while held, or Redis went away
                 logger.warning("lock %s expired before release", name)
 
+    def ping(self) -> bool:
+        return bool(self._guarded(self.client.ping))
+
     def flush(self) -> None:
-        for key in self.client.scan_iter(self.prefix + "*"):
-            self.client.delete(key)
+        def run() -> None:
+            for key in self.client.scan_iter(self.prefix + "*"):
+                self.client.delete(key)
+        self._guarded(run)
+
+
+class FallbackStore:
+    """The shared store, or this process's own while it is unavailable: for state that each process
+    may keep alone for a while (the WeChat access token: the stable_token API hands every process the
+    same one, so nothing is invalidated)."""
+
+    def __init__(self, primary: KeyValueStore, fallback: KeyValueStore | None = None) -> None:
+        self.primary, self.fallback = primary, fallback or MemoryStore()
+
+    def __getattr__(self, name: str):
+        primary, fallback = getattr(self.primary, name), getattr(self.fallback, name)
+        if name == "lock":
+            return self._lock
+
+        def call(*args, **kwargs):
+            try:
+                return primary(*args, **kwargs)
+            except StoreUnavailable:
+                return fallback(*args, **kwargs)
+        return call
+
+    @contextmanager
+    def _lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]:
+        try:
+            context = self.primary.lock(name, timeout=timeout, wait=wait)
+            context.__enter__()
+        except StoreUnavailable:
+            with self.fallback.lock(name, timeout=timeout, wait=wait):
+                yield
+            return
+        try:
+            yield
+        finally:
+            context.__exit__(None, None, None)
 
 
 def make_store(redis_url: str | None) -> KeyValueStore:

@@ -20,10 +20,24 @@ JOB_TIMEOUT = 3600  # a 10,000-member push at 50/s takes ~3.5 min; leave room fo
 
 
 def connection(app: Flask | None = None) -> redis.Redis:
+    """The workers' connection: RQ's blocking pops wait on it, so it has no socket timeout."""
     app = app or current_app
     key = "rq_connection"
     if key not in app.extensions:
         app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"])
+    return app.extensions[key]
+
+
+def enqueue_connection(app: Flask | None = None) -> redis.Redis:
+    """The web's connection for enqueueing: a hung Redis costs a request half a second, not ten."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    app = app or current_app
+    key = "rq_enqueue_connection"
+    if key not in app.extensions:
+        app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5,
+                                                   socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
     return app.extensions[key]
 
 
@@ -49,8 +63,8 @@ def is_inline() -> bool:
 
 
 def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: str | None = None) -> str | None:
-    """Run ``func(*args)`` in the background; the RQ job id, or None when it ran (or, for a later
-    ``at``, will be picked up by ``flask --app app push resume``) inline."""
+    """Run ``func(*args)`` in the background; the RQ job id, or None when it ran inline (or, for a
+    later ``at``, will be picked up by ``flask --app app push resume``), or when Redis could not take it."""
     if is_inline():
         if at is None:
             func(*args)
@@ -60,5 +74,12 @@ def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: s
         return None
     options = {"job_timeout": JOB_TIMEOUT, "description": description, "result_ttl": 86400,
                "failure_ttl": 7 * 86400}
-    job = queue().enqueue_at(at, func, *args, **options) if at else queue().enqueue(func, *args, **options)
+    target = Queue(QUEUE_NAME, connection=enqueue_connection())
+    try:
+        job = target.enqueue_at(at, func, *args, **options) if at else target.enqueue(func, *args, **options)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+        # The work is recorded in the database (a push run, a stale dashboard): the recovery job or the
+        # next look picks it up. The request that asked goes on.
+        logger.warning("could not queue %s: %s", func.__name__, type(exc).__name__)
+        return None
     return job.id

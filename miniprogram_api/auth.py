@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 
+import requests
 from flask import g, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
@@ -85,6 +86,9 @@ def login():
         if exc.errcode in INVALID_CODES:
             return _error(401, "invalid_code", "登录凭证无效或已使用，请重新登录")
         logger.warning("jscode2session failed: %s", exc.errcode)
+        return _error(503, "wechat_unavailable", "微信登录服务暂不可用，请稍后重试")
+    except requests.RequestException as exc:  # WeChat unreachable or timing out
+        logger.warning("jscode2session unreachable: %s", type(exc).__name__)
         return _error(503, "wechat_unavailable", "微信登录服务暂不可用，请稍后重试")
     token, current = mp_sessions.create(db.session, openid=result["openid"], unionid=result.get("unionid"),
                                         session_key=result.get("session_key"))

@@ -22,6 +22,7 @@ from models import Member, WechatFollower, utcnow
 from services import teams
 from services.errors import Conflict, Invalid
 from services.uow import audit, unit_of_work
+from sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -151,11 +152,17 @@ def bind(session: Session, member_id: int, openid: str) -> teams.JoinResult | No
 
 def remember_location(openid: str, lat: float, lng: float, coord_system: str, accuracy_m: float | None,
                       *, at: float) -> None:
-    store.set(f"wx:loc:{openid}", json.dumps([lat, lng, coord_system, accuracy_m, at]), ttl=LOCATION_TTL)
+    try:
+        store.set(f"wx:loc:{openid}", json.dumps([lat, lng, coord_system, accuracy_m, at]), ttl=LOCATION_TTL)
+    except StoreUnavailable:
+        logger.info("last location not kept: the shared store is unavailable")
 
 
 def last_location(openid: str, *, now: float) -> ReportedLocation | None:
-    value = store.get(f"wx:loc:{openid}")
+    try:
+        value = store.get(f"wx:loc:{openid}")
+    except StoreUnavailable:
+        return None  # the member is asked to send their location, as if none had been reported
     if value is None:
         return None
     lat, lng, coord_system, accuracy, at = json.loads(value)
@@ -165,16 +172,25 @@ def last_location(openid: str, *, now: float) -> ReportedLocation | None:
 
 
 def forget_location(openid: str) -> None:
-    store.delete(f"wx:loc:{openid}")
+    try:
+        store.delete(f"wx:loc:{openid}")
+    except StoreUnavailable:
+        pass  # it expires by itself
 
 
 def remember_intent(openid: str, intent: str) -> None:
     """What a member asked for before sending a location ("signin", "signout", "project:<code>")."""
-    store.set(f"wx:intent:{openid}", intent, ttl=600)
+    try:
+        store.set(f"wx:intent:{openid}", intent, ttl=600)
+    except StoreUnavailable:
+        logger.info("intent not kept: the shared store is unavailable")
 
 
 def pop_intent(openid: str) -> str | None:
-    value = store.get(f"wx:intent:{openid}")
-    if value is not None:
-        store.delete(f"wx:intent:{openid}")
+    try:
+        value = store.get(f"wx:intent:{openid}")
+        if value is not None:
+            store.delete(f"wx:intent:{openid}")
+    except StoreUnavailable:
+        return None
     return value

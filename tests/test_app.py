@@ -13,8 +13,9 @@ def test_healthz_reports_the_backend(app, session, backend):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["database"] == backend
-    assert body["store"] == ("RedisStore" if backend == "postgresql" else "MemoryStore")
+    assert body["status"] == "ok" and body["database"] == "ok" and body["store"] == "ok"
+    assert body["database_kind"] == backend
+    assert body["store_kind"] == ("RedisStore" if backend == "postgresql" else "MemoryStore")
 
 
 def test_unknown_path_is_a_chinese_json_404(app, session):

@@ -19,7 +19,7 @@ from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from sharedstore import KeyValueStore
+from sharedstore import FallbackStore, KeyValueStore
 
 logger = logging.getLogger(__name__)
 
@@ -153,10 +153,20 @@ def code_to_session(js_code: str, *, timeout: float = 5) -> dict:
     return result
 
 
+def _token_store(app: Flask) -> FallbackStore:
+    """The shared store, or this process's own while Redis is away (stable_token gives every process
+    the same token, so one process fetching alone invalidates nobody's)."""
+    shared = app.extensions["store"]
+    current = app.extensions.get("wechat_token_store")
+    if current is None or current.primary is not shared:
+        current = app.extensions["wechat_token_store"] = FallbackStore(shared)
+    return current
+
+
 def init_app(app: Flask) -> None:
     app.extensions["wechat_client_factory"] = lambda timeout=5: SharedTokenClient(
         app.config["WECHAT_APP_ID"], app.config["WECHAT_APP_SECRET"], api_base_url(app),
-        app.extensions["store"], timeout=timeout)
+        _token_store(app), timeout=timeout)
 
 
 def get_client(timeout: float = 5) -> SharedTokenClient:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from extensions import store
+from sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +36,41 @@ def same_body_as_before(args: dict, body: bytes) -> bool:
     triple = "|".join(args.get(name, "") for name in ("timestamp", "nonce", "signature", "msg_signature"))
     slot = "wxsig:" + hashlib.sha256(triple.encode()).hexdigest()
     digest = hashlib.sha256(body).hexdigest()
-    if store.add(slot, digest, ttl=SIGNATURE_TTL):
-        return True
-    return store.get(slot) in (digest, None)
+    try:
+        if store.add(slot, digest, ttl=SIGNATURE_TTL):
+            return True
+        return store.get(slot) in (digest, None)
+    except StoreUnavailable:
+        return True  # without the store only the ±300 s window guards a captured URL, for now
 
 
 def handle_once(key: str, handler: Callable[[], str | None]) -> str | None:
+    """The first delivery runs the handler; a retry gets its reply. Without the store every delivery
+    runs the handler, which is safe: every effect is idempotent in the database by itself."""
+    try:
+        return _handle_once(key, handler)
+    except _StoreLost:
+        logger.warning("exactly-once store unavailable: handling %s without it", key)
+        return handler()
+
+
+class _StoreLost(Exception):
+    """The store failed before the handler ran."""
+
+
+def _handle_once(key: str, handler: Callable[[], str | None]) -> str | None:
     slot = "wxmsg:" + key
-    if not store.add(slot, _BUSY, ttl=TTL):
+    try:
+        claimed = store.add(slot, _BUSY, ttl=TTL)
+    except StoreUnavailable as exc:
+        raise _StoreLost from exc
+    if not claimed:
         deadline = time.monotonic() + WAIT_FOR_FIRST
         while time.monotonic() < deadline:
-            value = store.get(slot)
+            try:
+                value = store.get(slot)
+            except StoreUnavailable:
+                return None  # the first delivery is working on it; WeChat keeps its answer
             if value is None or value != _BUSY:
                 return value or None
             time.sleep(0.05)
@@ -53,7 +78,17 @@ def handle_once(key: str, handler: Callable[[], str | None]) -> str | None:
     try:
         reply = handler()
     except BaseException:
-        store.delete(slot)  # let WeChat's retry try again
+        _forget(slot)  # let WeChat's retry try again
         raise
-    store.set(slot, reply or "", ttl=TTL)
+    try:
+        store.set(slot, reply or "", ttl=TTL)
+    except StoreUnavailable:
+        _forget(slot)
     return reply
+
+
+def _forget(slot: str) -> None:
+    try:
+        store.delete(slot)
+    except StoreUnavailable:
+        pass  # the claim expires with its TTL
