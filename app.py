@@ -19,6 +19,7 @@ import smsgateway
 import websecurity
 from config import ENV_VARS, load_config
 from dbping import ping_when_idle
+from dbretry import retry_after_reconnect
 from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from requestargs import BoundedIntConverter
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_errors(app)
     register_blueprints(app)
+    retry_after_reconnect(app, db)
     register_cli(app)
     return app
 

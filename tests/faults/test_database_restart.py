@@ -1,0 +1,80 @@
+"""Issue 20.8: after PostgreSQL comes back, no request fails on a connection the restart closed.
+The restart is a TCP proxy in front of the machine's PostgreSQL cutting every connection (the
+machine's server itself is never stopped)."""
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from extensions import db
+from services import mp_sessions, wechat_users
+from tests.conftest import PG_URL, _empty_tables, require_service
+from tests.factories import make_account, make_member, make_tree
+from tests.faults.conftest import make_fault_app
+from tests.faults.servers import Proxy
+from tests.web import console_login
+from tests.wechat.helpers import post
+
+
+@pytest.fixture
+def proxied_app(own_redis):
+    require_service("postgresql")
+    parts = urlsplit(PG_URL)
+    proxy = Proxy(parts.port or 5432)
+    url = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}").geturl()
+    application = make_fault_app(own_redis.url, url)
+    with application.app_context():
+        db.create_all()
+        _empty_tables()
+        yield application, proxy
+        db.session.remove()
+        db.engine.dispose()
+        proxy.restore()
+        _empty_tables()
+    proxy.close()
+
+
+def test_requests_after_a_restart_never_fail(proxied_app):
+    app, proxy = proxied_app
+    session = db.session
+    tree = make_tree(session)
+    make_account(session, tree.district, "dongcheng")
+    team_code = tree.team(session, tree.community).code
+    member = make_member(session)
+    wechat_users.bind(session, member.id, "o_restart")
+    token, _ = mp_sessions.create(session, openid="o_restart", unionid=None, member_id=member.id)
+    auth = {"Authorization": "Bearer " + token}
+    console = console_login(app, "dongcheng")
+    session.remove()
+
+    def requests():
+        client = app.test_client()
+        return [client.get("/api/mp/v1/me", headers=auth).status_code,
+                console.get("/console/members").status_code,
+                post(app, "text", "o_restart", content="时长")[0],
+                client.get("/healthz").status_code]
+
+    # Warm the pool with several connections at once, as gunicorn's threads do.
+    warm = [None] * 4
+    threads = [threading.Thread(target=lambda i=i: warm.__setitem__(i, requests())) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(statuses == [200] * 4 for statuses in warm)
+
+    proxy.cut()       # the restart: every connection closed by the server's side ...
+    proxy.restore()   # ... and PostgreSQL is back
+    after = [None] * 4
+    threads = [threading.Thread(target=lambda i=i: after.__setitem__(i, requests())) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(statuses == [200] * 4 for statuses in after), after
+    status, text = post(app, "scan", "o_restart", key=f"team:{team_code}")
+    assert status == 200 and "报到成功" in text
+    assert db.session.scalar(sa.text("SELECT count(*) FROM team_memberships")) == 1
