@@ -57,6 +57,8 @@ ENV_VARS = {
     "PUSH_RETRY_BACKOFF": "seconds before the first retry, doubled each time; default 1",
     "PUSH_CLAIM_LEASE": "seconds after which a message claimed by a dead job counts as interrupted; default 120",
     "TRUSTED_PROXIES": "how many proxies in front of the app set X-Forwarded-For (1 behind nginx); default 0",
+    "PUSH_RECOVERY_INTERVAL": "seconds between the scheduler's look for stalled or orphaned push runs; default 60",
+    "JOB_RETRY_INTERVALS": "seconds before each retry of a failed push job (comma-separated); default 10,30,60",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
@@ -139,6 +141,19 @@ def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     if database_url.startswith("sqlite"):
         return options
     return {**options, "pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
+
+
+def _intervals(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be whole seconds separated by commas, not {raw!r}") from exc
+    if any(v < 0 for v in values):
+        raise ConfigError(f"{name} must not be negative")
+    return values
 
 
 def _flag(env: dict, name: str, default: bool) -> bool:
@@ -254,6 +269,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUSH_CLAIM_LEASE": _number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
         "PUSH_HTTP_TIMEOUT": 5.0,
         "TRUSTED_PROXIES": _number(env, "TRUSTED_PROXIES", 0),
+        "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
+        "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,12 +1,18 @@
 """``flask --app app jobs worker`` and ``flask --app app push …``."""
 from __future__ import annotations
 
+import logging
+import time
+
 import click
+import redis
 from flask import current_app
 from flask.cli import AppGroup
 from rq import SimpleWorker
 
 from extensions import db
+
+logger = logging.getLogger(__name__)
 
 jobs_cli = AppGroup("jobs", help="后台任务（RQ）。")
 push_cli = AppGroup("push", help="向团员推送项目链接（模板消息）。")
@@ -20,23 +26,85 @@ class AppWorker(SimpleWorker):
         try:
             return super().perform_job(job, queue)
         finally:
-            db.session.remove()
+            try:
+                db.session.remove()
+            except Exception:  # noqa: BLE001 - a database restart must not take the worker with it
+                logger.warning("database session of job %s could not be closed", job.id, exc_info=True)
+
+
+def supervise(start, *, burst: bool = False, stopped=lambda: False, wait: float = 1.0) -> None:
+    """Run ``start()`` again whenever it ends without being asked to: RQ's worker quits on a Redis
+    timeout or any error outside a job (a 3-second Redis blip used to stop pushing until a person
+    restarted it). ``stopped()`` tells a requested shutdown (SIGTERM) from such an end."""
+    pause = wait
+    while True:
+        began = time.monotonic()
+        try:
+            start()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            logger.warning("lost Redis: %s", type(exc).__name__)
+        if burst or stopped():
+            return
+        pause = wait if time.monotonic() - began > 60 else min(pause * 2, 30.0)
+        logger.warning("started again in %.0f s", pause)
+        time.sleep(pause)
+
+
+def _recover_at_start() -> None:
+    from services import push
+
+    try:
+        recovered = push.recover(db.session)
+    except Exception:  # noqa: BLE001 - the periodic recovery will try again
+        logger.warning("could not look for unfinished pushes at start", exc_info=True)
+        db.session.rollback()
+        return
+    if recovered:
+        click.echo(f"重新排队的推送：{', '.join(map(str, recovered))}")
 
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="处理完队列中的任务后退出")
 def worker(burst: bool) -> None:
-    """Take jobs from Redis; first re-queue pushes a dead worker left unfinished or whose quota day is over."""
+    """Take jobs from Redis, through Redis and database outages; first re-queue pushes a dead worker left
+    unfinished or whose quota day is over."""
     from jobs.queue import connection, queue
-    from services import push
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("未设置 REDIS_URL：没有队列，任务在请求中同步执行，无需 worker")
-    recovered = push.recover(db.session)
-    if recovered:
-        click.echo(f"重新排队的推送：{', '.join(map(str, recovered))}")
-    AppWorker([queue()], connection=connection()).work(burst=burst, with_scheduler=True,
-                                                         logging_level="WARNING")
+    _recover_at_start()
+    current: list[AppWorker] = []
+
+    def start() -> None:
+        current[:] = [AppWorker([queue()], connection=connection())]
+        current[0].work(burst=burst, with_scheduler=True, logging_level="WARNING")
+
+    supervise(start, burst=burst,
+              stopped=lambda: bool(current) and current[0]._shutdown_requested_date is not None)
+
+
+@jobs_cli.command("scheduler")
+def scheduler() -> None:
+    """RQ's cron scheduler: push recovery, missing sign-outs, session purge (jobs/periodic.py), queued
+    for the workers on their clocks. Run one (a second one only queues the same work twice)."""
+    from rq.cron import CronScheduler
+
+    from jobs.periodic import schedule
+    from jobs.queue import QUEUE_NAME, connection
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("未设置 REDIS_URL：没有队列，无法定时排队任务")
+    stopped = {"asked": False}
+
+    def start() -> None:
+        cron = CronScheduler(connection=connection(), logging_level="WARNING")
+        for job, seconds in schedule():
+            cron.register(job, QUEUE_NAME, interval=seconds, job_timeout=600)
+        cron.start()  # returns only when asked to stop (SIGTERM, SIGINT); a Redis error escapes it
+        stopped["asked"] = True
+
+    click.echo("定时任务：" + "，".join(f"{job.__name__} 每 {seconds} 秒" for job, seconds in schedule()))
+    supervise(start, stopped=lambda: stopped["asked"])
 
 
 def _project(session, ref: str):

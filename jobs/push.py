@@ -21,4 +21,4 @@ def _run(run_id: int) -> dict | None:
 
 
 def enqueue_run(run_id: int, *, at: dt.datetime | None = None) -> str | None:
-    return enqueue(push_project, run_id, at=at, description=f"push run {run_id}")
+    return enqueue(push_project, run_id, at=at, description=f"push run {run_id}", retry=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import redis
 from flask import Flask, current_app
-from rq import Queue
+from rq import Queue, Retry
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +31,13 @@ def connection(app: Flask | None = None) -> redis.Redis:
 def enqueue_connection(app: Flask | None = None) -> redis.Redis:
     """The web's connection for enqueueing: a hung Redis costs a request half a second, not ten."""
     from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    from redis.retry import Retry as RedisRetry
 
     app = app or current_app
     key = "rq_enqueue_connection"
     if key not in app.extensions:
         app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5,
-                                                   socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
+                                                   socket_connect_timeout=0.5, retry=RedisRetry(NoBackoff(), 0))
     return app.extensions[key]
 
 
@@ -62,7 +62,8 @@ def is_inline() -> bool:
     return not current_app.config.get("REDIS_URL")
 
 
-def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: str | None = None) -> str | None:
+def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: str | None = None,
+            retry: bool = False) -> str | None:
     """Run ``func(*args)`` in the background; the RQ job id, or None when it ran inline (or, for a
     later ``at``, will be picked up by ``flask --app app push resume``), or when Redis could not take it."""
     if is_inline():
@@ -74,6 +75,9 @@ def enqueue(func: Callable, *args, at: dt.datetime | None = None, description: s
         return None
     options = {"job_timeout": JOB_TIMEOUT, "description": description, "result_ttl": 86400,
                "failure_ttl": 7 * 86400}
+    if retry:  # a job that failed (a database restart as it ran) goes again, after these pauses
+        intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
+        options["retry"] = Retry(max=len(intervals), interval=intervals)
     target = Queue(QUEUE_NAME, connection=enqueue_connection())
     try:
         job = target.enqueue_at(at, func, *args, **options) if at else target.enqueue(func, *args, **options)

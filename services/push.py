@@ -6,8 +6,8 @@ only after winning a conditional UPDATE pending → sending (committed before th
 two jobs running at once, or a job re-run, never send the same row twice. A row left in ``sending``
 by a dead job (its claim older than PUSH_CLAIM_LEASE) and a request WeChat did not answer in time
 become ``unknown``: maybe delivered, so never resent by themselves (the console offers to resend
-them). What is certain not to have reached WeChat (-1 "system busy", connection refused) is retried
-with backoff; 43004 (not following) is final; 45009 (daily quota) pauses the run until after
+them), and so does an HTTP 5xx (WeChat may have taken the message before failing). Only what is
+certain not to have reached WeChat (-1 "system busy", connection refused) is retried with backoff; 43004 (not following) is final; 45009 (daily quota) pauses the run until after
 midnight, Beijing time; a refused access token is refreshed once by the client.
 
 The job body is :func:`run`; ``jobs.push`` puts it on RQ (or runs it inline without Redis).
@@ -64,6 +64,7 @@ REASONS = {
 NETWORK_ERROR = "网络错误，多次重试未成功"
 TIMEOUT_UNKNOWN = "微信未在时限内答复，可能已送达；为免重复不自动重发"
 INTERRUPTED_UNKNOWN = "推送任务中断于发送途中，可能已送达；为免重复不自动重发"
+HTTP_ERROR_UNKNOWN = "微信接口返回服务器错误，可能已送达；为免重复不自动重发"
 
 
 # ---- who and what -----------------------------------------------------------------------------
@@ -242,10 +243,11 @@ def send_one(client, openid: str, message: dict, *, touch) -> Outcome:
                 return Outcome(DeliveryStatus.pending, stop="quota", errcode=code)
             if code in TOKEN_ERRORS:  # the client refreshed once and was refused again
                 return Outcome(DeliveryStatus.pending, stop="token", errcode=code)
-            if code == -1 or code is None:  # busy, or an HTTP error status: not accepted, try again
-                last = Outcome(DeliveryStatus.failed, errcode=-1 if code == -1 else None,
-                               errmsg=REASONS[-1] if code == -1 else f"微信接口异常：{exc.errmsg or 'HTTP 错误'}"[:200])
+            if code == -1:  # "system busy": WeChat says it did not take the message; try again
+                last = Outcome(DeliveryStatus.failed, errcode=-1, errmsg=REASONS[-1])
                 continue
+            if code is None:  # an HTTP error status (5xx): it may have been taken before the error
+                return Outcome(DeliveryStatus.unknown, errmsg=HTTP_ERROR_UNKNOWN)
             return Outcome(DeliveryStatus.failed, errcode=code,
                            errmsg=REASONS.get(code, f"{code} {exc.errmsg or ''}".strip())[:200])
         except requests.RequestException as exc:
@@ -303,6 +305,35 @@ def release_interrupted(session: Session, project_id: int, *, now: dt.datetime |
             PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
             PushDelivery.claimed_at < stale).values(
             status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
+
+
+def claim_silence() -> dt.timedelta:
+    """How long a live job's claim can go unrenewed: one request's timeout and the longest pause between
+    tries (``touch`` renews the claim before each try), with a margin. Older is a dead job's."""
+    config = current_app.config
+    longest_pause = config["PUSH_RETRY_BACKOFF"] * 2 ** max(0, config["PUSH_MAX_ATTEMPTS"] - 2)
+    return dt.timedelta(seconds=config["PUSH_HTTP_TIMEOUT"] + longest_pause + 2)
+
+
+def settle_leftovers(session: Session, project_id: int) -> int:
+    """Before a run says "done": rows still ``sending`` belong to a job that is sending them now (wait
+    for it) or to a killed one (its claim falls silent: ``unknown``, never resent by itself). A killed
+    inline push used to leave such a row behind a rerun reported done. The number made unknown."""
+    deadline = time.monotonic() + current_app.config["PUSH_CLAIM_LEASE"]
+    released = 0
+    while True:
+        now = utcnow()
+        with unit_of_work(session):
+            released += session.execute(sa.update(PushDelivery).where(
+                PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
+                PushDelivery.claimed_at < now - claim_silence()).values(
+                status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
+        in_flight = session.scalar(sa.select(sa.func.count()).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending))
+        session.rollback()
+        if not in_flight or time.monotonic() > deadline:
+            return released
+        time.sleep(0.5)
 
 
 def _settle_and_claim(session: Session, settle: tuple[int, Outcome] | None, claim_id: int | None) -> bool:
@@ -400,6 +431,7 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
                 _set_run(session, run_id, heartbeat_at=utcnow())
                 beat = time.monotonic()
         _settle_and_claim(session, done, None)
+    report.unknown += settle_leftovers(session, project_id)
     _set_run(session, run_id, state=PushState.done, finished_at=utcnow(), heartbeat_at=utcnow())
     logger.info("push run %s for project %s done: %s sent, %s failed, %s unknown", run_id, project_id,
                 report.sent, report.failed, report.unknown)

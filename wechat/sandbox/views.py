@@ -30,6 +30,7 @@ ERRMSG = {
 
 
 HANG = -2                  # an injected failure: stall past the client's timeout, send nothing
+ACCEPT_THEN_500 = -500     # an injected failure: take the message, then answer HTTP 500 (ambiguous)
 TEMPLATE_VALUE_LIMIT = 20  # since 2023 each template keyword value is cut at 20 characters
 
 
@@ -77,6 +78,9 @@ def make_blueprint(state: SandboxState) -> Blueprint:
         if injected == HANG:  # past the client's timeout; nothing is sent
             time.sleep(state.hang_seconds)
             injected = -1
+        if injected == ACCEPT_THEN_500:
+            request.environ["sandbox.fail_after_accepting"] = True
+            injected = None
         if injected is not None:
             return _error(injected) if injected > 0 else jsonify({"errcode": -1, "errmsg": "system error"})
         if not state.spend_quota(endpoint):
@@ -153,7 +157,10 @@ def make_blueprint(state: SandboxState) -> Blueprint:
             values = [v.get("value", "") if isinstance(v, dict) else "" for v in (data.get("data") or {}).values()]
             if any(len(v) > TEMPLATE_VALUE_LIMIT or "\n" in v for v in values):
                 return _error(47003)
-        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": state.accept(endpoint, data.get("touser", ""), data)})
+        msgid = state.accept(endpoint, data.get("touser", ""), data)
+        if request.environ.get("sandbox.fail_after_accepting"):
+            return Response("<html><body>502 Bad Gateway</body></html>", status=502, mimetype="text/html")
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
     @bp.post("/cgi-bin/message/template/send")
     def template_send():

@@ -1,0 +1,58 @@
+"""Work that runs on a clock, registered with RQ's own cron scheduler (``flask --app app jobs
+scheduler``): nothing is left to a crontab or to a person typing a command."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from jobs.queue import in_app_context
+
+logger = logging.getLogger(__name__)
+
+
+def recover_pushes() -> list[int]:
+    """Runs a killed worker left (heartbeat older than PUSH_CLAIM_LEASE), runs whose job was lost with
+    Redis, and runs paused for the quota whose day is over: queued again."""
+    return in_app_context(_recover_pushes)
+
+
+def _recover_pushes() -> list[int]:
+    from extensions import db
+    from services import push
+
+    ids = push.recover(db.session)
+    if ids:
+        logger.info("push runs taken up again: %s", ids)
+    return ids
+
+
+def mark_missing_signouts() -> int:
+    """Records never signed out, 12 h after their project's end, become "missing sign-out"."""
+    return in_app_context(_mark_missing)
+
+
+def _mark_missing() -> int:
+    from extensions import db
+    from services.checkin import mark_missing_signouts as mark
+
+    return mark(db.session)
+
+
+def purge_sessions() -> int:
+    """Login sessions past their end (or revoked a day ago) are deleted."""
+    return in_app_context(_purge_sessions)
+
+
+def _purge_sessions() -> int:
+    from extensions import db
+    from services import auth_sessions
+
+    return auth_sessions.purge_expired(db.session)
+
+
+def schedule() -> list[tuple[object, int]]:
+    """(job, seconds between runs), read from the configuration when the scheduler starts."""
+    config = current_app.config
+    return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
+            (purge_sessions, 3600)]
