@@ -171,7 +171,7 @@ def push_status(ref: str) -> None:
 
 @push_cli.command("resume")
 def push_resume() -> None:
-    """Take up pushes a dead job left and those paused for the quota whose day is over (cron-able)."""
+    """Take up pushes a dead job left and those paused for the quota whose day is over (the scheduler does it every minute)."""
     from services import push
 
     ids = push.recover(db.session)
