@@ -10,7 +10,7 @@ from console.flashing import attempt
 from extensions import db, limiter
 from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
 from requestargs import int_arg
-from services import orgs
+from services import orgs, recovery
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
 
@@ -46,6 +46,16 @@ def generate_codes():
     count = int_arg(request.form, "count", 0)
     attempt(lambda: orgs.generate_registration_codes(db.session, current_account().org_id, count),
             lambda codes: f"已生成 {len(codes)} 个注册码，请分发给下级组织，每个注册码只能使用一次")
+    return redirect(url_for("console.org_list"))
+
+
+@bp.post("/orgs/<int:org_id>/reset-password")
+@login_required
+def reset_child_password(org_id: int):
+    """A sub-organisation that lost its password asks its superior (the seeds' way of help)."""
+    attempt(lambda: recovery.reset_account_password(db.session, current_account().org_id, org_id,
+                                                    request.form.get("password", "")),
+            lambda account: f"已重置账号 {account.username} 的密码，请当面或电话告知对方；该账号原有登录已全部退出")
     return redirect(url_for("console.org_list"))
 
 

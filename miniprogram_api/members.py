@@ -12,14 +12,15 @@ from miniprogram_api.responses import (
     BranchesOut,
     CertificateOut,
     MyBranchOut,
+    PasswordResetOut,
     ProfileOut,
     RegisteredOut,
     SmsSentOut,
     VolunteerOut,
 )
-from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, SmsCodeIn
+from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
 from qr.certificate import pdf_response
-from services import branches, certificates, members, mp_sessions, orgs, signup, sms
+from services import branches, certificates, members, mp_sessions, orgs, recovery, signup, sms
 from services.errors import Conflict, Invalid
 
 
@@ -31,6 +32,24 @@ def send_sms_code():
     body = SmsCodeIn.model_validate_json(request.get_data() or b"{}")
     wait = sms.send_code(body.phone, body.purpose)
     return jsonify({"sent": True, "resend_after": wait})
+
+
+@bp.post("/password/reset/code")
+@documented("忘记密码：向注册手机号发送验证码（未注册的手机号不会收到短信，答复相同）", body=ResetCodeIn,
+            public=True, response=SmsSentOut)
+@limiter.limit("20 per hour")
+def send_reset_code():
+    body = ResetCodeIn.model_validate_json(request.get_data() or b"{}")
+    return jsonify({"sent": True, "resend_after": recovery.send_reset_code(db.session, body.phone)})
+
+
+@bp.post("/password/reset")
+@documented("用短信验证码重置密码；该账号的所有登录随之失效", body=ResetIn, public=True, response=PasswordResetOut)
+@limiter.limit("10 per hour")
+def reset_password():
+    body = ResetIn.model_validate_json(request.get_data() or b"{}")
+    recovery.reset_password(db.session, body.phone, body.code, body.password)
+    return jsonify({"reset": True})
 
 
 @bp.post("/register")

@@ -16,6 +16,10 @@ class LoginOut(Out):
     registered: bool
 
 
+class PasswordResetOut(Out):
+    reset: bool
+
+
 class LoggedOutOut(Out):
     logged_out: bool
 

@@ -19,6 +19,10 @@ FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", 
                "start": "起始日期", "end": "结束日期"}
 
 
+#: where one model's field means something else than the same name elsewhere
+MODEL_FIELD_NAMES = {"ResetIn": {"code": "验证码", "password": "新密码"}}
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
@@ -38,6 +42,16 @@ class LoginIn(Body):
 class SmsCodeIn(Body):
     phone: str = Field(min_length=1, max_length=20)
     purpose: Literal["register"] = "register"
+
+
+class ResetCodeIn(Body):
+    phone: str = Field(min_length=1, max_length=20)
+
+
+class ResetIn(Body):
+    phone: str = Field(min_length=1, max_length=20)
+    code: str = Field(min_length=4, max_length=8, description="短信验证码")
+    password: str = Field(min_length=1, max_length=64, description="新密码：6至16位，不能全部为数字")
 
 
 class RegisterIn(Body):
@@ -118,7 +132,7 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
         name = ".".join(str(part) for part in item["loc"]) or "body"
         fields.append({"field": name, "problem": item["type"]})
     first = fields[0]["field"] if fields else "body"
-    label = FIELD_NAMES.get(first, first)
+    label = MODEL_FIELD_NAMES.get(error.title, {}).get(first) or FIELD_NAMES.get(first, first)
     if fields and fields[0]["problem"] == "missing":
         return f"缺少{label}", fields
     if fields and fields[0]["problem"] == "extra_forbidden":

@@ -18,6 +18,30 @@
       window.location.search = params.toString();
     }
   });
+  // A "get a code" button: <button data-send-code="URL" data-phone="#phone" data-status="#status"
+  // data-csrf="TOKEN">; posts {phone} as JSON and counts down to the next allowed send.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-send-code]");
+    if (!button) { return; }
+    var status = document.querySelector(button.getAttribute("data-status"));
+    var phone = document.querySelector(button.getAttribute("data-phone")).value.trim();
+    if (!/^1[3-9]\d{9}$/.test(phone)) { status.textContent = "请先填写正确的11位手机号"; return; }
+    button.disabled = true;
+    fetch(button.getAttribute("data-send-code"), {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": button.getAttribute("data-csrf")},
+      body: JSON.stringify({phone: phone})})
+      .then(function (r) { return r.json().then(function (d) { return {ok: r.ok, d: d}; }); })
+      .then(function (a) {
+        status.textContent = a.ok ? "验证码已发送，10分钟内有效" : a.d.message;
+        var wait = a.ok ? a.d.resend_after : 5;
+        var label = button.textContent;
+        var timer = setInterval(function () {
+          wait -= 1; button.textContent = wait > 0 ? wait + "秒后重发" : label;
+          if (wait <= 0) { clearInterval(timer); button.disabled = false; }
+        }, 1000);
+      })
+      .catch(function () { status.textContent = "网络异常，请重试"; button.disabled = false; });
+  });
   var reload = document.querySelector("[data-reload-after]");
   if (reload) { setTimeout(function () { window.location.reload(); }, Number(reload.getAttribute("data-reload-after"))); }
 })();
