@@ -31,7 +31,7 @@ run: seed
 	@echo "    健康检查:          http://$(HOST):$(PORT)/healthz"
 	@echo "    数据库: instance/qingchun.db (SQLite)，共享存储: 进程内，微信接口: 本地沙箱"
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	@bash tools/system-deps.sh chromium

@@ -24,6 +24,7 @@ from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from requestargs import BoundedIntConverter
 from services.errors import DomainError
+from services.hours import hours_text
 from sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config({**os.environ, **given}))
     app.config.update(config)
     app.json.ensure_ascii = False  # Chinese messages readable in JSON bodies (Flask 3 has no JSON_AS_ASCII)
+    app.add_template_filter(hours_text, "hours")  # minutes → "19.9": one rule for every page
     register_logging(app)
     register_extensions(app)
     register_errors(app)
@@ -98,6 +100,10 @@ def register_extensions(app: Flask) -> None:
             ping_when_idle(db.engine)
 
 
+#: Paths people open in a browser: their errors are Chinese pages, not JSON.
+PEOPLES_PAGES = ("/m/", "/j/", "/verify/", "/console/", "/qr/")
+
+
 def register_errors(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes():
@@ -108,9 +114,6 @@ def register_errors(app: Flask) -> None:
         if any("\x00" in str(value) for value in values):
             return jsonify({"error": "invalid_characters", "message": "请求包含非法字符"}), 400
 
-    @app.errorhandler(DomainError)
-    def domain_error(err: DomainError):
-        return jsonify(err.to_dict()), err.status
 
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
@@ -119,16 +122,25 @@ def register_errors(app: Flask) -> None:
         message, fields = describe(err)
         return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
 
+    def _wants_page() -> bool:
+        return (request.path.startswith(PEOPLES_PAGES) and not request.is_json
+                and request.accept_mimetypes.best == "text/html")
+
     def page_or_json(status: int, code: str, message: str):
         """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
-        wants_page = (request.path.startswith(("/m/", "/j/", "/verify/", "/console/")) and not request.is_json
-                      and request.accept_mimetypes.best == "text/html")
-        if not wants_page:
+        if not _wants_page():
             return jsonify({"error": code, "message": message}), status
-        title = {403: "无权访问", 404: "页面不存在", 413: "内容过大", 429: "操作过于频繁",
+        title = {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
                  503: "服务暂时繁忙"}.get(status, "请求有误")
-        template = "console/error.html" if request.path.startswith("/console/") else "mobile/message.html"
+        template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
         return render_template(template, title=title, message=message, status=status), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        """A rule said no: a Chinese page for a person's browser, the JSON body for programs."""
+        if _wants_page():
+            return page_or_json(err.status, err.code, err.message)
+        return jsonify(err.to_dict()), err.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):

@@ -9,10 +9,11 @@ from console import bp
 from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db
+from jobs import notify
 from models import RECORD_STATUS_LABELS, Member
 from requestargs import int_arg
-from services import approval, projects
-from services.beijing_time import BEIJING
+from services import approval, corrections, projects
+from services.beijing_time import BEIJING, from_local_input
 
 
 @bp.get("/hours")
@@ -26,7 +27,32 @@ def hours_page():
     names = dict(db.session.execute(sa.select(Member.id, Member.name).where(
         Member.id.in_({record.member_id for record, _ in records}))).all())
     return render_template("console/hours.html", waiting=waiting, project=project, records=records, names=names,
+                           corrections=corrections.pending_for(db.session, org_id),
                            flag_labels=approval.FLAG_LABELS, status_labels=RECORD_STATUS_LABELS, beijing=BEIJING)
+
+
+@bp.post("/records/<int:record_id>/times")
+@login_required
+def edit_record_times(record_id: int):
+    """修改时间: wrong times or a missing sign-out, with a reason; the first times stay on the record."""
+    form = request.form
+    record = attempt(lambda: corrections.edit_times(
+        db.session, current_account().org_id, record_id, from_local_input(form.get("signin_at"), "signin_at"),
+        from_local_input(form.get("signout_at"), "signout_at"), form.get("reason", "")),
+        "已修改服务时间，原始时间已保留；请核实后审核")
+    return redirect(url_for("console.hours_page", project=record.project_id if record else int_arg(form, "project")))
+
+
+@bp.post("/corrections/<int:request_id>/<any(accept, refuse):decision>")
+@login_required
+def decide_correction(request_id: int, decision: str):
+    def decide():
+        decided = corrections.decide_correction(db.session, current_account().org_id, request_id,
+                                                decision == "accept", request.form.get("reason"))
+        notify.tell(decided.member_id, corrections.decision_notice(decided))
+        return decided
+    attempt(decide, lambda d: f"已{'通过' if decision == 'accept' else '驳回'}{d.member.name}的更正申请，已通知本人")
+    return redirect(url_for("console.hours_page"))
 
 
 @bp.post("/hours/<int:project_id>/decide")

@@ -13,9 +13,10 @@ from console.auth import current_account, login_required
 from console.flashing import attempt
 from console.teams import COORD_LABELS
 from extensions import db
+from jobs import notify
 from models import Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png
-from services import approval, onsite_qr, orgs, pairing, projects, push
+from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.orgs import subtree_filter
@@ -60,7 +61,26 @@ def project_detail(project_id: int):
             pairing.paired_department_ids(db.session, project.team.org_id))).order_by(Organization.name)).all()
     return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
-                           timekeepers={t.org_id for t in project.timekeepers})
+                           timekeepers={t.org_id for t in project.timekeepers},
+                           enrolments=enrolment.roster(db.session, project.id))
+
+
+@bp.post("/projects/<int:project_id>/enrolments/<int:member_id>/remove")
+@login_required
+def remove_enrolment(project_id: int, member_id: int):
+    """A coordinator takes someone off the list (moved away, asked by phone); the waitlist moves up."""
+    project = _managed(project_id)
+    reason = request.form.get("reason")
+
+    def remove():
+        promoted = enrolment.withdraw(db.session, member_id, project.id, actor_org_id=current_account().org_id,
+                                      reason=reason)
+        notify.tell(member_id, enrolment.removal_notice(project, reason))
+        if promoted is not None:
+            notify.tell(promoted.member_id, enrolment.promotion_notice(project))
+        return promoted
+    attempt(remove, lambda promoted: "已取消该团员的报名" + ("，候补第一位已递补并收到通知" if promoted else ""))
+    return redirect(url_for("console.project_detail", project_id=project_id))
 
 
 @bp.post("/projects/<int:project_id>/timekeepers")

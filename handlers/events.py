@@ -18,6 +18,9 @@ def subscribe(ctx: Context) -> str | None:
     key = ctx.raw.get("EventKey") or ""
     if key.startswith("qrscene_"):
         return common.scene(ctx, key[len("qrscene_"):])
+    if ctx.member_id is not None:  # followed again: the binding was kept, so greet them by name
+        member = members.get_member(ctx.session, ctx.member_id)
+        return texts.welcome_back(member.name)
     return texts.welcome(common.register_url(ctx), wechat_users.bind_url(ctx.openid))
 
 
@@ -70,6 +73,16 @@ def my_team(ctx: Context) -> str:
             f"本年度已确认时长：{summary.year_hours:g} 小时")
 
 
+def my_hours(ctx: Context) -> str:
+    """我的时长: the year against the 20 h target, the total, the star and what the next one needs."""
+    summary = hours.summary(ctx.session, ctx.member_id, now=ctx.now)
+    year = f"{summary.year}年已确认时长：{summary.year_hours:g} 小时（目标 20 小时，"
+    year += "已达标）" if summary.year_target_met else f"还差 {texts.minutes_text(20 * 60 - summary.year_minutes)}）"
+    star = f"{summary.star}星志愿者" if summary.star else "暂无星级"
+    following = f"，下一星级需累计 {summary.next_star_hours} 小时" if summary.next_star_hours else ""
+    return f"{year}\n累计 {summary.total_hours:g} 小时，{star}{following}\n明细：{ctx.url('/m/hours')}"
+
+
 def my_profile(ctx: Context) -> str:
     # By openid first: the bound member, their card and hours in one statement (the 时长 reply is half
     # of what members send on 报到 day); an openid bound only by unionid is bound on the way by member_id.
@@ -92,11 +105,11 @@ def open_projects(ctx: Context) -> str:
     if not found:
         return texts.NO_PROJECT
     lines = ["可报名的志愿项目："]
-    lines += [f"· {p.title} {ctx.url('/m/p/' + p.code)}" for p in found]
+    lines += [f"· {p.title} {ctx.url('/m/projects/' + p.code)}" for p in found]
     return "\n".join(lines)
 
 
-MENU_ACTIONS = {"MY_TEAM": my_team, "MY_PROFILE": my_profile, "MY_HOURS": my_profile,
+MENU_ACTIONS = {"MY_TEAM": my_team, "MY_PROFILE": my_profile, "MY_HOURS": my_hours,
                 "OPEN_PROJECTS": open_projects}
 
 

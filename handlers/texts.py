@@ -16,6 +16,14 @@ def welcome(register_url: str, bind_url: str) -> str:
             f"已有“北京共青团”账号的，请绑定微信：{bind_url}\n\n" + HELP)
 
 
+def welcome_back(name: str) -> str:
+    return f"{name}，欢迎回来！你的账号和服务记录都还在。\n\n" + HELP
+
+
+def minutes_text(minutes: int) -> str:
+    return f"{minutes // 60} 小时 {minutes % 60} 分钟" if minutes >= 60 else f"{minutes} 分钟"
+
+
 def need_binding(bind_url: str, register_url: str, then: str = "") -> str:
     return (f"你还没有绑定“北京共青团”账号。{then}\n"
             f"已有账号请绑定：{bind_url}\n没有账号请先注册：{register_url}")

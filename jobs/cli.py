@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import click
@@ -77,7 +78,10 @@ def worker(burst: bool) -> None:
 
     def start() -> None:
         current[:] = [AppWorker([queue()], connection=connection())]
-        current[0].work(burst=burst, with_scheduler=True, logging_level="WARNING")
+        # RQ's own scheduler (jobs at a time, retries after a pause) runs in `flask jobs scheduler`, not
+        # in a child forked from here: that child inherited the worker's database connection, and kept
+        # it (and the transaction a SIGKILLed worker had open) alive after the worker died.
+        current[0].work(burst=burst, with_scheduler=burst, logging_level="WARNING")
 
     supervise(start, burst=burst,
               stopped=lambda: bool(current) and current[0]._shutdown_requested_date is not None)
@@ -95,6 +99,8 @@ def scheduler() -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("未设置 REDIS_URL：没有队列，无法定时排队任务")
     stopped = {"asked": False}
+    done = threading.Event()
+    threading.Thread(target=_move_due_jobs, args=(done,), daemon=True, name="rq-scheduled").start()
 
     def start() -> None:
         cron = CronScheduler(connection=connection(), logging_level="WARNING")
@@ -104,7 +110,33 @@ def scheduler() -> None:
         stopped["asked"] = True
 
     click.echo("定时任务：" + "，".join(f"{job.__name__} 每 {seconds} 秒" for job, seconds in schedule()))
-    supervise(start, stopped=lambda: stopped["asked"])
+    try:
+        supervise(start, stopped=lambda: stopped["asked"])
+    finally:
+        done.set()
+
+
+def _move_due_jobs(done: threading.Event) -> None:
+    """RQ's scheduler work (a push paused until the quota day, a failed job's retry after its pause):
+    due jobs go from the scheduled registry to the queue, every second. Its lock is tried again every
+    second too, not every ten minutes as RQ's worker does, so a restarted scheduler takes over as soon as
+    a killed one's lock expires (about a minute)."""
+    from rq.scheduler import RQScheduler
+
+    from jobs.queue import QUEUE_NAME, connection
+
+    rq_scheduler = RQScheduler([QUEUE_NAME], connection=connection(), logging_level="WARNING")
+    refreshed = 0.0
+    while not done.is_set():
+        try:
+            if not rq_scheduler.acquired_locks or time.monotonic() - refreshed > 15:
+                rq_scheduler.acquire_locks()
+                refreshed = time.monotonic()
+            if rq_scheduler.acquired_locks:
+                rq_scheduler.enqueue_scheduled_jobs()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            logger.warning("scheduled jobs not moved: %s", type(exc).__name__)
+        done.wait(1.0)
 
 
 def _project(session, ref: str):

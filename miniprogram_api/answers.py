@@ -24,11 +24,23 @@ def project_answer(project) -> dict:
             "lat": project.site_lat, "lng": project.site_lng, "coord_system": project.site_coord_system.value}
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
 def record_answer(record, flags: list[str] | None = None) -> dict:
     answer = {"id": record.id, "project": record.project.title, "status": record.status.value,
-              "signin_at": record.signin_at.isoformat(),
-              "signout_at": record.signout_at.isoformat() if record.signout_at else None,
-              "duration_minutes": record.duration_minutes}
+              "signin_at": record.signin_at.isoformat(), "signout_at": _iso(record.signout_at),
+              "duration_minutes": record.duration_minutes, "original_signin_at": _iso(record.original_signin_at),
+              "original_signout_at": _iso(record.original_signout_at), "edit_reason": record.edit_reason}
     if flags is not None:
         answer["flags"] = flags
     return answer
+
+
+def correction_answer(request) -> dict:
+    """A member's correction request as a coordinator sees it (the member by name only)."""
+    return {"id": request.id, "record": record_answer(request.record), "member": request.member.name,
+            "signin_at": request.signin_at.isoformat(), "signout_at": request.signout_at.isoformat(),
+            "reason": request.reason, "status": request.status.value, "decision_note": request.decision_note,
+            "created_at": request.created_at.isoformat()}

@@ -46,7 +46,7 @@ def sign_out(code: str):
 @member_required
 def my_hours():
     summary = hours.summary(db.session, current_member_id())
-    return jsonify({"year": summary.year, "year_hours": round(summary.year_minutes / 60, 1),
+    return jsonify({"year": summary.year, "year_hours": hours.hours_of(summary.year_minutes),
                     "target_hours": 20, "progress": min(1.0, round(summary.year_minutes / 1200, 3)),
-                    "total_hours": round(summary.total_minutes / 60, 1), "star": summary.star,
+                    "total_hours": hours.hours_of(summary.total_minutes), "star": summary.star,
                     "next_star_hours": summary.next_star_hours})

@@ -8,15 +8,25 @@ import sqlalchemy as sa
 from flask import jsonify, request
 
 from extensions import db
+from jobs import notify
 from miniprogram_api import bp
-from miniprogram_api.answers import project_answer, record_answer, team_answer
+from miniprogram_api.answers import correction_answer, project_answer, record_answer, team_answer
 from miniprogram_api.auth import account_required, current_org_id
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import DecidedOut, MembersOut, ProjectOut, RecordsOut, TeamsOut
-from miniprogram_api.schemas import DecideIn, ProjectIn
+from miniprogram_api.responses import (
+    CorrectionOut,
+    CorrectionsOut,
+    DecidedOut,
+    MembersOut,
+    ProjectOut,
+    RecordOut,
+    RecordsOut,
+    TeamsOut,
+)
+from miniprogram_api.schemas import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn
 from models import Member, Organization, Project, Team
 from requestargs import page_arg
-from services import approval, members, projects, teams
+from services import approval, corrections, members, projects, teams
 from services.errors import NotFound
 from services.orgs import get_org, require_within, subtree_filter
 
@@ -91,6 +101,33 @@ def decide(code: str):
         approval.require_approver(db.session, current_org_id(), project)
         result = approval.decide_records(db.session, current_org_id(), body.record_ids, body.approve, body.note)
     return jsonify(dataclasses.asdict(result))
+
+
+@bp.patch("/org/records/<int:record_id>")
+@documented("修改记录的签到、签退时间（须填原因，原始时间保留；之后再审核）", body=RecordTimesIn, response=RecordOut)
+@account_required
+def edit_record(record_id: int):
+    body = RecordTimesIn.model_validate_json(request.get_data() or b"{}")
+    record = corrections.edit_times(db.session, current_org_id(), record_id, body.signin_at, body.signout_at,
+                                    body.reason)
+    return jsonify(record_answer(record))
+
+
+@bp.get("/org/corrections")
+@documented("待处理的团员更正申请", response=CorrectionsOut)
+@account_required
+def pending_corrections():
+    return jsonify({"corrections": [correction_answer(r) for r in corrections.pending_for(db.session, current_org_id())]})
+
+
+@bp.post("/org/corrections/<int:request_id>/decision")
+@documented("通过或驳回团员的更正申请（团员收到微信通知）", body=CorrectionDecisionIn, response=CorrectionOut)
+@account_required
+def decide_correction(request_id: int):
+    body = CorrectionDecisionIn.model_validate_json(request.get_data() or b"{}")
+    decided = corrections.decide_correction(db.session, current_org_id(), request_id, body.accept, body.reason)
+    notify.tell(decided.member_id, corrections.decision_notice(decided))
+    return jsonify(correction_answer(decided))
 
 
 def _project(code: str, *, published_only: bool = True) -> Project:

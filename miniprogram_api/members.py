@@ -20,7 +20,7 @@ from miniprogram_api.responses import (
 )
 from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
 from qr.certificate import pdf_response
-from services import branches, certificates, members, mp_sessions, orgs, recovery, signup, sms
+from services import branches, certificates, hours, members, mp_sessions, orgs, recovery, signup, sms
 from services.errors import Conflict, Invalid
 
 
@@ -135,7 +135,7 @@ def withdraw_branch():
 def certificate_answer(certificate) -> dict:
     return {"code": certificate.code, "verify_url": certificates.verify_url(certificate),
             "pdf_url": f"/api/mp/v1/me/certificates/{certificate.code}/pdf",
-            "hours": round(certificate.total_minutes / 60, 1), "records": certificate.record_count}
+            "hours": hours.hours_of(certificate.total_minutes), "records": certificate.record_count}
 
 
 @bp.post("/me/certificates")

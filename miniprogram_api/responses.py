@@ -20,6 +20,10 @@ class PasswordResetOut(Out):
     reset: bool
 
 
+class WithdrawnOut(Out):
+    withdrawn: bool
+
+
 class LoggedOutOut(Out):
     logged_out: bool
 
@@ -126,7 +130,26 @@ class RecordOut(Out):
     signin_at: str
     signout_at: str | None
     duration_minutes: int | None
+    original_signin_at: str | None = None
+    original_signout_at: str | None = None
+    edit_reason: str | None = None
     flags: list[str] | None = None
+
+
+class CorrectionOut(Out):
+    id: int
+    record: RecordOut
+    member: str
+    signin_at: str
+    signout_at: str
+    reason: str
+    status: str
+    decision_note: str | None
+    created_at: str
+
+
+class CorrectionsOut(Out):
+    corrections: list[CorrectionOut]
 
 
 class RecordsOut(Out):

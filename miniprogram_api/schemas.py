@@ -16,7 +16,8 @@ FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", 
                "action": "操作", "payload": "扫码内容", "username": "用户名", "title": "项目名称",
                "starts_at": "开始时间", "ends_at": "结束时间", "radius_m": "签到半径", "capacity": "人数上限",
                "approve": "审核结果", "record_ids": "记录",
-               "start": "起始日期", "end": "结束日期"}
+               "start": "起始日期", "end": "结束日期",
+               "signin_at": "签到时间", "signout_at": "签退时间", "reason": "原因", "accept": "处理结果"}
 
 
 #: where one model's field means something else than the same name elsewhere
@@ -109,6 +110,17 @@ class DecideIn(Body):
     approve: bool
     record_ids: list[int] | None = Field(default=None, max_length=1000, description="不填则处理该项目全部待审核记录")
     note: str | None = Field(default=None, max_length=200)
+
+
+class RecordTimesIn(Body):
+    signin_at: AwareDatetime = Field(description="签到时间（带时区）")
+    signout_at: AwareDatetime = Field(description="签退时间（带时区）")
+    reason: str = Field(min_length=1, max_length=200, description="修改原因")
+
+
+class CorrectionDecisionIn(Body):
+    accept: bool
+    reason: str | None = Field(default=None, max_length=200, description="驳回时告诉团员的原因")
 
 
 class LocationIn(Body):

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from extensions import db
+from jobs import notify
 from miniprogram_api import bp
 from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut
+from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut, WithdrawnOut
 from miniprogram_api.schemas import JoinIn
 from qr.codes import team_from_payload
 from services import checkin, enrolment, projects, teams
@@ -68,6 +69,17 @@ def enrol(code: str):
     result = enrolment.enrol(db.session, current_member_id(), project.id)
     return jsonify({"status": result.enrolment.status.value, "created": result.created,
                     "waitlist_position": result.waitlist_position}), 201 if result.created else 200
+
+
+@bp.delete("/projects/<code>/enrolment")
+@documented("取消报名（候补第一位自动递补并收到通知）", response=WithdrawnOut)
+@member_required
+def withdraw(code: str):
+    project = projects.get_project_by_code(db.session, code)
+    promoted = enrolment.withdraw(db.session, current_member_id(), project.id)
+    if promoted is not None:
+        notify.tell(promoted.member_id, enrolment.promotion_notice(project))
+    return jsonify({"withdrawn": True})
 
 
 @bp.get("/me/records")

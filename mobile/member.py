@@ -96,7 +96,9 @@ def my_hours():
 @bp.get("/records")
 @member_required
 def my_records():
-    return render_template("mobile/records.html", records=checkin.member_records(db.session, current_member().id), labels=RECORD_STATUS_LABELS, beijing=BEIJING)
+    records = checkin.member_records(db.session, current_member().id)
+    return render_template("mobile/records.html", records=records, labels=RECORD_STATUS_LABELS, beijing=BEIJING,
+                           corrections=corrections.latest_by_record(db.session, [r.id for r in records]))
 
 
 @bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])

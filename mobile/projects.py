@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from extensions import db
+from jobs import notify
 from miniprogram_api.answers import checkin_answer
 from miniprogram_api.schemas import LocationIn
 from mobile import bp
@@ -54,6 +55,21 @@ def project_enrol(code: str):
             flash(f"名额已满，你在候补第 {result.waitlist_position} 位，有人退出时自动递补")
     except DomainError as err:
         flash(err.message, "error")
+    return redirect(url_for("mobile.project_page", code=code))
+
+
+@bp.post("/projects/<code>/withdraw")
+@member_required
+def project_withdraw(code: str):
+    project = projects.get_project_by_code(db.session, code)
+    try:
+        promoted = enrolment.withdraw(db.session, current_member().id, project.id)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        if promoted is not None:
+            notify.tell(promoted.member_id, enrolment.promotion_notice(project))
+        flash("已取消报名")
     return redirect(url_for("mobile.project_page", code=code))
 
 

@@ -1,5 +1,6 @@
 """/verify/<code>: anyone holding a 志愿服务证明 checks it here. Shows what the paper says (masked
-name, period, hours, count, recording organisations, date) and nothing more."""
+name, period, hours, count, recording organisations, date) and nothing more: a standalone public page,
+without the member menu or anyone's messages."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -19,7 +20,8 @@ def verify(code: str):
     try:
         certificate = certificates.get(db.session, code[:32])
     except DomainError as err:
-        return render_template("mobile/message.html", title="证明无法核验", message=err.message), err.status
+        return render_template("mobile/message.html", title="证明无法核验", message=err.message,
+                               standalone=True), err.status
     member = db.session.get(Member, certificate.member_id)
-    return render_template("mobile/verify.html", certificate=certificate, beijing=BEIJING,
+    return render_template("mobile/verify.html", certificate=certificate, beijing=BEIJING, standalone=True,
                            name=certificates.masked_name(member.name))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, partial_unique, str_enum
+from models.member import Member
 from models.project import Project
 from models.team import CoordSystem, coord_enum
 
@@ -47,6 +48,8 @@ class ServiceRecord(TimestampMixin, Base):
     signout_distance_m: Mapped[float | None] = mapped_column()
     duration_minutes: Mapped[int | None] = mapped_column()
     original_duration_minutes: Mapped[int | None] = mapped_column()  # kept when an approver edits
+    original_signin_at: Mapped[dt.datetime | None] = mapped_column()  # the first recorded times, kept
+    original_signout_at: Mapped[dt.datetime | None] = mapped_column()  # when the times are edited
     edit_reason: Mapped[str | None] = mapped_column(sa.String(200))
     decided_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column()
@@ -89,6 +92,7 @@ class CorrectionRequest(TimestampMixin, Base):
     decision_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     record: Mapped[ServiceRecord] = relationship()
+    member: Mapped[Member] = relationship()
 
     __table_args__ = (
         partial_unique("uq_correction_requests_pending", "record_id", where="status = 'pending'"),

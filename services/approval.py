@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 import geo
 from models import Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
 from services import orgs
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import Forbidden, Invalid
 from services.projects import get_project, is_timekeeper
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
 
 LONG_SESSION_MINUTES = 12 * 60
-MAX_EDIT_MINUTES = 24 * 60
 FLAG_LABELS = {
+    "under_1min": "服务时长不足1分钟",
     "over_12h": "单次服务超过12小时",
     "far_signout": "签退位置与签到位置相距较远",
     "shared_coordinates": "同一分钟内多人从完全相同的坐标签到",
@@ -95,37 +95,12 @@ def decide_all_pending(session: Session, actor_org_id: int, project_id: int, app
         return _decide(session, actor_org_id, records, approve, note)
 
 
-def edit_duration(session: Session, actor_org_id: int, record_id: int, minutes: int, reason: str) -> ServiceRecord:
-    """Fix a duration (or a missing sign-out) before approval; the first original value is kept."""
-    reason = (reason or "").strip()
-    if not 2 <= len(reason) <= 200:
-        raise Invalid("reason", "请填写修改原因（2至200字）")
-    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_EDIT_MINUTES:
-        raise Invalid("minutes", "服务时长应为1至1440分钟")
-    with unit_of_work(session):
-        record = session.get(ServiceRecord, record_id, with_for_update=True)
-        if record is None:
-            raise NotFound("record_not_found", "记录不存在")
-        require_approver(session, actor_org_id, record.project)
-        if record.status not in (RecordStatus.pending, RecordStatus.missing_signout):
-            raise Conflict("not_editable", "只有待审核或缺少签退的记录可以修改时长")
-        before = {"status": record.status.value, "duration_minutes": record.duration_minutes,
-                  "signout_at": record.signout_at.isoformat() if record.signout_at else None}
-        if record.original_duration_minutes is None:
-            record.original_duration_minutes = record.duration_minutes
-        record.duration_minutes, record.edit_reason = minutes, reason
-        if record.status == RecordStatus.missing_signout:
-            record.signout_at = record.signin_at + dt.timedelta(minutes=minutes)
-            record.status = RecordStatus.pending
-        audit(session, ("org", actor_org_id), "record.edit", ("service_record", record.id), before=before,
-              minutes=minutes, reason=reason)
-        return record
-
-
 def flags_for(session: Session, records: list[ServiceRecord]) -> dict[int, list[str]]:
     """Flag codes per record id; FLAG_LABELS has the Chinese text."""
     flags: dict[int, list[str]] = defaultdict(list)
     for record in records:
+        if record.signout_at is not None and record.signout_at - record.signin_at < dt.timedelta(minutes=1):
+            flags[record.id].append("under_1min")  # a sign-in and sign-out in one go: signed by mistake?
         if (record.duration_minutes or 0) > LONG_SESSION_MINUTES:
             flags[record.id].append("over_12h")
         if record.signout_lat is not None and record.signin_lat is not None:
@@ -165,15 +140,21 @@ def pending_for_project(session: Session, actor_org_id: int, project_id: int) ->
     return [(record, flags.get(record.id, [])) for record in records]
 
 
-def projects_awaiting(session: Session, actor_org_id: int, limit: int = 200) -> list[tuple[Project, int]]:
-    """Projects this organisation may approve (its sub-tree's, or as a timekeeper) that have records
-    waiting, with how many, the longest-waiting first."""
+def approvable_project_ids(session: Session, actor_org_id: int) -> sa.Select:
+    """The projects whose hours this organisation approves: its sub-tree's, and those it keeps time for."""
     actor = orgs.get_org(session, actor_org_id)
+    return (sa.select(Project.id).join(Team, Project.team_id == Team.id)
+            .join(Organization, Team.org_id == Organization.id)
+            .where(sa.or_(orgs.subtree_filter(actor), Project.id.in_(
+                sa.select(ProjectTimekeeper.project_id).where(ProjectTimekeeper.org_id == actor_org_id)))))
+
+
+def projects_awaiting(session: Session, actor_org_id: int, limit: int = 200) -> list[tuple[Project, int]]:
+    """Projects this organisation may approve that have records waiting, with how many, the
+    longest-waiting first."""
     waiting = sa.func.count(ServiceRecord.id)
-    approvable = sa.or_(orgs.subtree_filter(actor), Project.id.in_(
-        sa.select(ProjectTimekeeper.project_id).where(ProjectTimekeeper.org_id == actor_org_id)))
     return [(project, count) for project, count in session.execute(
         sa.select(Project, waiting).join(ServiceRecord, ServiceRecord.project_id == Project.id)
-        .join(Team, Project.team_id == Team.id).join(Organization, Team.org_id == Organization.id)
-        .where(approvable, ServiceRecord.status.in_([RecordStatus.pending, RecordStatus.missing_signout]))
+        .where(Project.id.in_(approvable_project_ids(session, actor_org_id)),
+               ServiceRecord.status.in_([RecordStatus.pending, RecordStatus.missing_signout]))
         .group_by(Project.id).order_by(sa.func.min(ServiceRecord.signin_at)).limit(limit))]

@@ -1,6 +1,7 @@
-"""Correction requests (更正): a member asks to fix a record's times with a reason; an approver
-accepts or refuses. Accepting rewrites the times, sends the record back for approval, and keeps
-the original values in the audit trail."""
+"""Fixing a record's times: an approver (the project's coordinator or timekeeper) edits them with a
+reason, or a member asks (更正) and the approver accepts or refuses. Either way the first recorded
+times stay on the record (and every change in the audit trail), and the record goes back to waiting
+for approval; a missing sign-out is resolved this way, then approved or rejected."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord, utcnow
-from services.approval import require_approver
+from services.approval import approvable_project_ids, require_approver
 from services.checkin import MISSING_AFTER, SIGNIN_EARLY
 from services.errors import Conflict, Invalid, NotFound
 from services.uow import audit, unit_of_work
@@ -43,11 +44,52 @@ def _check_times(session: Session, record: ServiceRecord, signin_at: dt.datetime
         raise Invalid("overlap", "更正后的时间与你的其他服务记录重叠")
 
 
-def request_correction(session: Session, member_id: int, record_id: int, signin_at: dt.datetime,
-                       signout_at: dt.datetime, reason: str) -> CorrectionRequest:
+EDITABLE = (RecordStatus.pending, RecordStatus.missing_signout)
+
+
+def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not 2 <= len(reason) <= 200:
-        raise Invalid("reason", "请填写更正原因（2至200字）")
+        raise Invalid("reason", f"请填写{what}原因（2至200字）")
+    return reason
+
+
+def _rewrite(record: ServiceRecord, signin_at: dt.datetime, signout_at: dt.datetime, reason: str) -> dict:
+    """New times on the record, its first ones kept; back to waiting for approval. What it was before."""
+    before = {"status": record.status.value, "signin_at": record.signin_at.isoformat(),
+              "signout_at": record.signout_at.isoformat() if record.signout_at else None,
+              "duration_minutes": record.duration_minutes}
+    if record.original_signin_at is None:
+        record.original_signin_at, record.original_signout_at = record.signin_at, record.signout_at
+        record.original_duration_minutes = record.duration_minutes
+    record.signin_at, record.signout_at = signin_at, signout_at
+    record.duration_minutes = int((signout_at - signin_at).total_seconds() // 60)
+    record.edit_reason = reason[:200]
+    record.status, record.decided_by_org_id, record.decided_at = RecordStatus.pending, None, None
+    return before
+
+
+def edit_times(session: Session, actor_org_id: int, record_id: int, signin_at: dt.datetime,
+               signout_at: dt.datetime, reason: str) -> ServiceRecord:
+    """The approver's own fix, before approval: wrong times, or a sign-out that never came."""
+    reason = _reason(reason, "修改")
+    with unit_of_work(session):
+        record = session.get(ServiceRecord, record_id, with_for_update=True)
+        if record is None:
+            raise NotFound("record_not_found", "记录不存在")
+        require_approver(session, actor_org_id, record.project)
+        if record.status not in EDITABLE:
+            raise Conflict("not_editable", "只有待审核或缺少签退的记录可以修改时间")
+        _check_times(session, record, signin_at, signout_at)
+        before = _rewrite(record, signin_at, signout_at, reason)
+        audit(session, ("org", actor_org_id), "record.edit", ("service_record", record.id), before=before,
+              reason=reason)
+        return record
+
+
+def request_correction(session: Session, member_id: int, record_id: int, signin_at: dt.datetime,
+                       signout_at: dt.datetime, reason: str) -> CorrectionRequest:
+    reason = _reason(reason, "更正")
     with unit_of_work(session):
         record = session.get(ServiceRecord, record_id)
         if record is None or record.member_id != member_id:
@@ -81,18 +123,43 @@ def decide_correction(session: Session, actor_org_id: int, request_id: int, acce
         request.decision_note = (note or "").strip()[:200] or None
         if accept:
             _check_times(session, record, request.signin_at, request.signout_at)
-            original = {"status": record.status.value, "signin_at": record.signin_at.isoformat(),
-                        "signout_at": record.signout_at.isoformat() if record.signout_at else None,
-                        "duration_minutes": record.duration_minutes}
-            if record.original_duration_minutes is None:
-                record.original_duration_minutes = record.duration_minutes
-            record.signin_at, record.signout_at = request.signin_at, request.signout_at
-            record.duration_minutes = int((request.signout_at - request.signin_at).total_seconds() // 60)
-            record.edit_reason = ("更正：" + request.reason)[:200]
-            record.status, record.decided_by_org_id, record.decided_at = RecordStatus.pending, None, None
+            original = _rewrite(record, request.signin_at, request.signout_at, "更正：" + request.reason)
             audit(session, ("org", actor_org_id), "correction.accept", ("service_record", record.id),
                   original=original, request=request.id)
         else:
             audit(session, ("org", actor_org_id), "correction.refuse", ("service_record", record.id),
                   request=request.id)
         return request
+
+
+def latest_by_record(session: Session, record_ids: list[int]) -> dict[int, CorrectionRequest]:
+    """Each record's newest correction request: the member sees it waiting, or how it was decided."""
+    latest: dict[int, CorrectionRequest] = {}
+    if not record_ids:
+        return latest
+    for request in session.scalars(sa.select(CorrectionRequest).where(CorrectionRequest.record_id.in_(record_ids))
+                                   .order_by(CorrectionRequest.id)):
+        latest[request.record_id] = request
+    return latest
+
+
+def pending_for(session: Session, actor_org_id: int, limit: int = 200) -> list[CorrectionRequest]:
+    """Members' requests waiting for this organisation (the projects whose hours it approves), oldest first."""
+    return list(session.scalars(sa.select(CorrectionRequest).join(
+        ServiceRecord, CorrectionRequest.record_id == ServiceRecord.id).where(
+        CorrectionRequest.status == CorrectionStatus.pending,
+        ServiceRecord.project_id.in_(approvable_project_ids(session, actor_org_id)))
+        .order_by(CorrectionRequest.created_at, CorrectionRequest.id).limit(limit)))
+
+
+def decision_notice(request: CorrectionRequest) -> str:
+    """What the member is told when their request is decided."""
+    from services.beijing_time import BEIJING
+
+    record = request.record
+    day = record.signin_at.astimezone(BEIJING).strftime("%m月%d日")
+    if request.status == CorrectionStatus.accepted:
+        said = "已通过，服务时间已更正，等待时长审核"
+    else:
+        said = "未通过" + (f"：{request.decision_note}" if request.decision_note else "")
+    return f"你在「{record.project.title}」{day}服务记录的更正申请{said}。可在“我的服务记录”查看。"

@@ -92,21 +92,31 @@ def enrol(session: Session, member_id: int, project_id: int) -> EnrolResult:
         return EnrolResult(enrolment, False, waitlist_position(session, enrolment))
 
 
-def withdraw(session: Session, member_id: int, project_id: int) -> Enrolment | None:
-    """Withdraw; the first on the waitlist takes the freed place. Returns whoever moved up."""
+def withdraw(session: Session, member_id: int, project_id: int, *, actor_org_id: int | None = None,
+             reason: str | None = None) -> Enrolment | None:
+    """Withdraw (the member), or remove (``actor_org_id``: a coordinator managing the project's team);
+    the first on the waitlist takes the freed place. Returns whoever moved up, to be told."""
+    from services.projects import require_manager
+
     with unit_of_work(session):
         project = _locked_project(session, project_id)
+        if actor_org_id is not None:
+            require_manager(session, actor_org_id, project.team)
         enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project.id,
                                                               Enrolment.member_id == member_id))
         if enrolment is None or enrolment.status == EnrolmentStatus.withdrawn:
-            raise NotFound("not_enrolled", "你没有报名该项目")
+            raise NotFound("not_enrolled", "你没有报名该项目" if actor_org_id is None else "该团员没有报名这个项目")
         if session.scalar(sa.select(ServiceRecord.id).where(
                 ServiceRecord.project_id == project.id, ServiceRecord.member_id == member_id,
                 ServiceRecord.status == RecordStatus.open)):
             raise Conflict("signed_in", "你已签到，请先签退再取消报名")
         freed = enrolment.status == EnrolmentStatus.enrolled
         enrolment.status, enrolment.withdrawn_at = EnrolmentStatus.withdrawn, utcnow()
-        audit(session, ("member", member_id), "enrolment.withdraw", ("project", project.id))
+        if actor_org_id is None:
+            audit(session, ("member", member_id), "enrolment.withdraw", ("project", project.id))
+        else:
+            audit(session, ("org", actor_org_id), "enrolment.removed", ("project", project.id), member=member_id,
+                  reason=(reason or "").strip()[:200] or None)
         if not freed or not _has_place(session, project):
             return None
         promoted = session.scalar(sa.select(Enrolment).where(
@@ -116,3 +126,22 @@ def withdraw(session: Session, member_id: int, project_id: int) -> Enrolment | N
             promoted.status = EnrolmentStatus.enrolled
             audit(session, ("system", None), "enrolment.promoted", ("project", project.id), member=promoted.member_id)
         return promoted
+
+
+def promotion_notice(project: Project) -> str:
+    return f"好消息：「{project.title}」有人退出，你已从候补转为正式报名。请按时到场签到。"
+
+
+def removal_notice(project: Project, reason: str | None) -> str:
+    said = f"（原因：{reason.strip()[:100]}）" if reason and reason.strip() else ""
+    return f"负责人已取消你在「{project.title}」的报名{said}。如有疑问请联系服务队负责人。"
+
+
+def roster(session: Session, project_id: int) -> list[tuple[Enrolment, str]]:
+    """The project's enrolments still standing (enrolled, then the waitlist in order), with names."""
+    from models import Member
+
+    return list(session.execute(sa.select(Enrolment, Member.name).join(Member, Member.id == Enrolment.member_id)
+                                .where(Enrolment.project_id == project_id,
+                                       Enrolment.status != EnrolmentStatus.withdrawn)
+                                .order_by(Enrolment.status != EnrolmentStatus.enrolled, Enrolment.id)).all())

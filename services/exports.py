@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models import RECORD_STATUS_LABELS, Member, Project, ServiceRecord
 from services import rosters, stats
 from services.beijing_time import BEIJING
+from services.hours import hours_of
 
 
 @dataclass
@@ -86,7 +87,7 @@ def project_hours(session: Session, project: Project) -> Table:
         for record, name in session.execute(query):
             minutes = record.duration_minutes
             yield [name, _when(record.signin_at), _when(record.signout_at),
-                   "" if minutes is None else round(minutes / 60, 2), RECORD_STATUS_LABELS[record.status],
+                   "" if minutes is None else hours_of(minutes, 2), RECORD_STATUS_LABELS[record.status],
                    _when(record.decided_at), record.edit_reason or ""]
     return Table(f"{project.title}（{project.code}）服务时长", [
         "姓名", "签到时间", "签退时间", "时长（小时）", "状态", "审核时间", "时长修改说明"], rows())

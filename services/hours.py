@@ -7,6 +7,7 @@ year in UTC.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,11 +31,11 @@ class HoursSummary:
 
     @property
     def year_hours(self) -> float:
-        return round(self.year_minutes / 60, 2)
+        return hours_of(self.year_minutes, 2)
 
     @property
     def total_hours(self) -> float:
-        return round(self.total_minutes / 60, 2)
+        return hours_of(self.total_minutes, 2)
 
     @property
     def year_progress(self) -> float:
@@ -49,6 +50,17 @@ class HoursSummary:
                 "year_target_hours": YEAR_TARGET_HOURS, "year_progress": round(self.year_progress, 4),
                 "year_target_met": self.year_target_met, "star": self.star,
                 "next_star_hours": self.next_star_hours}
+
+
+def hours_of(minutes: int | None, places: int = 1) -> float:
+    """Hours as shown: cut to ``places``, never rounded up, so that 19 h 59 min reads 19.9 (or 19.98)
+    beside "不满20小时" and never 20.0: the target is judged on minutes, and the figure must agree."""
+    factor = 10 ** places
+    return math.floor((minutes or 0) * factor / 60) / factor
+
+
+def hours_text(minutes: int | None) -> str:
+    return f"{hours_of(minutes):.1f}"
 
 
 def star_level(total_minutes: int) -> int:

@@ -38,6 +38,7 @@ from models import (
     PushRun,
     PushState,
     TeamMembership,
+    WechatFollower,
     utcnow,
 )
 from services import orgs
@@ -72,7 +73,8 @@ HTTP_ERROR_UNKNOWN = "微信接口返回服务器错误，可能已送达；为�
 def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[bool]:
     """Who hears of a project: its team's members (a department team: the department's branches) and,
     for a street, the members of its paired departments; a project limited to paired departments
-    goes to those only. Only members bound to an openid (following the account) can be reached."""
+    goes to those only. Only members bound to an openid that has not unfollowed the account can be
+    reached (an unfollowed member stays bound, but WeChat would refuse the message with 43004)."""
     from services.pairing import paired_department_ids
     from services.teams import team_member_ids
 
@@ -87,7 +89,8 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
         paths = list(session.scalars(sa.select(Organization.path).where(Organization.id.in_(department_ids))))
         own.append(Member.branch_id.in_(sa.select(Organization.id).where(
             sa.or_(*(Organization.path.startswith(p, autoescape=True) for p in paths)))))
-    return sa.and_(Member.openid.is_not(None), sa.or_(*own) if own else sa.false())
+    unfollowed = sa.select(WechatFollower.openid).where(WechatFollower.subscribed.is_(False))
+    return sa.and_(Member.openid.is_not(None), Member.openid.not_in(unfollowed), sa.or_(*own) if own else sa.false())
 
 
 def keyword_value(text: str | None) -> str:

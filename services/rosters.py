@@ -15,7 +15,7 @@ from privacy import mask_id_number, mask_phone
 from services import stats
 from services.beijing_time import beijing_today
 from services.errors import Invalid
-from services.hours import YEAR_TARGET_HOURS, year_minutes
+from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes
 from services.members import normalise_phone
 
 FILTERS = {
@@ -41,7 +41,7 @@ class Row:
 
     @property
     def year_hours(self) -> float:
-        return round(self.year_minutes / 60, 1)
+        return hours_of(self.year_minutes)
 
     @property
     def excellent_blocked_by(self) -> str | None:

@@ -79,15 +79,13 @@ def follow(session: Session, openid: str, unionid: str | None = None) -> WechatF
 
 
 def unfollow(session: Session, openid: str) -> None:
+    """Only the follower is marked gone: the member stays bound, so an open sign-in can still be closed
+    (on the phone pages) and following again needs no new binding. Pushes skip unsubscribed openids."""
     with unit_of_work(session):
         follower = _follower(session, openid)
         if follower is not None:
             follower.subscribed, follower.unsubscribed_at = False, utcnow()
             follower.pending_team_id = follower.pending_since = None
-        member = session.scalar(sa.select(Member).where(Member.openid == openid))
-        if member is not None:
-            member.openid = None
-            audit(session, ("member", member.id), "wechat.unbind", ("member", member.id), reason="unsubscribe")
     forget_location(openid)
 
 

@@ -71,13 +71,21 @@ def test_timekeeper_department_approves_a_street_project(session):
     assert approval.decide_records(session, tree.dept.id, [record.id], approve=True).decided == [record.id]
 
 
-def test_edit_keeps_the_original_and_fixes_a_missing_signout(session, world):
+def test_edit_times_keeps_the_original_and_fixes_a_missing_signout(session, world):
     tree, team, project, people, records = world
+    record = records[0]
+    first_in, first_out = record.signin_at, record.signout_at
+    new_out = START + dt.timedelta(minutes=90)
     with pytest.raises(Invalid, match="原因"):
-        approval.edit_duration(session, tree.community.id, records[0].id, 90, "")
-    approval.edit_duration(session, tree.community.id, records[0].id, 90, "提前离开")
-    approval.edit_duration(session, tree.community.id, records[0].id, 100, "再次核对")
-    assert (records[0].duration_minutes, records[0].original_duration_minutes) == (100, 120)
+        corrections.edit_times(session, tree.community.id, record.id, START, new_out, "")
+    with pytest.raises(Invalid, match="晚于签到"):
+        corrections.edit_times(session, tree.community.id, record.id, START, START, "提前离开")
+    with pytest.raises(Forbidden):
+        corrections.edit_times(session, tree.community2.id, record.id, START, new_out, "提前离开")
+    corrections.edit_times(session, tree.community.id, record.id, START, new_out, "提前离开")
+    corrections.edit_times(session, tree.community.id, record.id, START, START + dt.timedelta(minutes=100), "再次核对")
+    assert (record.duration_minutes, record.original_duration_minutes) == (100, 120)
+    assert (record.original_signin_at, record.original_signout_at) == (first_in, first_out)
     late = make_member(session)
     join(session, late, team)
     session.add(Enrolment(project_id=project.id, member_id=late.id))
@@ -86,13 +94,17 @@ def test_edit_keeps_the_original_and_fixes_a_missing_signout(session, world):
     checkin.mark_missing_signouts(session, now=project.ends_at + dt.timedelta(hours=13))
     missing = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.member_id == late.id))
     assert missing.status == RecordStatus.missing_signout
-    approval.edit_duration(session, tree.community.id, missing.id, 150, "现场负责人确认")
+    corrections.edit_times(session, tree.community.id, missing.id, START, START + dt.timedelta(minutes=150),
+                           "现场负责人确认")
     assert missing.status == RecordStatus.pending and missing.signout_at == START + dt.timedelta(minutes=150)
-    approval.decide_records(session, tree.community.id, [records[0].id], approve=True)
+    assert missing.original_signout_at is None and missing.duration_minutes == 150
+    approval.decide_records(session, tree.community.id, [missing.id], approve=True)
     with pytest.raises(Conflict):
-        approval.edit_duration(session, tree.community.id, records[0].id, 30, "已审核后修改")
-    edits = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "record.edit")).all()
-    assert edits[0].detail["before"]["duration_minutes"] == 120
+        corrections.edit_times(session, tree.community.id, missing.id, START, START + dt.timedelta(minutes=30),
+                               "已审核后修改")
+    edits = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "record.edit")
+                            .order_by(AuditEntry.id)).all()
+    assert edits[0].detail["before"]["duration_minutes"] == 120 and edits[0].detail["reason"] == "提前离开"
 
 
 def test_flags(session, world):

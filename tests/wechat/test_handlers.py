@@ -173,13 +173,48 @@ def test_menu_clicks(app, session, world):
     assert post(app, "view", "o_member", key="http://x/m/") == (200, "success")
 
 
-def test_unsubscribe_unbinds_and_forgets_the_location(app, session, world):
+def test_unsubscribe_keeps_the_binding_and_a_returning_member_is_greeted_by_name(app, session, world):
     tree, team, member = world
     post(app, "location_event", "o_member", lat=39.9, lng=116.4)
     assert store.get("wx:loc:o_member") is not None
     assert post(app, "unsubscribe", "o_member") == (200, "success")
     session.expire_all()
-    assert session.get(Member, member.id).openid is None and store.get("wx:loc:o_member") is None
+    assert session.get(Member, member.id).openid == "o_member" and store.get("wx:loc:o_member") is None
+    assert not session.scalar(sa.select(WechatFollower.subscribed).where(WechatFollower.openid == "o_member"))
+    back = post(app, "subscribe", "o_member")[1]
+    assert f"{member.name}，欢迎回来" in back and "注册" not in back.split("使用帮助")[0]
+
+
+def test_every_menu_key_answers_and_every_link_in_the_replies_resolves(app, session, world):
+    """找组织 is a view button; every click key gives its own answer whose links open real pages."""
+    import json
+    import re
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    tree, team, member = world
+    join(session, member, team)
+    _project_now(session, tree, team, member)
+    menu = json.loads((Path(__file__).resolve().parents[2] / "wechat" / "menu.json").read_text())
+    buttons = [b for top in menu["button"] for b in top.get("sub_button", [top])]
+    keys = [b["key"] for b in buttons if b["type"] == "click"]
+    replies = {}
+    for openid in ("o_member", "o_stranger"):
+        for key in keys:
+            status, text = post(app, "click", openid, key=key)
+            assert status == 200 and text, key
+            replies[(openid, key)] = text
+    assert replies[("o_member", "MY_HOURS")] != replies[("o_member", "MY_PROFILE")]
+    assert "还差" in replies[("o_member", "MY_HOURS")] and "/m/hours" in replies[("o_member", "MY_HOURS")]
+    replies["subscribe"] = post(app, "subscribe", "o_new_follower")[1]
+    links = {url for text in replies.values() for url in re.findall(r"https?://[^\s<\]]+", text)}
+    links |= {b["url"].replace("{PUBLIC_BASE_URL}", app.config["PUBLIC_BASE_URL"]) for b in buttons if b["type"] == "view"}
+    assert links
+    client = app.test_client()
+    for link in links:
+        parts = urlsplit(link)
+        response = client.get(parts.path, query_string=parts.query)
+        assert response.status_code in (200, 302), f"{link} answers {response.status_code}"
 
 
 def test_template_send_results_update_the_delivery(app, session, world):
