@@ -59,6 +59,8 @@ ENV_VARS = {
     "TRUSTED_PROXIES": "how many proxies in front of the app set X-Forwarded-For (1 behind nginx); default 0",
     "PUSH_RECOVERY_INTERVAL": "seconds between the scheduler's look for stalled or orphaned push runs; default 60",
     "JOB_RETRY_INTERVALS": "seconds before each retry of a failed push job (comma-separated); default 10,30,60",
+    "APPEAL_PHOTO_DIR": "where identity-appeal photos are kept, encrypted; default instance/appeals",
+    "APPEAL_PHOTO_RETENTION_DAYS": "days after the decision an identity-appeal photo is deleted; default 30",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
@@ -269,6 +271,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUSH_CLAIM_LEASE": _number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
         "PUSH_HTTP_TIMEOUT": 5.0,
         "TRUSTED_PROXIES": _number(env, "TRUSTED_PROXIES", 0),
+        "APPEAL_PHOTO_DIR": env.get("APPEAL_PHOTO_DIR") or str(INSTANCE / "appeals"),
+        "APPEAL_PHOTO_RETENTION_DAYS": _number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
         "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),

@@ -97,6 +97,15 @@ class DataProtector:
         except InvalidToken as exc:
             raise ProtectedDataError("stored personal data does not match DATA_KEY") from exc
 
+    def encrypt_bytes(self, value: bytes) -> bytes:
+        return self._keys().fernet.encrypt(value)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._keys().fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise ProtectedDataError("stored personal data does not match DATA_KEY") from exc
+
     def lookup_hash(self, kind: str, value: str) -> str:
         """Deterministic keyed hash; ``kind`` separates ID numbers from phones with the same digits."""
         normalised = value.strip().upper()

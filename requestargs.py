@@ -1,4 +1,5 @@
-"""Numbers from URLs, query strings and forms, bounded before they reach a query.
+"""Numbers from URLs, query strings and forms, bounded before they reach a query; uploaded files read
+and closed.
 
 Werkzeug's ``type=int`` and ``<int:…>`` take any length of digits; PostgreSQL then refuses a value
 past its column type with ``bigint out of range`` (a 500). Every surface reads numbers through here,
@@ -40,3 +41,14 @@ def int_arg(source, name: str, default: int | None = None, *, minimum: int = 0,
 
 def page_arg(source) -> int:
     return int_arg(source, "page", 1, minimum=1, maximum=MAX_PAGE, label="page（页码）")
+
+
+def read_upload(files, name: str) -> bytes:
+    """An uploaded file's bytes (empty when none came); its spooled temporary file is closed at once."""
+    upload = files.get(name)
+    if upload is None:
+        return b""
+    try:
+        return upload.read()
+    finally:
+        upload.close()

@@ -22,18 +22,31 @@ def notify_member(member_id: int, text: str) -> bool:
 def _notify(member_id: int, text: str) -> bool:
     from extensions import db
     from models import Member
+
+    return _send(db.session.scalar(db.select(Member.openid).where(Member.id == member_id)), text)
+
+
+def notify_openid(openid: str, text: str) -> bool:
+    """RQ entry point: someone known by their openid only (an appellant, an account's previous holder)."""
+    return in_app_context(_send, openid, text)
+
+
+def _send(openid: str | None, text: str) -> bool:
     from wechat.client import get_client
 
-    openid = db.session.scalar(db.select(Member.openid).where(Member.id == member_id))
     if not openid:
         return False
     try:
         get_client().message.send_text(openid, text)
     except (WeChatClientException, requests.RequestException) as exc:
-        logger.info("member %s not told (%s): %s", member_id, type(exc).__name__, getattr(exc, "errcode", ""))
+        logger.info("not told (%s): %s", type(exc).__name__, getattr(exc, "errcode", ""))
         return False
     return True
 
 
 def tell(member_id: int, text: str) -> None:
     enqueue(notify_member, member_id, text, description=f"notify member {member_id}")
+
+
+def tell_openid(openid: str, text: str) -> None:
+    enqueue(notify_openid, openid, text, description="notify an openid")

@@ -51,8 +51,20 @@ def _purge_sessions() -> int:
     return auth_sessions.purge_expired(db.session)
 
 
+def delete_appeal_photos() -> int:
+    """Identity-appeal photos are deleted APPEAL_PHOTO_RETENTION_DAYS after the decision."""
+    return in_app_context(_delete_appeal_photos)
+
+
+def _delete_appeal_photos() -> int:
+    from extensions import db
+    from services import appeals
+
+    return appeals.delete_decided_photos(db.session, older_than_days=current_app.config["APPEAL_PHOTO_RETENTION_DAYS"])
+
+
 def schedule() -> list[tuple[object, int]]:
     """(job, seconds between runs), read from the configuration when the scheduler starts."""
     config = current_app.config
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
-            (purge_sessions, 3600)]
+            (purge_sessions, 3600), (delete_appeal_photos, 3600)]

@@ -9,6 +9,7 @@ from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import (
+    AppealOut,
     BranchesOut,
     CertificateOut,
     MyBranchOut,
@@ -20,8 +21,9 @@ from miniprogram_api.responses import (
 )
 from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
 from qr.certificate import pdf_response
-from services import branches, certificates, hours, members, mp_sessions, orgs, recovery, signup, sms
-from services.errors import Conflict, Invalid
+from requestargs import read_upload
+from services import appeals, branches, certificates, hours, members, mp_sessions, orgs, recovery, signup, sms
+from services.errors import Conflict, Invalid, NotFound
 
 
 @bp.post("/sms/code")
@@ -50,6 +52,35 @@ def reset_password():
     body = ResetIn.model_validate_json(request.get_data() or b"{}")
     recovery.reset_password(db.session, body.phone, body.code, body.password)
     return jsonify({"reset": True})
+
+
+def appeal_answer(appeal) -> dict:
+    return {"id": appeal.id, "status": appeal.status.value, "status_label": appeals.STATUS_LABELS[appeal.status],
+            "decision_note": appeal.decision_note, "created_at": appeal.created_at.isoformat()}
+
+
+@bp.post("/identity-appeals")
+@documented("身份认证：身份证号已被注册时，上传本人身份证照片申请审核（multipart/form-data：name, id_number, "
+            "phone, sms_code, password, photo）", success=201, response=AppealOut)
+@limiter.limit("5 per hour")
+@login_required
+def submit_appeal():
+    form = request.form
+    appeal = appeals.submit(db.session, name=form.get("name", ""), id_number=form.get("id_number", ""),
+                            phone=form.get("phone", ""), sms_code=form.get("sms_code", ""),
+                            password=form.get("password", ""), photo=read_upload(request.files, "photo"),
+                            openid=g.mp_session.openid)
+    return jsonify(appeal_answer(appeal)), 201
+
+
+@bp.get("/identity-appeals/mine")
+@documented("我的身份认证申请及审核结果", response=AppealOut)
+@login_required
+def my_appeal():
+    appeal = appeals.latest_for(db.session, g.mp_session.openid)
+    if appeal is None:
+        raise NotFound("appeal_not_found", "你还没有提交身份认证申请")
+    return jsonify(appeal_answer(appeal))
 
 
 @bp.post("/register")

@@ -24,6 +24,14 @@ class WithdrawnOut(Out):
     withdrawn: bool
 
 
+class AppealOut(Out):
+    id: int
+    status: str
+    status_label: str
+    decision_note: str | None
+    created_at: str
+
+
 class LoggedOutOut(Out):
     logged_out: bool
 

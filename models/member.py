@@ -95,10 +95,12 @@ class IdentityAppeal(TimestampMixin, Base):
     phone_enc: Mapped[str] = mapped_column(sa.Text)
     phone_hash: Mapped[str] = mapped_column(sa.String(64))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    photo_path: Mapped[str] = mapped_column(sa.String(255))
+    photo_path: Mapped[str | None] = mapped_column(sa.String(255))  # encrypted file; None once deleted
+    openid: Mapped[str | None] = mapped_column(sa.String(64), index=True)  # where the appellant is told
     status: Mapped[ApplicationStatus] = mapped_column(
         str_enum(ApplicationStatus, "appeal_status"), default=ApplicationStatus.pending)
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     __table_args__ = (partial_unique("uq_identity_appeals_pending", "id_number_hash", where="status = 'pending'"),)

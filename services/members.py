@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from extensions import protector, store
-from models import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Organization, OrgKind, Sex, utcnow
+from models import BranchApplication, Member, Organization, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
 from services import hours, orgs
 from services.beijing_time import beijing_today
@@ -277,51 +277,6 @@ def profile(member: Member, *, viewer_is_owner: bool) -> dict:
         "cadre": "confirmed" if member.cadre_confirmed_at else ("claimed" if member.cadre_claimed else "no"),
         "league_status": league_status(member),
     }
-
-
-def submit_identity_appeal(session: Session, *, name: str, id_number: str, phone: str, password: str,
-                           photo_path: str) -> IdentityAppeal:
-    """身份认证: the ID is registered already; the person uploads their ID photo for an admin to review."""
-    try:
-        info = parse_id_number(id_number)
-    except IdNumberError as exc:
-        raise Invalid("id_number", str(exc)) from exc
-    phone = normalise_phone(phone)
-    secret = hash_password(password)
-    id_hash = protector.lookup_hash("id", info.number)
-    with unit_of_work(session):
-        if not session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
-            raise Invalid("id_not_taken", "该身份证号尚未注册，请直接注册")
-        if session.scalar(sa.select(IdentityAppeal.id).where(IdentityAppeal.id_number_hash == id_hash,
-                                                             IdentityAppeal.status == ApplicationStatus.pending)):
-            raise Conflict("appeal_pending", "该身份证号已有待审核的身份认证申请")
-        appeal = IdentityAppeal(id_number_hash=id_hash, name=name.strip(), phone_enc=protector.encrypt(phone),
-                                phone_hash=protector.lookup_hash("phone", phone), password_hash=secret,
-                                photo_path=photo_path)
-        session.add(appeal)
-        return appeal
-
-
-def decide_identity_appeal(session: Session, actor_org_id: int, appeal_id: int, accept: bool) -> IdentityAppeal:
-    """Accepted: the account with that ID number passes to the appellant (their phone and password)."""
-    with unit_of_work(session):
-        appeal = session.get(IdentityAppeal, appeal_id)
-        if appeal is None or appeal.status != ApplicationStatus.pending:
-            raise NotFound("appeal_not_found", "没有待审核的该申请")
-        if orgs.get_org(session, actor_org_id).kind != OrgKind.city:
-            raise Forbidden("city_only", "身份认证由团市委系统管理员审核")
-        appeal.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
-        appeal.decided_by, appeal.decided_at = actor_org_id, utcnow()
-        if accept:
-            member = session.scalar(sa.select(Member).where(Member.id_number_hash == appeal.id_number_hash))
-            if session.scalar(sa.select(Member.id).where(Member.phone_hash == appeal.phone_hash,
-                                                         Member.id != member.id)):
-                raise Conflict("phone_taken", "申请人的手机号已被其他账号使用")
-            member.name, member.phone_enc, member.phone_hash = appeal.name, appeal.phone_enc, appeal.phone_hash
-            member.password_hash, member.openid, member.unionid = appeal.password_hash, None, None
-        audit(session, ("org", actor_org_id), "identity_appeal." + ("accept" if accept else "reject"),
-              ("identity_appeal", appeal.id))
-        return appeal
 
 
 LOGIN_FAILURES_ALLOWED = 5

@@ -132,25 +132,6 @@ def test_profile_is_masked_for_everybody_but_the_owner(session):
     assert theirs["phone"] == "137****5678" and theirs["id_number"] == number[:6] + "********" + number[-4:]
 
 
-def test_identity_appeal_hands_the_account_to_its_real_owner(session):
-    tree = make_tree(session)
-    squatter = register(session, phone="13600000001")
-    number = protector.decrypt(squatter.id_number_enc)
-    with pytest.raises(Invalid):
-        members.submit_identity_appeal(session, name="李娜", id_number=make_id_number("110101", dt.date(2000, 1, 1), 3, False),
-                                       phone="13600000002", password="abc123", photo_path="x.jpg")
-    appeal = members.submit_identity_appeal(session, name="李娜", id_number=number, phone="13600000002",
-                                            password="real1234", photo_path="appeals/1.jpg")
-    with pytest.raises(Conflict):
-        members.submit_identity_appeal(session, name="李娜", id_number=number, phone="13600000003",
-                                       password="real1234", photo_path="appeals/2.jpg")
-    with pytest.raises(Forbidden):
-        members.decide_identity_appeal(session, tree.district.id, appeal.id, accept=True)
-    members.decide_identity_appeal(session, tree.city.id, appeal.id, accept=True)
-    session.refresh(squatter)
-    assert squatter.name == "李娜" and members.find_by_phone(session, "13600000002").id == squatter.id
-
-
 def test_concurrent_registrations_with_one_phone_make_one_account(session, pg_only, run_threads):
     forms = [registration(phone="13511112222") for _ in range(5)]
 

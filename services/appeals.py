@@ -1,0 +1,215 @@
+"""身份认证 (identity appeals): someone whose resident ID number is already registered by another
+account uploads their ID photo; a reviewer at the city or district committee looks at it and decides
+(seed: 使用"身份认证"功能，上传本人身份证照片，待系统管理员审核).
+
+The photo is the most sensitive thing the system holds: checked to be a JPEG or PNG of at most 5 MB,
+re-encoded without its EXIF (no camera, place or time leaves with it), stored encrypted with DATA_KEY
+outside the database, served only to reviewers (each look recorded), and deleted after the decision by
+the retention job. Accepting hands the account holding the ID number to the appellant (their name,
+phone and password): the previous holder's logins end and they are told; rejecting says why.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from extensions import protector
+from models import ApplicationStatus, IdentityAppeal, Member, Organization, OrgKind, utcnow
+from services import auth_sessions, orgs, sms
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.idcard import IdNumberError, parse_id_number
+from services.members import normalise_phone
+from services.passwords import hash_password
+from services.uow import audit, unit_of_work
+
+logger = logging.getLogger(__name__)
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+REVIEWER_KINDS = (OrgKind.city, OrgKind.district)
+STATUS_LABELS = {ApplicationStatus.pending: "待审核", ApplicationStatus.accepted: "已通过",
+                 ApplicationStatus.rejected: "未通过"}
+
+
+def clean_photo(data: bytes) -> tuple[bytes, str]:
+    """The photo re-encoded without metadata, and its format; a clear refusal for anything else."""
+    if not data:
+        raise Invalid("photo", "请上传身份证照片")
+    if len(data) > MAX_PHOTO_BYTES:
+        raise Invalid("photo_too_large", "照片不能超过5MB")
+    try:
+        image = Image.open(io.BytesIO(data))
+        kind = image.format
+        if kind not in ("JPEG", "PNG"):
+            raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式")
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式") from exc
+    image = ImageOps.exif_transpose(image)  # keep it upright, then drop every tag
+    if kind == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format=kind, **({"quality": 90} if kind == "JPEG" else {}))
+    return out.getvalue(), kind
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["APPEAL_PHOTO_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _store(photo: bytes) -> str:
+    name = secrets.token_hex(16) + ".bin"
+    (_folder() / name).write_bytes(protector.encrypt_bytes(photo))
+    return name
+
+
+def submit(session: Session, *, name: str, id_number: str, phone: str, sms_code: str, password: str,
+           photo: bytes, openid: str | None = None) -> IdentityAppeal:
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise Invalid("id_number", str(exc)) from exc
+    phone = normalise_phone(phone)
+    secret = hash_password(password)
+    clean, _kind = clean_photo(photo)
+    sms.check_code(phone, sms_code, "register")
+    id_hash = protector.lookup_hash("id", info.number)
+    with unit_of_work(session):
+        if not session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
+            raise Invalid("id_not_taken", "该身份证号尚未注册，请直接注册")
+        if session.scalar(sa.select(IdentityAppeal.id).where(IdentityAppeal.id_number_hash == id_hash,
+                                                             IdentityAppeal.status == ApplicationStatus.pending)):
+            raise Conflict("appeal_pending", "该身份证号已有待审核的身份认证申请")
+        appeal = IdentityAppeal(id_number_hash=id_hash, name=(name or "").strip()[:30], openid=openid,
+                                phone_enc=protector.encrypt(phone), phone_hash=protector.lookup_hash("phone", phone),
+                                password_hash=secret, photo_path=_store(clean))
+        session.add(appeal)
+        session.flush()
+        audit(session, ("appellant", None), "identity_appeal.submit", ("identity_appeal", appeal.id))
+    sms.consume_code(phone, "register")
+    return appeal
+
+
+def appellant_phone(appeal: IdentityAppeal) -> str:
+    return protector.decrypt(appeal.phone_enc)
+
+
+def _holder(session: Session, appeal: IdentityAppeal) -> Member | None:
+    return session.scalar(sa.select(Member).where(Member.id_number_hash == appeal.id_number_hash))
+
+
+def _require_reviewer(session: Session, actor_org_id: int, appeal: IdentityAppeal) -> None:
+    """The city committee reviews every appeal; a district committee those whose ID is held by a member
+    of its sub-tree."""
+    actor = orgs.get_org(session, actor_org_id)
+    if actor.kind == OrgKind.city:
+        return
+    holder = _holder(session, appeal)
+    in_subtree = holder is not None and holder.branch_id is not None and orgs.is_within(
+        session, holder.branch_id, actor.id)
+    if actor.kind in REVIEWER_KINDS and in_subtree:
+        return
+    raise Forbidden("not_reviewer", "身份认证由团市委、团区委审核")
+
+
+def pending_for(session: Session, actor_org_id: int) -> list[IdentityAppeal]:
+    actor = orgs.get_org(session, actor_org_id)
+    if actor.kind not in REVIEWER_KINDS:
+        raise Forbidden("not_reviewer", "身份认证由团市委、团区委审核")
+    query = sa.select(IdentityAppeal).where(IdentityAppeal.status == ApplicationStatus.pending)
+    if actor.kind != OrgKind.city:
+        query = query.where(IdentityAppeal.id_number_hash.in_(
+            sa.select(Member.id_number_hash).join(Organization, Member.branch_id == Organization.id)
+            .where(orgs.subtree_filter(actor))))
+    return list(session.scalars(query.order_by(IdentityAppeal.created_at).limit(200)))
+
+
+def get_for_reviewer(session: Session, actor_org_id: int, appeal_id: int) -> IdentityAppeal:
+    appeal = session.get(IdentityAppeal, appeal_id)
+    if appeal is None:
+        raise NotFound("appeal_not_found", "身份认证申请不存在")
+    _require_reviewer(session, actor_org_id, appeal)
+    return appeal
+
+
+def photo(session: Session, actor_org_id: int, appeal_id: int) -> bytes:
+    """The photo, for a reviewer only; every look is recorded (who, whose, when)."""
+    appeal = get_for_reviewer(session, actor_org_id, appeal_id)
+    if appeal.photo_path is None:
+        raise NotFound("photo_deleted", "照片已按保存期限删除")
+    with unit_of_work(session):
+        audit(session, ("org", actor_org_id), "identity_appeal.photo_viewed", ("identity_appeal", appeal.id))
+    return protector.decrypt_bytes((_folder() / appeal.photo_path).read_bytes())
+
+
+@dataclass(frozen=True)
+class Decision:
+    appeal: IdentityAppeal
+    previous_openid: str | None  # the account's holder until now, to be told
+
+
+def decide(session: Session, actor_org_id: int, appeal_id: int, accept: bool, reason: str | None = None) -> Decision:
+    reason = (reason or "").strip()[:200] or None
+    if not accept and not reason:
+        raise Invalid("reason", "驳回时请填写原因，以便申请人了解")
+    previous_openid = None
+    with unit_of_work(session):
+        appeal = session.get(IdentityAppeal, appeal_id, with_for_update=True)
+        if appeal is None:
+            raise NotFound("appeal_not_found", "身份认证申请不存在")
+        _require_reviewer(session, actor_org_id, appeal)
+        if appeal.status != ApplicationStatus.pending:
+            raise Conflict("already_decided", "该申请已处理")
+        appeal.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
+        appeal.decided_by, appeal.decided_at, appeal.decision_note = actor_org_id, utcnow(), reason
+        member = _holder(session, appeal)
+        if accept and member is not None:
+            if session.scalar(sa.select(Member.id).where(Member.phone_hash == appeal.phone_hash,
+                                                         Member.id != member.id)):
+                raise Conflict("phone_taken", "申请人的手机号已被其他账号使用")
+            previous_openid = member.openid
+            member.name, member.phone_enc, member.phone_hash = appeal.name, appeal.phone_enc, appeal.phone_hash
+            member.password_hash, member.openid, member.unionid = appeal.password_hash, appeal.openid, None
+        audit(session, ("org", actor_org_id), "identity_appeal." + ("accept" if accept else "reject"),
+              ("identity_appeal", appeal.id), reason=reason)
+    if accept and member is not None:
+        auth_sessions.revoke_all(session, member_id=member.id, openid=previous_openid or None)
+    return Decision(appeal, previous_openid)
+
+
+def latest_for(session: Session, openid: str) -> IdentityAppeal | None:
+    return session.scalar(sa.select(IdentityAppeal).where(IdentityAppeal.openid == openid)
+                          .order_by(IdentityAppeal.id.desc()).limit(1))
+
+
+def appellant_notice(appeal: IdentityAppeal) -> str:
+    if appeal.status == ApplicationStatus.accepted:
+        return "你的身份认证申请已通过，该身份证号的账号已转到你的名下，请用申请时的手机号和密码登录。"
+    return f"你的身份认证申请未通过：{appeal.decision_note}。如有疑问请联系所在团组织。"
+
+
+PREVIOUS_HOLDER_NOTICE = ("你使用的“北京共青团”账号经身份认证审核，已归还给身份证本人，你在本设备上的登录已退出。"
+                          "如有异议请联系所在团组织。")
+
+
+def delete_decided_photos(session: Session, *, older_than_days: int) -> int:
+    """Retention: a decided appeal's photo is deleted a fixed time after the decision."""
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    rows = session.scalars(sa.select(IdentityAppeal).where(
+        IdentityAppeal.status != ApplicationStatus.pending, IdentityAppeal.decided_at < cutoff,
+        IdentityAppeal.photo_path.is_not(None))).all()
+    with unit_of_work(session):
+        for appeal in rows:
+            (_folder() / appeal.photo_path).unlink(missing_ok=True)
+            appeal.photo_path = None
+    return len(rows)
