@@ -1,0 +1,102 @@
+"""Day two in real browsers (issue 21): a member who forgot the password resets it on the phone (the
+code button, the form, the way back to binding), and a coordinator fixes a record's times and decides a
+member's correction request in 时长审核, then withdraws a member from a full project. SQLite and
+PostgreSQL; every page under the Content-Security-Policy (the fixtures fail on a violation)."""
+import datetime as dt
+import logging
+import re
+
+from extensions import protector
+from models import Enrolment, RecordStatus, ServiceRecord
+from services import corrections, enrolment, projects, wechat_users
+from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
+from tests.web import PASSWORD
+
+
+def test_a_member_resets_the_password_on_the_phone(app, session, live_server, phone, caplog):
+    caplog.set_level(logging.INFO, logger="smsgateway")
+    member = make_member(session, name="孙悟空")
+    number = protector.decrypt(member.phone_enc)
+    page, shot = phone, phone.shots
+    page.goto(f"{live_server}/m/bind/{_bind_token(app, 'o_forgetful')}")
+    page.click("text=忘记密码？")
+    page.wait_for_selector("h1:has-text('忘记密码')")
+    page.fill("#phone", number)
+    page.click("#send-code")
+    page.wait_for_selector("text=验证码已发送")
+    sent = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    code = re.search(r"重置密码验证码 (\d{6})", sent[-1]).group(1)
+    page.fill("#code", code)
+    page.fill("#password", "newpass88")
+    page.fill("#confirm", "newpass88")
+    shot("reset-form")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=密码已重置")
+    shot("reset-done")
+    page.goto(f"{live_server}/m/bind/{_bind_token(app, 'o_forgetful')}")
+    page.fill("#phone", number)
+    page.fill("#password", "newpass88")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=绑定成功")
+    assert "孙悟空" in page.content()
+
+
+def _bind_token(app, openid: str) -> str:
+    with app.test_request_context():
+        return wechat_users.bind_token(openid)
+
+
+def test_a_coordinator_fixes_hours_and_decides_a_correction(app, session, live_server, desk, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
+    tree = make_tree(session)
+    make_account(session, tree.community, "duofu")
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team)
+    asker, late = make_member(session, name="唐三藏"), make_member(session, name="猪八戒")
+    for person in (asker, late):
+        join(session, person, team)
+        session.add(Enrolment(project_id=project.id, member_id=person.id))
+    session.add_all([
+        ServiceRecord(project_id=project.id, member_id=asker.id, status=RecordStatus.pending, signin_at=START,
+                      signout_at=START + dt.timedelta(hours=1), duration_minutes=60),
+        ServiceRecord(project_id=project.id, member_id=late.id, status=RecordStatus.missing_signout,
+                      signin_at=START)])
+    session.commit()
+    asked = session.query(ServiceRecord).filter_by(member_id=asker.id).one()
+    corrections.request_correction(session, asker.id, asked.id, START, START + dt.timedelta(hours=2), "忘记及时签退")
+    full = projects.create_project(session, tree.community.id, team.id, make_project_input(
+        title="周末图书整理", capacity=1, starts_at=START + dt.timedelta(days=30)))
+    projects.publish_project(session, tree.community.id, full.id)
+    for person in (asker, late):
+        enrolment.enrol(session, person.id, full.id)
+    project_id, full_id = project.id, full.id
+    page, shot = desk, desk.shots
+
+    page.goto(f"{live_server}/console/login")
+    page.fill("input[name=username]", "duofu")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.goto(f"{live_server}/console/hours?project={project_id}")
+    page.wait_for_selector("text=团员更正申请（1）")
+    shot("hours-with-correction")
+    page.click("#corrections button:has-text('通过')")
+    page.wait_for_selector("text=已通过唐三藏的更正申请")
+    row = page.locator("#pending tr", has_text="猪八戒")
+    row.locator("summary").click()
+    row.locator("input[name=signout_at]").fill((START + dt.timedelta(hours=3)).astimezone(
+        dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M"))
+    row.locator("input[name=reason]").fill("现场负责人确认签退时间")
+    shot("edit-times")
+    row.locator("button:has-text('保存')").click()
+    page.wait_for_selector("text=已修改服务时间")
+    assert "现场负责人确认签退时间" in page.content()
+    shot("times-edited")
+
+    page.goto(f"{live_server}/console/projects/{full_id}")
+    page.wait_for_selector("text=报名（2）")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#enrolments tr", has_text="唐三藏").locator("button:has-text('取消报名')").click()
+    page.wait_for_selector("text=候补第一位已递补")
+    shot("enrolment-removed")
+    session.expire_all()
+    assert session.query(Enrolment).filter_by(project_id=full_id, member_id=late.id).one().status.value == "enrolled"
