@@ -25,7 +25,7 @@ from privacy import MaskingFilter
 from requestargs import BoundedIntConverter
 from services.errors import DomainError
 from services.hours import hours_text
-from sharedstore import StoreUnavailable
+from sharedstore import StoreUnavailable, fail_fast
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +85,7 @@ def register_extensions(app: Flask) -> None:
     if app.config.get("REDIS_URL"):
         # Redis down or hung must not stop the requests the limits guard: short timeouts, no retries,
         # and this process's own counters until Redis answers again (Flask-Limiter's fallback).
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-            "socket_timeout": 0.5, "socket_connect_timeout": 0.5, "retry": Retry(NoBackoff(), 0)})
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", fail_fast())
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
@@ -114,7 +110,6 @@ def register_errors(app: Flask) -> None:
         if any("\x00" in str(value) for value in values):
             return jsonify({"error": "invalid_characters", "message": "请求包含非法字符"}), 400
 
-
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
         from miniprogram_api.schemas import describe
@@ -126,20 +121,23 @@ def register_errors(app: Flask) -> None:
         return (request.path.startswith(PEOPLES_PAGES) and not request.is_json
                 and request.accept_mimetypes.best == "text/html")
 
-    def page_or_json(status: int, code: str, message: str):
-        """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
-        if not _wants_page():
-            return jsonify({"error": code, "message": message}), status
+    def _page(status: int, message: str):
         title = {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
                  503: "服务暂时繁忙"}.get(status, "请求有误")
         template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
         return render_template(template, title=title, message=message, status=status), status
 
+    def page_or_json(status: int, code: str, message: str):
+        """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
+        if not _wants_page():
+            return jsonify({"error": code, "message": message}), status
+        return _page(status, message)
+
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
-        """A rule said no: a Chinese page for a person's browser, the JSON body for programs."""
+        """A rule said no: a Chinese page for a person's browser, the JSON body (with any detail) for programs."""
         if _wants_page():
-            return page_or_json(err.status, err.code, err.message)
+            return _page(err.status, err.message)
         return jsonify(err.to_dict()), err.status
 
     @app.errorhandler(CSRFError)

@@ -41,6 +41,16 @@ class KeyValueStore(Protocol):
     def flush(self) -> None: ...
 
 
+def fail_fast(timeout: float = 0.5) -> dict:
+    """redis-py options for a client that must not hold a request on a hung or absent Redis: short
+    timeouts and no retries (redis-py's default retries thrice with backoff: 10 s on a hung server).
+    The shared store, the rate limits and enqueueing use them; RQ's workers, which block on purpose, do not."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+
+
 class MemoryStore:
     """One process only: correct for ``make run`` and tests, never for several workers."""
 
@@ -140,13 +150,9 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "qc:", *, timeout: float | None = None,
                  pause: float | None = None) -> None:
         import redis  # imported here so that the embedded default never needs a Redis client configured
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
 
-        timeout = self.TIMEOUT if timeout is None else timeout
-        # No retries inside redis-py (its default retries thrice with backoff: 10 s on a hung server).
-        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=timeout,
-                                           socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
+        self.client = redis.Redis.from_url(url, decode_responses=True,
+                                           **fail_fast(self.TIMEOUT if timeout is None else timeout))
         self.prefix = prefix
         self.pause = self.PAUSE if pause is None else pause
         self._paused_until = 0.0

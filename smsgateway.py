@@ -14,8 +14,6 @@ from flask import Flask
 
 logger = logging.getLogger(__name__)
 
-PURPOSES = {"register": "注册", "reset": "重置密码", "close": "注销账号"}
-
 Sender = Callable[[str, str, str], None]
 
 
@@ -24,8 +22,8 @@ class SmsDeliveryError(RuntimeError):
 
 
 def log_sender(phone: str, code: str, purpose: str) -> None:
-    logger.info("SMS (development backend) to %s: 【青春北京】%s验证码 %s，10分钟内有效", phone,
-                PURPOSES.get(purpose, purpose), code)
+    """``purpose``: what the code is for, as the person reads it (注册, 重置密码 …)."""
+    logger.info("SMS (development backend) to %s: 【青春北京】%s验证码 %s，10分钟内有效", phone, purpose, code)
 
 
 class TencentSender:
@@ -51,7 +49,7 @@ class TencentSender:
 
         request = models.SendSmsRequest()
         request.PhoneNumberSet = ["+86" + phone]
-        request.TemplateParamSet = [PURPOSES.get(purpose, purpose), code]
+        request.TemplateParamSet = [purpose, code]
         request.SmsSdkAppId, request.SignName = self._fields["SmsSdkAppId"], self._fields["SignName"]
         request.TemplateId = self._fields["TemplateId"]
         try:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 talisman = Talisman()
+
+#: The cookie keys holding a server-side login's token (console accounts; members' phone pages).
+CONSOLE_COOKIE, PHONE_COOKIE = "console_sid", "m_sid"
 
 CSP = {
     "default-src": "'self'",
@@ -56,7 +59,23 @@ def client_identity() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return "tok:" + _digest(token.strip())
-    for key in ("console_sid", "m_sid"):
+    for key in (CONSOLE_COOKIE, PHONE_COOKIE):
         if session.get(key):
             return "sid:" + _digest(session[key])
     return "ip:" + (request.remote_addr or "unknown")
+
+
+def live_login(cookie_key: str, kind):
+    """The live server-side session whose token this request's cookie holds (``services.auth_sessions``
+    decides: revoked, expired, idle), looked up once per request. Keyed by the token: an app context
+    (and its ``g``) may outlive one request, e.g. in tests."""
+    from extensions import db  # here: extensions imports this module for the rate limits' key
+    from services import auth_sessions
+
+    token = session.get(cookie_key)
+    if not token:
+        return None
+    cache = g.setdefault("live_logins", {})
+    if token not in cache:
+        cache[token] = auth_sessions.read(db.session, token, kind)
+    return cache[token]

@@ -5,31 +5,26 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from console import bp
 from extensions import db, limiter
 from models import OrgAccount, SessionKind
 from services import accounts, auth_sessions, orgs
 from services.errors import DomainError
+from websecurity import CONSOLE_COOKIE, live_login
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY = "console_sid"
+SESSION_KEY = CONSOLE_COOKIE
 
 
 def current_account() -> OrgAccount | None:
     """The account of a live server-side session (revoked by logout or a password change, ended after
     2 hours idle or 12 hours in all); the cookie holds only that session's random token."""
-    token = session.get(SESSION_KEY)
-    if not token:
-        return None
-    # Keyed by the token: an app context (and its g) may outlive one request, e.g. in tests.
-    cache = g.setdefault("console_accounts", {})
-    if token not in cache:
-        current = auth_sessions.read(db.session, token, SessionKind.console)
-        cache[token] = db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
-    return cache[token]
+    current = live_login(SESSION_KEY, SessionKind.console)
+    # The session's identity map keeps the account for the rest of the request.
+    return db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
 
 
 def login_required(view):

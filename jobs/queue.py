@@ -13,6 +13,8 @@ import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
 
+from sharedstore import fail_fast
+
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "qingchun"
@@ -30,14 +32,10 @@ def connection(app: Flask | None = None) -> redis.Redis:
 
 def enqueue_connection(app: Flask | None = None) -> redis.Redis:
     """The web's connection for enqueueing: a hung Redis costs a request half a second, not ten."""
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry as RedisRetry
-
     app = app or current_app
     key = "rq_enqueue_connection"
     if key not in app.extensions:
-        app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5,
-                                                   socket_connect_timeout=0.5, retry=RedisRetry(NoBackoff(), 0))
+        app.extensions[key] = redis.Redis.from_url(app.config["REDIS_URL"], **fail_fast())
     return app.extensions[key]
 
 

@@ -8,7 +8,7 @@ import logging
 import secrets
 from urllib.parse import quote
 
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from wechatpy.exceptions import WeChatOAuthException
 
 from extensions import db
@@ -16,11 +16,12 @@ from mobile import bp
 from models import Member, SessionKind
 from services import auth_sessions, wechat_users
 from services.errors import DomainError
+from websecurity import PHONE_COOKIE, live_login
 from wechat.client import oauth_client
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY, STATE_KEY = "m_sid", "m_oauth_state"
+SESSION_KEY, STATE_KEY = PHONE_COOKIE, "m_oauth_state"
 
 
 def in_wechat() -> bool:
@@ -35,14 +36,8 @@ def _safe_next(target: str | None) -> str:
 
 def current_openid() -> str | None:
     """The openid of a live server-side session (logout revokes it); the cookie holds its token only."""
-    token = session.get(SESSION_KEY)
-    if not token:
-        return None
-    cache = g.setdefault("phone_sessions", {})
-    if token not in cache:
-        current = auth_sessions.read(db.session, token, SessionKind.phone)
-        cache[token] = current.openid if current else None
-    return cache[token]
+    current = live_login(SESSION_KEY, SessionKind.phone)
+    return current.openid if current else None
 
 
 def current_member() -> Member | None:

@@ -7,7 +7,8 @@ two jobs running at once, or a job re-run, never send the same row twice. A row 
 by a dead job (its claim older than PUSH_CLAIM_LEASE) and a request WeChat did not answer in time
 become ``unknown``: maybe delivered, so never resent by themselves (the console offers to resend
 them), and so does an HTTP 5xx (WeChat may have taken the message before failing). Only what is
-certain not to have reached WeChat (-1 "system busy", connection refused) is retried with backoff; 43004 (not following) is final; 45009 (daily quota) pauses the run until after
+certain not to have reached WeChat (-1 "system busy", connection refused) is retried with backoff;
+43004 (not following) is final; 45009 (daily quota) pauses the run until after
 midnight, Beijing time; a refused access token is refreshed once by the client.
 
 The job body is :func:`run`; ``jobs.push`` puts it on RQ (or runs it inline without Redis).
@@ -299,10 +300,12 @@ def plan(session: Session, project: Project) -> int:
     return session.scalar(sa.select(sa.func.count()).where(PushDelivery.project_id == project.id))
 
 
-def release_interrupted(session: Session, project_id: int, *, now: dt.datetime | None = None) -> int:
-    """Rows a dead job left in ``sending``: they may have reached WeChat, so they become ``unknown``."""
+def release_interrupted(session: Session, project_id: int, *, silent_for: dt.timedelta | None = None,
+                        now: dt.datetime | None = None) -> int:
+    """Rows a dead job left in ``sending`` (claimed longer ago than ``silent_for``, by default the lease):
+    they may have reached WeChat, so they become ``unknown``."""
     now = now or utcnow()
-    stale = now - dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"])
+    stale = now - (silent_for or dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"]))
     with unit_of_work(session):
         return session.execute(sa.update(PushDelivery).where(
             PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
@@ -323,14 +326,9 @@ def settle_leftovers(session: Session, project_id: int) -> int:
     for it) or to a killed one (its claim falls silent: ``unknown``, never resent by itself). A killed
     inline push used to leave such a row behind a rerun reported done. The number made unknown."""
     deadline = time.monotonic() + current_app.config["PUSH_CLAIM_LEASE"]
-    released = 0
+    silence, released = claim_silence(), 0
     while True:
-        now = utcnow()
-        with unit_of_work(session):
-            released += session.execute(sa.update(PushDelivery).where(
-                PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
-                PushDelivery.claimed_at < now - claim_silence()).values(
-                status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
+        released += release_interrupted(session, project_id, silent_for=silence)
         in_flight = session.scalar(sa.select(sa.func.count()).where(
             PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending))
         session.rollback()

@@ -43,7 +43,7 @@ def send_code(phone: str, purpose: str = "register") -> int:
     store.set(f"sms:code:{purpose}:{ident}", code, ttl=CODE_TTL)
     store.delete(f"sms:code:{purpose}:{ident}:tries")
     try:
-        current_app.extensions["sms_sender"](phone, code, purpose)
+        current_app.extensions["sms_sender"](phone, code, PURPOSES[purpose])
     except Exception as exc:  # noqa: BLE001 - any provider failure: the member may ask again at once
         logger.warning("verification code not delivered: %s", type(exc).__name__)
         store.delete(f"sms:wait:{ident}")
