@@ -57,23 +57,22 @@ def test_requests_after_a_restart_never_fail(proxied_app):
                 post(app, "text", "o_restart", content="时长")[0],
                 client.get("/healthz").status_code]
 
-    # Warm the pool with several connections at once, as gunicorn's threads do.
-    warm = [None] * 4
-    threads = [threading.Thread(target=lambda i=i: warm.__setitem__(i, requests())) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def at_once(n: int = 4) -> list:
+        """``requests()`` from n threads together, as gunicorn's threads use several pooled connections."""
+        results: list = [None] * n
+        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, requests())) for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    warm = at_once()  # the pool now holds several connections
     assert all(statuses == [200] * 4 for statuses in warm)
 
     proxy.cut()       # the restart: every connection closed by the server's side ...
     proxy.restore()   # ... and PostgreSQL is back
-    after = [None] * 4
-    threads = [threading.Thread(target=lambda i=i: after.__setitem__(i, requests())) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    after = at_once()
     assert all(statuses == [200] * 4 for statuses in after), after
     status, text = post(app, "scan", "o_restart", key=f"team:{team_code}")
     assert status == 200 and "报到成功" in text
