@@ -62,6 +62,7 @@ def register_logging(app: Flask) -> None:
     root.setLevel(logging.INFO if app.config["APP_ENV"] == "production" else logging.DEBUG
                   if app.debug else logging.INFO)
     logging.getLogger("werkzeug").addFilter(MaskingFilter())
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a dozen lines per certificate's font subset
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -19,7 +19,7 @@ from miniprogram_api.responses import (
     SmsSentOut,
     VolunteerOut,
 )
-from miniprogram_api.schemas import BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
+from miniprogram_api.schemas import AppealForm, BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
 from qr.certificate import pdf_response
 from requestargs import read_upload
 from services import appeals, branches, certificates, hours, members, mp_sessions, orgs, recovery, signup, sms
@@ -60,8 +60,8 @@ def appeal_answer(appeal) -> dict:
 
 
 @bp.post("/identity-appeals")
-@documented("身份认证：身份证号已被注册时，上传本人身份证照片申请审核（multipart/form-data：name, id_number, "
-            "phone, sms_code, password, photo）", success=201, response=AppealOut)
+@documented("身份认证：身份证号已被注册时，上传本人身份证照片申请审核", form=AppealForm, success=201,
+            response=AppealOut)
 @limiter.limit("5 per hour")
 @login_required
 def submit_appeal():

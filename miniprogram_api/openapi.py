@@ -16,11 +16,12 @@ _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 def documented(summary: str, *, body: type[BaseModel] | None = None, query: dict | None = None,
                success: int = 200, public: bool = False, response: type[BaseModel] | None = None,
-               media: str = "application/json"):
-    """``media``: the success answer's type when it is not JSON (a PDF download)."""
+               media: str = "application/json", form: type[BaseModel] | None = None):
+    """``media``: the success answer's type when it is not JSON (a PDF download); ``form``: a
+    multipart/form-data body (an upload) instead of JSON."""
     def mark(view):
         view.openapi = {"summary": summary, "body": body, "query": query or {}, "success": success,
-                        "public": public, "response": response, "media": media}
+                        "public": public, "response": response, "media": media, "form": form}
         return view
     return mark
 
@@ -70,9 +71,10 @@ def build(app: Flask) -> dict:
                      "parameters": params, "responses": responses}
         if not info["public"]:
             operation["security"] = [{"bearer": []}]
-        if info["body"] is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _component(components, info["body"])}}}
+        for kind, model in (("application/json", info["body"]), ("multipart/form-data", info["form"])):
+            if model is not None:
+                operation["requestBody"] = {"required": True, "content": {kind: {
+                    "schema": _component(components, model)}}}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = operation
     return {"openapi": "3.1.0", "info": {"title": "青春志愿 小程序接口", "version": "1"},

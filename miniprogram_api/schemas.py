@@ -73,6 +73,17 @@ class RegisterIn(Body):
     volunteer: bool = False
 
 
+class AppealForm(Body):
+    """Documents the multipart form of POST /identity-appeals (read with request.form and files)."""
+
+    name: str = Field(min_length=1, max_length=30)
+    id_number: str = Field(min_length=1, max_length=18)
+    phone: str = Field(min_length=1, max_length=20)
+    sms_code: str = Field(min_length=4, max_length=8, description="发往该手机号的短信验证码")
+    password: str = Field(min_length=1, max_length=64, description="登录密码：6至16位，不能全部为数字")
+    photo: bytes = Field(description="身份证人像面照片，JPG 或 PNG，不超过5MB")
+
+
 class CertificateIn(Body):
     start: dt.date = Field(description="起始日期（北京时间）")
     end: dt.date = Field(description="结束日期（北京时间，含当天）")

@@ -1,20 +1,22 @@
-"""The 志愿服务证明 PDF: A4 pages drawn with the same CJK font as the posters (a missing font is a
-clear error, never boxes), the records in a table, the verification code and a QR to /verify/<code>."""
+"""The 志愿服务证明 PDF, written by fpdf2 with the posters' CJK font embedded (subset), so that the
+text is real text: it can be selected, searched and read aloud, and prints sharp at any size. The
+records are a table whose cells wrap instead of running into each other, its heading repeated on
+every page; the last page carries the verification code and a QR to /verify/<code>. A missing font is
+a clear error (qr.fonts), never boxes."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, WrapMode
+from fpdf.fonts import FontFace
 
-from qr.fonts import font
+from qr.fonts import cjk_font_path
 from qr.poster import qr_image
 
-DPI = 200
-WIDTH, HEIGHT = 1654, 2339  # A4 at 200 dpi: sharp enough for text, a tenth of the poster's bytes
-MARGIN = 130
-ROWS_FIRST, ROWS_NEXT = 22, 34
+FONT = "cjk"
+QR_MM = 38
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,9 @@ class CertificateData:
     id_number: str          # masked
     start: dt.date
     end: dt.date
-    total_minutes: int
+    total_hours: str        # as services.hours shows hours: cut, never rounded up
     organisations: str
-    lines: list[dict]
+    lines: list[dict]       # date, project, organisation, hours
     code: str
     verify_url: str
     issued: dt.date
@@ -36,86 +38,69 @@ def _date(value: dt.date | str) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[str]:
-    lines, line = [], ""
-    for char in text:
-        if draw.textlength(line + char, font=font(size)) > width:
-            lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
+class _Certificate(FPDF):
+    def __init__(self, code: str) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.code = code
+        self.set_margins(20, 22, 20)
+        self.set_auto_page_break(True, margin=22)
+        self.add_font(FONT, fname=cjk_font_path())
+        self.set_title(f"志愿服务证明 {code}")
+        self.set_creator("青春志愿")
 
+    def header(self) -> None:
+        self.set_draw_color(0)
+        self.set_line_width(0.8)
+        self.rect(10, 10, self.w - 20, self.h - 20)
+        if self.page_no() > 1:
+            self.set_font(FONT, size=11)
+            self.cell(0, 8, f"志愿服务证明（续）  证明编号 {self.code}", new_x="LMARGIN", new_y="NEXT")
+            self.ln(2)
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> str:
-    if draw.textlength(text, font=font(size)) <= width:
-        return text
-    while text and draw.textlength(text + "…", font=font(size)) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-COLUMNS = ((0, "日期"), (300, "项目"), (900, "组织"), (1280, "时长（小时）"))
-
-
-def _table(draw: ImageDraw.ImageDraw, y: int, rows: list[dict]) -> int:
-    widths = [300, 600, 380, 120]
-    for (x, head) in COLUMNS:
-        draw.text((MARGIN + x, y), head, font=font(34), fill=0)
-    y += 56
-    draw.line((MARGIN, y - 10, WIDTH - MARGIN, y - 10), fill=0, width=2)
-    for row in rows:
-        cells = (_date(row["date"]), row["project"], row["organisation"], f"{row['minutes'] / 60:.1f}")
-        for (x, _), width, cell in zip(COLUMNS, widths, cells, strict=True):
-            draw.text((MARGIN + x, y), _fit(draw, cell, 32, width - 20), font=font(32), fill=0)
-        y += 50
-    return y
-
-
-def _pages(data: CertificateData) -> list[Image.Image]:
-    pages: list[Image.Image] = []
-    rows = list(data.lines)
-    first = Image.new("L", (WIDTH, HEIGHT), 255)
-    draw = ImageDraw.Draw(first)
-    draw.rectangle((60, 60, WIDTH - 60, HEIGHT - 60), outline=0, width=4)
-    title = "志愿服务证明"
-    draw.text(((WIDTH - draw.textlength(title, font=font(96))) / 2, 190), title, font=font(96), fill=0)
-    hours = data.total_minutes / 60
-    body = (f"兹证明 {data.name}（身份证号 {data.id_number}）于 {_date(data.start)} 至 {_date(data.end)} 期间，"
-            f"参加志愿服务 {len(rows)} 次，经组织审核认证的服务时长累计 {hours:.1f} 小时。"
-            f"记录组织：{data.organisations}。")
-    y = 400
-    for line in _wrap(draw, body, 42, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=font(42), fill=0)
-        y += 70
-    y = _table(draw, y + 40, rows[:ROWS_FIRST])
-    rows = rows[ROWS_FIRST:]
-    pages.append(first)
-    while rows:
-        page = Image.new("L", (WIDTH, HEIGHT), 255)
-        pdraw = ImageDraw.Draw(page)
-        pdraw.text((MARGIN, 120), f"志愿服务证明（续）  证明编号 {data.code}", font=font(36), fill=0)
-        _table(pdraw, 220, rows[:ROWS_NEXT])
-        rows = rows[ROWS_NEXT:]
-        pages.append(page)
-    # Footer on the last page: verification code and QR, issue date.
-    last = pages[-1]
-    ldraw = ImageDraw.Draw(last)
-    code = qr_image(data.verify_url, 300)
-    last.paste(code, (WIDTH - MARGIN - code.width, HEIGHT - MARGIN - code.height))
-    foot = HEIGHT - MARGIN - 280
-    for text in (f"证明编号：{data.code}", "扫码或访问以下地址核验真伪：", data.verify_url,
-                 f"开具日期：{_date(data.issued)}"):
-        ldraw.text((MARGIN, foot), text, font=font(34), fill=0)
-        foot += 62
-    return pages
+    def footer(self) -> None:
+        self.set_y(-18)
+        self.set_font(FONT, size=9)
+        self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
 
 
 def render_pdf(data: CertificateData) -> bytes:
-    pages = _pages(data)
-    buffer = io.BytesIO()
-    pages[0].save(buffer, format="PDF", resolution=DPI, save_all=True, append_images=pages[1:])
-    return buffer.getvalue()
+    pdf = _Certificate(data.code)
+    pdf.add_page()
+    pdf.set_font(FONT, size=30)
+    pdf.ln(12)
+    pdf.cell(0, 16, "志愿服务证明", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font(FONT, size=13)
+    pdf.multi_cell(0, 8, f"兹证明 {data.name}（身份证号 {data.id_number}）于 {_date(data.start)} 至 "
+                         f"{_date(data.end)} 期间，参加志愿服务 {len(data.lines)} 次，经组织审核认证的服务时长累计 "
+                         f"{data.total_hours} 小时。记录组织：{data.organisations}。",
+                   align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(FONT, size=11)
+    heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
+    with pdf.table(col_widths=(30, 58, 50, 32), headings_style=heading, line_height=7, padding=1.5,
+                   text_align=("LEFT", "LEFT", "LEFT", "RIGHT"), wrapmode=WrapMode.CHAR,
+                   cell_fill_mode=TableCellFillMode.NONE) as table:
+        table.row(("日期", "项目", "组织", "时长（小时）"))
+        for line in data.lines:
+            table.row((_date(line["date"]), line["project"], line["organisation"], line["hours"]))
+    _footer_block(pdf, data)
+    return bytes(pdf.output())
+
+
+def _footer_block(pdf: _Certificate, data: CertificateData) -> None:
+    """Code, QR and issue date together at the bottom of the last page (a new page when the table
+    leaves no room), so the check and the paper's end cannot be separated."""
+    needed = QR_MM + 8
+    if pdf.get_y() + needed > pdf.h - 22:
+        pdf.add_page()
+    top = pdf.h - 22 - QR_MM
+    pdf.image(qr_image(data.verify_url, 600), x=pdf.w - 20 - QR_MM, y=top, w=QR_MM, h=QR_MM)
+    pdf.set_xy(20, top + 2)
+    pdf.set_font(FONT, size=11)
+    text_width = pdf.w - 40 - QR_MM - 4
+    for text in (f"证明编号：{data.code}", "扫码或访问以下地址核验真伪：", data.verify_url, f"开具日期：{_date(data.issued)}"):
+        pdf.multi_cell(text_width, 7, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
 
 
 def pdf_response(session, certificate, *, inline: bool = False):

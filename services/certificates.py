@@ -119,12 +119,14 @@ def pdf(session: Session, certificate: Certificate) -> bytes:
     from extensions import protector
     from privacy import mask_id_number
     from qr.certificate import CertificateData, render_pdf
+    from services.hours import hours_text
 
     member = session.get(Member, certificate.member_id)
     return render_pdf(CertificateData(
         name=member.name, id_number=mask_id_number(protector.decrypt(member.id_number_enc)),
-        start=certificate.period_start, end=certificate.period_end, total_minutes=certificate.total_minutes,
-        organisations=certificate.organisations, lines=certificate.lines, code=certificate.code,
+        start=certificate.period_start, end=certificate.period_end,
+        total_hours=hours_text(certificate.total_minutes), organisations=certificate.organisations,
+        lines=[{**line, "hours": hours_text(line["minutes"])} for line in certificate.lines], code=certificate.code,
         verify_url=verify_url(certificate), issued=certificate.created_at.astimezone(BEIJING).date()))
 
 

@@ -1,15 +1,16 @@
 """志愿服务证明: issued from approved records of a period, as a PDF with a verification code and QR,
 confirmed by the public /verify/<code> page; offered through the API and the phone pages."""
 import datetime as dt
-import io
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 from pyzbar.pyzbar import decode
 
+from extensions import protector
 from models import Project, RecordStatus, ServiceRecord
-from qr.certificate import CertificateData, _pages
+from privacy import mask_id_number
+from qr.certificate import CertificateData, render_pdf
 from services import certificates, mp_sessions, wechat_users
 from services.errors import Forbidden, Invalid, NotFound
 from tests.factories import join, make_member, make_tree
@@ -53,22 +54,41 @@ def test_issue_counts_approved_records_of_the_period(session, served):
         certificates.issue(session, member.id, dt.date(2026, 1, 1), dt.date(2026, 3, 1), actor_org_id=tree.suburb.id)
 
 
-def test_pdf_carries_the_code_and_a_readable_verification_qr(session, served, app):
+def _text_and_last_page(pdf: bytes) -> tuple[list[str], Image.Image]:
+    """Every page's text layer, and the last page rendered at 200 dpi (as a phone photographs paper)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    texts = [page.get_textpage().get_text_range() for page in document]
+    image = document[len(document) - 1].render(scale=200 / 72).to_pil()
+    document.close()
+    return texts, image
+
+
+def test_pdf_is_text_with_a_readable_verification_qr(session, served, app):
     _, member = served
     certificate = certificates.issue(session, member.id, dt.date(2026, 1, 1), dt.date(2026, 3, 1))
     with app.test_request_context():
         pdf = certificates.pdf(session, certificate)
         url = certificates.verify_url(certificate)
-    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 1
-    lines = [{"date": "2026-01-04", "project": f"项目{i}", "organisation": "多福巷社区团组织", "minutes": 60}
-             for i in range(60)]
-    pages = _pages(CertificateData(name="张伟", id_number="1101**********0118", start=dt.date(2026, 1, 1),
-                                   end=dt.date(2026, 3, 1), total_minutes=3600, organisations="多福巷社区团组织",
-                                   lines=lines, code=certificate.code, verify_url=url, issued=dt.date(2026, 3, 2)))
-    assert len(pages) == 3                                 # 22 rows, then 34 a page
-    buffer = io.BytesIO()
-    pages[-1].save(buffer, format="PNG")
-    assert [s.data.decode() for s in decode(Image.open(buffer))] == [url]
+    texts, last = _text_and_last_page(pdf)
+    assert len(texts) == 1
+    flat = "".join(texts[0].split())  # lines wrap where the layout wants
+    # Real text: the name (the person's own paper), the masked ID, the cut total, the heading whole.
+    assert "兹证明张伟" in flat and "时长（小时）" in flat and "累计4.5小时" in flat and certificate.code in flat
+    number = protector.decrypt(member.id_number_enc)
+    assert f"身份证号{mask_id_number(number)}" in flat and number not in flat
+    assert [s.data.decode() for s in decode(last)] == [url]
+    # 60 records with long names run over pages: the heading repeats, the QR closes the last page.
+    lines = [{"date": "2026-01-04", "project": f"社区垃圾分类宣传及楼道清理志愿服务第{i}期", "organisation":
+              "东城区东华门街道多福巷社区团组织", "hours": "1.0"} for i in range(60)]
+    long = render_pdf(CertificateData(name="张伟", id_number="1101**********0118", start=dt.date(2026, 1, 1),
+                                      end=dt.date(2026, 3, 1), total_hours="60.0", organisations="多福巷社区团组织",
+                                      lines=lines, code=certificate.code, verify_url=url, issued=dt.date(2026, 3, 2)))
+    texts, last = _text_and_last_page(long)
+    assert len(texts) >= 3 and all("时长（小时）" in text for text in texts if "第" in text.split("期")[0])
+    assert all(f"第{i}期" in "".join("".join(texts).split()) for i in (0, 59))
+    assert [s.data.decode() for s in decode(last)] == [url]
 
 
 def test_verify_page_api_and_phone_pages(app, session, served, sandbox):

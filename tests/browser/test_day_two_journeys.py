@@ -100,3 +100,68 @@ def test_a_coordinator_fixes_hours_and_decides_a_correction(app, session, live_s
     shot("enrolment-removed")
     session.expire_all()
     assert session.query(Enrolment).filter_by(project_id=full_id, member_id=late.id).one().status.value == "enrolled"
+
+
+def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_server, phone, desk, caplog,
+                                                           monkeypatch, tmp_path):
+    """身份认证 in browsers: the appellant uploads the photo on /m/appeal, the district committee
+    looks at it and accepts in /console/appeals, and the appellant's page then shows the outcome."""
+    import io
+
+    from PIL import Image
+
+    caplog.set_level(logging.INFO, logger="smsgateway")
+    monkeypatch.setitem(app.config, "APPEAL_PHOTO_DIR", str(tmp_path / "appeals"))
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
+    tree = make_tree(session)
+    make_account(session, tree.district, "dongcheng")
+    squatter = make_member(session, branch=tree.branch2, name="冒用者")
+    number = protector.decrypt(squatter.id_number_enc)
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 200), (30, 90, 200)).save(photo, "JPEG")
+
+    page, shot = phone, phone.shots
+    page.goto(f"{live_server}/m/login?next=/m/appeal")
+    page.fill("input[name=openid]", "o_real_owner")
+    page.click("form button")
+    page.wait_for_selector("h1:has-text('身份认证')")
+    page.fill("#name", "李娜")
+    page.fill("#id_number", number)
+    page.fill("#phone", "13600000002")
+    page.click("text=获取验证码")
+    page.wait_for_selector("text=验证码已发送")
+    sent = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    page.fill("#sms_code", re.search(r"验证码 (\d{6})", sent[-1]).group(1))
+    page.fill("#password", "real1234")
+    page.set_input_files("#photo", files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}])
+    shot("appeal-form")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#appeal-status[data-status=pending]")
+    assert "待审核" in page.content()
+    shot("appeal-pending")
+
+    review, desk_shot = desk, desk.shots
+    review.goto(f"{live_server}/console/login")
+    review.fill("input[name=username]", "dongcheng")
+    review.fill("input[name=password]", PASSWORD)
+    review.click("button:has-text('登录')")
+    review.goto(f"{live_server}/console/appeals")
+    row = review.locator("#appeals tr", has_text="李娜")
+    assert "136****0002" in row.inner_text()
+    with review.expect_popup() as opened:
+        row.locator("text=查看照片").click()
+    picture = opened.value
+    picture.wait_for_load_state()
+    assert picture.evaluate("document.images.length === 1 && document.images[0].naturalWidth === 320")
+    picture.close()
+    desk_shot("appeal-queue")
+    review.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button:has-text('通过')").click()
+    review.wait_for_selector("text=已通过身份认证")
+    desk_shot("appeal-accepted")
+
+    page.reload()
+    page.wait_for_selector("#appeal-status[data-status=accepted]")
+    shot("appeal-accepted")
+    session.expire_all()
+    assert session.get(type(squatter), squatter.id).name == "李娜"

@@ -32,6 +32,9 @@ def test_document_lists_every_api_route(app):
     assert documented == routes
     register = document["components"]["schemas"]["RegisterIn"]
     assert {"name", "id_number", "phone", "sms_code"} <= set(register["required"])
+    upload = document["paths"]["/api/mp/v1/identity-appeals"]["post"]["requestBody"]["content"]
+    appeal = document["components"]["schemas"]["AppealForm"]
+    assert list(upload) == ["multipart/form-data"] and appeal["properties"]["photo"]["format"] == "binary"
 
 
 @pytest.fixture
