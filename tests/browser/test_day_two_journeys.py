@@ -7,7 +7,7 @@ import logging
 import re
 
 from extensions import protector
-from models import Enrolment, RecordStatus, ServiceRecord
+from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord
 from services import corrections, enrolment, projects, wechat_users
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
 from tests.web import PASSWORD
@@ -165,3 +165,55 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
     shot("appeal-accepted")
     session.expire_all()
     assert session.get(type(squatter), squatter.id).name == "李娜"
+
+
+def test_a_member_withdraws_and_asks_for_a_correction_on_the_phone(app, session, live_server, phone, monkeypatch):
+    """The member's half of day two: 取消报名 on the project page (the waitlisted member moves up) and
+    时间有误？申请更正 on 我的服务记录, then the outcome shown there after the coordinator decides."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    worked = make_dated_project(session, tree, team)
+    member, waiting = make_member(session, name="沙悟净"), make_member(session, name="白龙马")
+    for person in (member, waiting):
+        join(session, person, team)
+    wechat_users.bind(session, member.id, "o_withdrawing")
+    session.add(ServiceRecord(project_id=worked.id, member_id=member.id, status=RecordStatus.pending, signin_at=START,
+                              signout_at=START + dt.timedelta(minutes=30), duration_minutes=30))
+    full = projects.create_project(session, tree.community.id, team.id, make_project_input(
+        title="周末图书整理", capacity=1, starts_at=START + dt.timedelta(days=30)))
+    projects.publish_project(session, tree.community.id, full.id)
+    for person in (member, waiting):
+        enrolment.enrol(session, person.id, full.id)
+    session.commit()
+    full_code, full_id, waiting_id = full.code, full.id, waiting.id
+    page, shot = phone, phone.shots
+
+    page.goto(f"{live_server}/m/login?next=/m/projects/{full_code}")
+    page.fill("input[name=openid]", "o_withdrawing")
+    page.click("form button")
+    page.wait_for_selector("#withdraw")
+    shot("enrolled")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw")
+    page.wait_for_selector("text=已取消报名")
+    shot("withdrawn")
+    session.expire_all()
+    assert session.query(Enrolment).filter_by(project_id=full_id, member_id=waiting_id).one().status.value == "enrolled"
+
+    page.goto(f"{live_server}/m/records")
+    page.click("text=时间有误？申请更正")
+    page.wait_for_selector("h1:has-text('申请更正服务时间')")
+    page.fill("#signout_at", (START + dt.timedelta(hours=2)).astimezone(
+        dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#reason", "忘记及时签退")
+    shot("correction-form")
+    page.click("button:has-text('提交申请')")
+    page.wait_for_selector("[data-correction=pending]")
+    shot("correction-pending")
+    asked = session.query(CorrectionRequest).one()
+    corrections.decide_correction(session, tree.community.id, asked.id, False, "签退时间与现场记录不符")
+    page.reload()
+    page.wait_for_selector("[data-correction=refused]")
+    assert "签退时间与现场记录不符" in page.content()
+    shot("correction-refused")
