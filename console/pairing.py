@@ -1,5 +1,6 @@
-"""结对: the city hands pairing codes to universities, a university allocates one to each department,
-a department applies to streets of the code's category, a street accepts up to its capacity."""
+"""结对: the city hands pairing codes to universities and may lower a street's cap, a university
+allocates one code to each department, a department pairs at once with a street of the code's category
+that has a place (先到先得), and both sides confirm the offline pairing within three days."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -12,23 +13,24 @@ from extensions import db
 from models import Organization, OrgKind, StreetCategory
 from requestargs import int_arg
 from services import orgs, pairing
+from services.beijing_time import BEIJING
 
 STATUS_LABELS = {"pending": "待审核", "accepted": "已结对", "rejected": "已拒绝", "lapsed": "已失效",
-                 "dissolved": "已解除"}
+                 "dissolved": "已解除", "withdrawn": "已撤回"}
 
 
 @bp.get("/pairing")
 @login_required
 def pairing_page():
     org = current_account().org
-    context = dict(org=org, status_labels=STATUS_LABELS, categories=pairing.CATEGORY_LABEL, q=request.args.get("q", ""))
+    context = dict(org=org, beijing=BEIJING, status_labels=STATUS_LABELS, categories=pairing.CATEGORY_LABEL, q=request.args.get("q", ""))
     if org.kind == OrgKind.department:
         code = pairing.department_code(db.session, org.id)
         context.update(code=code, applications=pairing.of_department(db.session, org.id),
                        streets=pairing.open_streets(db.session, code.category, context["q"]) if code else [])
     elif org.kind in orgs.STREET_KINDS:
         context.update(pairs=pairing.of_street(db.session, org.id), used=pairing.accepted_count(db.session, org.id),
-                       capacity=pairing.capacity_of(org))
+                       capacity=pairing.capacity_of(org), category_cap=pairing.category_cap(org))
     elif org.kind == OrgKind.university:
         departments = db.session.scalars(sa.select(Organization).where(
             Organization.parent_id == org.id, Organization.kind == OrgKind.department).order_by(Organization.name)).all()
@@ -36,7 +38,8 @@ def pairing_page():
                        names={d.id: d.name for d in departments})
     elif org.kind == OrgKind.city:
         context.update(universities=db.session.scalars(sa.select(Organization).where(
-            Organization.parent_id == org.id, Organization.kind == OrgKind.university).order_by(Organization.name)).all())
+            Organization.parent_id == org.id, Organization.kind == OrgKind.university).order_by(Organization.name)).all(),
+            streets=pairing.streets_with_caps(db.session, org))
     return render_template("console/pairing.html", **context)
 
 
@@ -45,20 +48,19 @@ def _do(action, done: str):
     return redirect(url_for("console.pairing_page"))
 
 
-@bp.post("/pairing/apply")
+@bp.post("/pairing/pair")
 @login_required
-def pairing_apply():
+def pairing_pair():
     org_id = current_account().org_id
-    return _do(lambda: pairing.apply(db.session, org_id, int_arg(request.form, "street", 0),
-                                     request.form.get("code", "")), "结对申请已提交，等待街道（乡镇）审核")
+    return _do(lambda: pairing.pair(db.session, org_id, int_arg(request.form, "street", 0), request.form.get("code", "")),
+               "已线上结对，请在三日内与街道（乡镇）完成线下结对并在此确认")
 
 
-@bp.post("/pairing/<int:pairing_id>/<any(accept, reject):decision>")
+@bp.post("/pairing/<int:pairing_id>/confirm")
 @login_required
-def pairing_decide(pairing_id: int, decision: str):
+def pairing_confirm(pairing_id: int):
     org_id = current_account().org_id
-    return _do(lambda: pairing.decide(db.session, org_id, pairing_id, decision == "accept", request.form.get("reason")),
-               "已同意结对" if decision == "accept" else "已拒绝该申请")
+    return _do(lambda: pairing.confirm_offline(db.session, org_id, pairing_id), "已确认线下结对")
 
 
 @bp.post("/pairing/<int:pairing_id>/dissolve")
@@ -72,7 +74,8 @@ def pairing_dissolve(pairing_id: int):
 @login_required
 def pairing_capacity():
     org_id = current_account().org_id
-    return _do(lambda: pairing.set_capacity(db.session, org_id, org_id, int_arg(request.form, "capacity", 0)),
+    capacity = int_arg(request.form, "capacity", 0) or None  # empty: back to the category's cap
+    return _do(lambda: pairing.set_capacity(db.session, org_id, int_arg(request.form, "street", 0), capacity),
                "结对名额已更新")
 
 

@@ -46,8 +46,6 @@ def _build_tree(session: Session, node, parent: Organization | None, pw_hash: st
                                    category=extra.get("category"), provisional=extra.get("provisional", False),
                                    contact_name=contact[0], contact_phone=contact[1])
     orgs.create_account(session, org.id, username, password_hash=pw_hash)
-    if extra.get("capacity"):
-        pairing.set_capacity(session, org.id, org.id, extra["capacity"])
     if "site" in extra:
         lat, lng, radius, site_name, address = extra["site"]
         team = session.scalar(sa.select(Team).where(Team.org_id == org.id))
@@ -142,7 +140,7 @@ def _seed_members(session: Session, result: SeedResult, pw_hash: str, today: dt.
             echo(f"  团员 {index + 1}/{len(plans)}")
 
 
-def _seed_pairings(session: Session, result: SeedResult) -> None:
+def _seed_pairings(session: Session, result: SeedResult, now: dt.datetime) -> None:
     city, bit = result.orgs["beijing"], result.orgs["bit_tw"]
     urban = pairing.issue_codes(session, city.id, bit.id, "urban", 2)
     suburban = pairing.issue_codes(session, city.id, bit.id, "suburban", 1)
@@ -150,17 +148,16 @@ def _seed_pairings(session: Session, result: SeedResult) -> None:
     pairing.allocate_code(session, bit.id, urban[0], cs.id)
     pairing.allocate_code(session, bit.id, urban[1], sme.id)
     pairing.allocate_code(session, bit.id, suburban[0], me.id)
-    # 计算机学院 applied to two streets; 东华门 accepted, so its 和平里 application lapsed.
-    first = pairing.apply(session, cs.id, result.orgs["donghuamen"].id, urban[0])
-    pairing.apply(session, cs.id, result.orgs["hepingli"].id, urban[0])
-    pairing.decide(session, result.orgs["donghuamen"].id, first.id, accept=True)
-    # 管理与经济学院 was turned down by 和平里 and is waiting for 东华门.
-    refused = pairing.apply(session, sme.id, result.orgs["hepingli"].id, urban[1])
-    pairing.decide(session, result.orgs["hepingli"].id, refused.id, accept=False, reason="本学期名额已安排")
-    pairing.apply(session, sme.id, result.orgs["donghuamen"].id, urban[1])
-    # 机电学院 has a suburban code and two open applications.
-    pairing.apply(session, me.id, result.orgs["gongchen"].id, suburban[0])
-    pairing.apply(session, me.id, result.orgs["changyang"].id, suburban[0])
+    # 计算机学院 paired with 东华门 online and both sides confirmed the offline pairing.
+    settled = pairing.pair(session, cs.id, result.orgs["donghuamen"].id, urban[0], now=now - dt.timedelta(days=20))
+    pairing.confirm_offline(session, cs.id, settled.id, now=now - dt.timedelta(days=19))
+    pairing.confirm_offline(session, result.orgs["donghuamen"].id, settled.id, now=now - dt.timedelta(days=18))
+    # 管理与经济学院 paired with 和平里 but nobody confirmed the offline pairing in three days: lapsed.
+    pairing.pair(session, sme.id, result.orgs["hepingli"].id, urban[1], now=now - dt.timedelta(days=6))
+    pairing.lapse_overdue(session, now=now)
+    # 机电学院 paired with 拱辰 yesterday; the department confirmed, the street has not yet.
+    recent = pairing.pair(session, me.id, result.orgs["gongchen"].id, suburban[0], now=now - dt.timedelta(days=1))
+    pairing.confirm_offline(session, me.id, recent.id, now=now - dt.timedelta(hours=20))
 
 
 def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.datetime | None = None,
@@ -174,7 +171,7 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     echo("生成团员 …")
     _seed_members(session, result, pw_hash, beijing_today(), echo)
     echo("生成结对 …")
-    _seed_pairings(session, result)
+    _seed_pairings(session, result, now)
     echo("生成项目与服务记录 …")
     seed_projects_and_records(session, result.orgs, now)
     # Three members already follow the account, so the simulator has bound openids to play with.

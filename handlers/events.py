@@ -6,8 +6,8 @@ import logging
 from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
-from models import Project
-from services import hours, members, projects, push, teams, wechat_users
+from models import Member, Project
+from services import belonging, hours, members, projects, push, wechat_users
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +64,14 @@ def template_finished(ctx: Context) -> None:
 
 
 def my_team(ctx: Context) -> str:
-    membership = teams.active_community_membership(ctx.session, ctx.member_id)
+    """社区服务: the community team, or for a paired department's member the paired street's team."""
+    reported = belonging.reported_team(ctx.session, ctx.session.get(Member, ctx.member_id))
     summary = hours.summary(ctx.session, ctx.member_id, now=ctx.now)
-    if membership is None:
+    if reported is None:
         return "你还没有加入社区（村）服务队。请到居住地社区（村）扫描服务队二维码报到。"
-    team = membership.team
-    return (f"我的服务队：{team.name}\n联系人：{team.contact_name or '—'}  电话：{team.contact_phone or '—'}\n"
+    team = reported.team
+    label = "我的服务队" if reported.via_label is None else reported.via_label
+    return (f"{label}：{team.name}\n联系人：{team.contact_name or '—'}  电话：{team.contact_phone or '—'}\n"
             f"本年度已确认时长：{summary.year_hours:g} 小时")
 
 

@@ -63,8 +63,20 @@ def _delete_appeal_photos() -> int:
     return appeals.delete_decided_photos(db.session, older_than_days=current_app.config["APPEAL_PHOTO_RETENTION_DAYS"])
 
 
+def lapse_pairings() -> int:
+    """Pairings whose offline confirmation is three days overdue lapse and free their street's place."""
+    return in_app_context(_lapse_pairings)
+
+
+def _lapse_pairings() -> int:
+    from extensions import db
+    from services import pairing
+
+    return pairing.lapse_overdue(db.session)
+
+
 def schedule() -> list[tuple[object, int]]:
     """(job, seconds between runs), read from the configuration when the scheduler starts."""
     config = current_app.config
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
-            (purge_sessions, 3600), (delete_appeal_photos, 3600)]
+            (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600)]

@@ -3,7 +3,7 @@ answer against them in ``make test``, so a field renamed in ``answers.py`` witho
 model here fails the suite. (The answers are built as dicts; these models only describe them.)"""
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Out(BaseModel):
@@ -91,8 +91,12 @@ class TeamOut(Out):
     contact_phone: str | None
 
 
+class MyTeamOut(TeamOut):
+    via: str = Field(description="joined：扫码加入；department：本院系服务队；paired：院系结对的街道（乡镇）服务队")
+
+
 class TeamsOut(Out):
-    teams: list[TeamOut]
+    teams: list[MyTeamOut]
 
 
 class JoinedOut(Out):

@@ -12,7 +12,7 @@ from miniprogram_api.openapi import documented
 from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut, WithdrawnOut
 from miniprogram_api.schemas import JoinIn
 from qr.codes import team_from_payload
-from services import checkin, enrolment, projects, teams
+from services import belonging, checkin, enrolment, members, projects, teams
 from services.errors import Invalid
 
 
@@ -47,10 +47,12 @@ def quit_team(code: str):
 
 
 @bp.get("/me/teams")
-@documented("我的服务队与联系人", response=TeamsOut)
+@documented("我的服务队与联系人（含院系服务队与结对街道（乡镇）服务队）", response=TeamsOut)
 @member_required
 def my_teams():
-    return jsonify({"teams": [team_answer(t) for t in teams.joined_teams(db.session, current_member_id())]})
+    member = members.get_member(db.session, current_member_id())
+    return jsonify({"teams": [{**team_answer(entry.team), "via": entry.via}
+                              for entry in belonging.service_teams(db.session, member)]})
 
 
 @bp.get("/projects")

@@ -6,12 +6,12 @@ from flask import render_template
 from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
-from services import hours, teams
+from services import belonging, hours
 
 
 @bp.get("/")
 @member_required
 def home():
     member = current_member()
-    return render_template("mobile/home.html", member=member, teams=teams.joined_teams(db.session, member.id),
+    return render_template("mobile/home.html", member=member, teams=[entry.team for entry in belonging.service_teams(db.session, member)],
                            hours=hours.summary(db.session, member.id))

@@ -13,7 +13,7 @@ from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS, ServiceRecord
 from qr.certificate import pdf_response
-from services import certificates, checkin, corrections, hours, members, teams
+from services import belonging, certificates, checkin, corrections, hours, members, teams
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import DomainError
 
@@ -79,9 +79,9 @@ def team_quit(code: str):
 def my_team():
     """社区服务: my team, its contact, how many members, my hours."""
     member = current_member()
-    rows = [(team, db.session.scalar(sa.select(sa.func.count()).select_from(teams.team_member_ids(db.session, team)
-                                                                           .subquery())))
-            for team in teams.joined_teams(db.session, member.id)]
+    rows = [(entry, db.session.scalar(sa.select(sa.func.count()).select_from(
+                teams.team_member_ids(db.session, entry.team).subquery())))
+            for entry in belonging.service_teams(db.session, member)]
     return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id))
 
 

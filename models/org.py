@@ -53,7 +53,7 @@ class Organization(TimestampMixin, Base):
     path: Mapped[str] = mapped_column(sa.String(400), default="/", index=True)
     category: Mapped[StreetCategory | None] = mapped_column(str_enum(StreetCategory, "street_category"))
     is_provisional: Mapped[bool] = mapped_column(default=False)  # "××社区团组织（筹）"
-    pairing_capacity: Mapped[int | None] = mapped_column()  # streets only; None means the default (3)
+    pairing_capacity: Mapped[int | None] = mapped_column()  # streets only, set by the city; None: the category's cap
     contact_name: Mapped[str | None] = mapped_column(sa.String(50))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20))  # an office line, public by purpose
 

@@ -29,14 +29,16 @@ class PairingStatus(enum.StrEnum):
     pending = "pending"
     accepted = "accepted"
     rejected = "rejected"
-    lapsed = "lapsed"        # another street accepted first
+    lapsed = "lapsed"        # offline pairing not confirmed in time (earlier: another street accepted first)
     dissolved = "dissolved"
     withdrawn = "withdrawn"
 
 
 class Pairing(TimestampMixin, Base):
-    """An application that becomes the pair when accepted. The partial unique indexes carry
-    "a department has at most one street" and "one open application per street"."""
+    """A department's pairing with a street: ``accepted`` from the moment it is made online (seed 001's
+    先到先得), settled once both sides confirmed the offline pairing, ``lapsed`` if they did not by
+    ``offline_due_at``. ``pending``/``rejected`` are kept for pairings made under the earlier
+    apply-and-accept flow. The partial unique index carries "a department has at most one street"."""
 
     __tablename__ = "pairings"
 
@@ -49,9 +51,17 @@ class Pairing(TimestampMixin, Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     dissolved_at: Mapped[dt.datetime | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(sa.String(200))
+    offline_due_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    department_confirmed_at: Mapped[dt.datetime | None] = mapped_column()
+    street_confirmed_at: Mapped[dt.datetime | None] = mapped_column()
 
     department: Mapped[Organization] = relationship(foreign_keys=[department_id])
     street: Mapped[Organization] = relationship(foreign_keys=[street_id])
+
+    @property
+    def settled(self) -> bool:
+        """Both sides confirmed the offline pairing."""
+        return self.department_confirmed_at is not None and self.street_confirmed_at is not None
 
     __table_args__ = (
         partial_unique("uq_pairings_accepted_department", "department_id", where="status = 'accepted'"),

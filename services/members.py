@@ -2,7 +2,7 @@
 
 Rules from DESIGN.md and seed 002: GB 11643 ID with birth date and sex derived; one account per ID
 number and per phone (a taken phone → reset the password, a taken ID → identity appeal);
-团员编号 by join year; volunteers are 14 or older; league age 14–28, an over-age self-declared
+团员编号 by join year; volunteers are 14 or older; league age from 14 until the 28th birthday, an over-age self-declared
 cadre stays 超龄 until an organisation confirms the cadre.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
 
-LEAGUE_MIN_AGE, LEAGUE_MAX_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14
+LEAGUE_MIN_AGE, LEAGUE_END_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14  # league age ends on the 28th birthday
 ETHNICITIES_HINT = "汉族"
 EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士研究生", "博士研究生", "其他")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -249,8 +249,9 @@ def confirm_cadre(session: Session, actor_org_id: int, member_id: int) -> Member
 
 
 def league_status(member: Member, today: dt.date | None = None) -> str:
-    """"member", or "over_age" (超龄: counted apart from the rates) past 28 without a confirmed cadre."""
-    over = age_on(member.birth_date, today or beijing_today()) > LEAGUE_MAX_AGE
+    """"member", or "over_age" (超龄: counted apart from the rates) from the 28th birthday on (年满28周岁,
+    the Beijing date) unless an organisation confirmed them as a cadre."""
+    over = age_on(member.birth_date, today or beijing_today()) >= LEAGUE_END_AGE
     return "over_age" if over and member.cadre_confirmed_at is None else "member"
 
 

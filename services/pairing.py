@@ -1,12 +1,21 @@
-"""Pairing (结对) of a university department with a street (seed 000 附件3/4, DESIGN.md).
+"""Pairing (结对) of a university department with a street (seed 001 三（三）, which is the more specific
+notice for universities where it differs from 000 附件3/4).
 
-A department applies with its pairing code to any number of streets of the code's category; a
-street accepts first come first served up to its capacity (default 3); once one street accepts,
-the department's other applications lapse. Capacity is checked under a row lock on the street, so
-concurrent accepts can never exceed it; the partial unique index guarantees one street per department.
+A department enters the pairing code its university allocated to it and pairs with a street of the
+code's category at once, first come first served: an urban street takes at most 5 departments, a
+suburban one 3 (the city may lower a street's cap, never raise it past its category's, never below
+its current pairs). Both sides then confirm the offline pairing within three days (the pairing day
+not counted, Beijing dates, as periods are counted in 民法典 第二百零一条), or the pairing lapses and
+its place is free again (``lapse_overdue``, run by the scheduler). A department has one street; a
+street may dissolve a pair.
+
+Race safety: every change of a street's pairs or cap takes the street's row lock first (FOR UPDATE
+on PostgreSQL; SQLite serialises writers), so the count it checks is the count it changes; the
+partial unique index on accepted pairings guarantees one street per department.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -15,22 +24,46 @@ from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, Pairing, PairingCode, PairingStatus, StreetCategory, utcnow
 from services import orgs
+from services.beijing_time import BEIJING
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.uow import audit, new_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CAPACITY = 3
+CATEGORY_CAP = {StreetCategory.urban: 5, StreetCategory.suburban: 3}
+FALLBACK_CAP = 3  # a street whose category is not yet set
+OFFLINE_DAYS = 3
 CATEGORY_LABEL = {StreetCategory.urban: "城区", StreetCategory.suburban: "郊区"}
+LAPSE_REASON = "未在三日内完成线下结对"
+
+
+def category_cap(street: Organization) -> int:
+    return CATEGORY_CAP.get(street.category, FALLBACK_CAP)
 
 
 def capacity_of(street: Organization) -> int:
-    return street.pairing_capacity or DEFAULT_CAPACITY
+    """The street's own cap where the city lowered it, else its category's."""
+    return min(street.pairing_capacity or category_cap(street), category_cap(street))
+
+
+def offline_due(paired_at: dt.datetime) -> dt.datetime:
+    """The end of the third Beijing day after the pairing day (that day itself not counted)."""
+    day = paired_at.astimezone(BEIJING).date() + dt.timedelta(days=OFFLINE_DAYS + 1)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
 
 
 def accepted_count(session: Session, street_id: int) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Pairing).where(
         Pairing.street_id == street_id, Pairing.status == PairingStatus.accepted)) or 0
+
+
+def _locked_street(session: Session, street_id: int) -> Organization:
+    street = session.scalar(sa.select(Organization).where(Organization.id == street_id).with_for_update())
+    if street is None:
+        raise NotFound("org_not_found", "团组织不存在")
+    if street.kind not in orgs.STREET_KINDS:
+        raise Invalid("not_street", "只能与街道（乡镇）团组织结对")
+    return street
 
 
 def issue_codes(session: Session, city_id: int, university_id: int, category: StreetCategory | str,
@@ -71,73 +104,71 @@ def _accepted_for(session: Session, department_id: int) -> Pairing | None:
                                                    Pairing.status == PairingStatus.accepted))
 
 
-def apply(session: Session, department_id: int, street_id: int, code: str) -> Pairing:
+def pair(session: Session, department_id: int, street_id: int, code: str, *, now: dt.datetime | None = None) -> Pairing:
+    """线上结对: at once when the street has a free place, strictly in order of arrival (the street's
+    lock orders concurrent departments)."""
+    now = now or utcnow()
     try:
         with unit_of_work(session):
-            department, street = orgs.get_org(session, department_id), orgs.get_org(session, street_id)
+            department = orgs.get_org(session, department_id)
             if department.kind != OrgKind.department:
-                raise Forbidden("department_only", "只有院系团委可以申请结对")
-            if street.kind not in orgs.STREET_KINDS:
-                raise Invalid("not_street", "只能向街道（乡镇）团组织申请结对")
+                raise Forbidden("department_only", "只有院系团委可以结对")
+            street = _locked_street(session, street_id)
             row = session.scalar(sa.select(PairingCode).where(PairingCode.code == (code or "").strip().upper()))
             if row is None or row.department_id != department.id:
                 raise Invalid("pairing_code_invalid", "结对码无效：请使用本校分配给本院系的申请结对码")
             if row.category != street.category:
-                raise Invalid("pairing_category",
-                              f"该结对码只能申请{CATEGORY_LABEL[row.category]}街道（乡镇）")
+                raise Invalid("pairing_category", f"该结对码只能与{CATEGORY_LABEL[row.category]}街道（乡镇）结对")
             current = _accepted_for(session, department.id)
             if current is not None:
                 raise Conflict("already_paired", f"本院系已与「{current.street.name}」结对")
-            existing = session.scalar(sa.select(Pairing).where(
-                Pairing.department_id == department.id, Pairing.street_id == street.id,
-                Pairing.status == PairingStatus.pending))
-            if existing is not None:
-                return existing
             if accepted_count(session, street.id) >= capacity_of(street):
                 raise Conflict("street_full", f"「{street.name}」结对名额已满，请选择其他街道（乡镇）")
-            pairing = Pairing(department_id=department.id, street_id=street.id, code_id=row.id)
+            pairing = Pairing(department_id=department.id, street_id=street.id, code_id=row.id,
+                              status=PairingStatus.accepted, decided_at=now, offline_due_at=offline_due(now))
             session.add(pairing)
-            audit(session, ("org", department.id), "pairing.apply", ("org", street.id))
             session.flush()
+            audit(session, ("org", department.id), "pairing.pair", ("org", street.id))
             return pairing
     except IntegrityError as exc:
-        raise Conflict("pairing_pending", "已向该街道（乡镇）提交申请") from exc
+        raise Conflict("already_paired", "本院系已与其他街道（乡镇）结对") from exc
 
 
-def decide(session: Session, street_id: int, pairing_id: int, accept: bool, reason: str | None = None) -> Pairing:
-    """Accept or reject. The street row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers)
-    before counting, so two concurrent accepts cannot both see a free place."""
-    try:
-        with unit_of_work(session):
-            street = session.scalar(sa.select(Organization).where(Organization.id == street_id).with_for_update())
-            if street is None:
-                raise NotFound("org_not_found", "团组织不存在")
-            pairing = session.get(Pairing, pairing_id)
-            if pairing is None or pairing.street_id != street.id:
-                raise NotFound("pairing_not_found", "结对申请不存在")
-            if pairing.status != PairingStatus.pending:
-                raise Conflict("already_decided", "该申请已处理或已失效")
-            pairing.decided_at = utcnow()
-            pairing.reason = (reason or "").strip()[:200] or None
-            if not accept:
-                pairing.status = PairingStatus.rejected
-                audit(session, ("org", street.id), "pairing.reject", ("org", pairing.department_id))
-                return pairing
-            if accepted_count(session, street.id) >= capacity_of(street):
-                raise Conflict("street_full", "本街道（乡镇）结对名额已满")
-            if _accepted_for(session, pairing.department_id) is not None:
-                raise Conflict("already_paired", "该院系已与其他街道（乡镇）结对")
-            pairing.status = PairingStatus.accepted
-            session.flush()
-            # The department's other applications lapse: it has at most one street.
-            session.execute(sa.update(Pairing).where(
-                Pairing.department_id == pairing.department_id, Pairing.status == PairingStatus.pending,
-                Pairing.id != pairing.id).values(status=PairingStatus.lapsed, decided_at=utcnow())
-                .execution_options(synchronize_session=False))
-            audit(session, ("org", street.id), "pairing.accept", ("org", pairing.department_id))
-            return pairing
-    except IntegrityError as exc:
-        raise Conflict("already_paired", "该院系已与其他街道（乡镇）结对") from exc
+def confirm_offline(session: Session, actor_org_id: int, pairing_id: int, *, now: dt.datetime | None = None) -> Pairing:
+    """One side confirms the offline pairing (the department's side: the department or its university;
+    the street's: the street or an organisation above it). Both confirmed, the pair is settled."""
+    now = now or utcnow()
+    with unit_of_work(session):
+        pairing = session.get(Pairing, pairing_id, with_for_update=True)
+        if pairing is None or pairing.status != PairingStatus.accepted:
+            raise NotFound("pairing_not_found", "没有该结对关系，或结对已失效")
+        side = ("department" if orgs.is_within(session, pairing.department_id, actor_org_id)
+                and orgs.get_org(session, actor_org_id).kind in (OrgKind.department, OrgKind.university)
+                else "street" if orgs.is_within(session, pairing.street_id, actor_org_id) else None)
+        if side is None:
+            raise Forbidden("not_your_pairing", "只能确认本组织的结对")
+        if pairing.offline_due_at is not None and now >= pairing.offline_due_at and not pairing.settled:
+            raise Conflict("offline_overdue", "已超过三日，线上结对已失效，请重新结对")
+        column = "department_confirmed_at" if side == "department" else "street_confirmed_at"
+        if getattr(pairing, column) is None:
+            setattr(pairing, column, now)
+            audit(session, ("org", actor_org_id), "pairing.confirm_offline", ("org", pairing.department_id), side=side)
+        return pairing
+
+
+def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Pairings not confirmed by both sides by their due time lapse and free their places."""
+    now = now or utcnow()
+    unsettled = sa.or_(Pairing.department_confirmed_at.is_(None), Pairing.street_confirmed_at.is_(None))
+    with unit_of_work(session):
+        overdue = list(session.scalars(sa.select(Pairing).where(
+            Pairing.status == PairingStatus.accepted, Pairing.offline_due_at <= now, unsettled).with_for_update()))
+        for pairing in overdue:
+            pairing.status, pairing.reason = PairingStatus.lapsed, LAPSE_REASON
+            audit(session, ("system", None), "pairing.lapse", ("org", pairing.department_id), street=pairing.street_id)
+    if overdue:
+        logger.info("%d pairings lapsed: offline pairing not confirmed in %d days", len(overdue), OFFLINE_DAYS)
+    return len(overdue)
 
 
 def dissolve(session: Session, actor_org_id: int, pairing_id: int, reason: str | None = None) -> Pairing:
@@ -154,18 +185,20 @@ def dissolve(session: Session, actor_org_id: int, pairing_id: int, reason: str |
         return pairing
 
 
-def set_capacity(session: Session, actor_org_id: int, street_id: int, capacity: int) -> Organization:
-    if not 1 <= capacity <= 50:
-        raise Invalid("capacity", "结对名额应为1至50")
+def set_capacity(session: Session, actor_org_id: int, street_id: int, capacity: int | None) -> Organization:
+    """The city lowers a street's cap (None: back to its category's)."""
     with unit_of_work(session):
-        # The same street lock as ``decide``: otherwise accepts racing a cut read a count that is gone.
-        session.scalar(sa.select(Organization.id).where(Organization.id == street_id).with_for_update())
-        street = orgs.require_within(session, street_id, actor_org_id)
-        if street.kind not in orgs.STREET_KINDS:
-            raise Invalid("not_street", "只有街道（乡镇）有结对名额")
-        if capacity < accepted_count(session, street.id):
+        street = _locked_street(session, street_id)  # the lock ``pair`` takes: no pairing slips past a cut
+        actor = orgs.get_org(session, actor_org_id)
+        if actor.kind != OrgKind.city or not orgs.is_within(session, street.id, actor.id):
+            raise Forbidden("city_only", "街道（乡镇）的结对名额由团市委设置")
+        most = category_cap(street)
+        if capacity is not None and not 1 <= capacity <= most:
+            raise Invalid("capacity", f"{CATEGORY_LABEL.get(street.category, '')}街道（乡镇）的结对名额应为1至{most}")
+        if capacity is not None and capacity < accepted_count(session, street.id):
             raise Conflict("capacity_below_pairs", "名额不能少于已结对的院系数")
         street.pairing_capacity = capacity
+        audit(session, ("org", actor.id), "pairing.capacity", ("org", street.id), capacity=capacity)
         return street
 
 
@@ -185,7 +218,7 @@ def open_streets(session: Session, category: StreetCategory, q: str = "", limit:
     taken = sa.func.coalesce(used.c.used, 0)
     query = (sa.select(Organization, taken).outerjoin(used, used.c.street_id == Organization.id)
              .where(Organization.kind.in_(orgs.STREET_KINDS), Organization.category == category,
-                    taken < sa.func.coalesce(Organization.pairing_capacity, DEFAULT_CAPACITY))
+                    taken < sa.func.coalesce(Organization.pairing_capacity, CATEGORY_CAP[category]))
              .order_by(Organization.name).limit(limit))
     if q.strip():
         query = query.where(Organization.name.contains(q.strip(), autoescape=True))
@@ -199,8 +232,18 @@ def of_department(session: Session, department_id: int) -> list[Pairing]:
 
 def of_street(session: Session, street_id: int) -> list[Pairing]:
     return list(session.scalars(sa.select(Pairing).where(
-        Pairing.street_id == street_id, Pairing.status.in_([PairingStatus.pending, PairingStatus.accepted]))
-        .order_by(Pairing.status, Pairing.created_at)))
+        Pairing.street_id == street_id, Pairing.status == PairingStatus.accepted).order_by(Pairing.created_at)))
+
+
+def streets_with_caps(session: Session, city: Organization) -> list[tuple[Organization, int, int]]:
+    """The city's streets (towns) with their pairs and caps, for setting the caps."""
+    used = (sa.select(Pairing.street_id, sa.func.count().label("used")).where(Pairing.status == PairingStatus.accepted)
+            .group_by(Pairing.street_id).subquery())
+    rows = session.execute(sa.select(Organization, sa.func.coalesce(used.c.used, 0))
+                           .outerjoin(used, used.c.street_id == Organization.id)
+                           .where(Organization.kind.in_(orgs.STREET_KINDS), orgs.subtree_filter(city))
+                           .order_by(Organization.path))
+    return [(street, int(count), capacity_of(street)) for street, count in rows]
 
 
 def university_codes(session: Session, university_id: int) -> list[PairingCode]:

@@ -14,6 +14,7 @@ from models import Member, Organization, Team, TeamMembership
 from privacy import mask_id_number, mask_phone
 from services import stats
 from services.beijing_time import beijing_today
+from services.belonging import paired_branches
 from services.errors import Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes
 from services.members import normalise_phone
@@ -71,9 +72,11 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     reported = sa.and_(TeamMembership.member_id == Member.id, TeamMembership.is_community,
                        TeamMembership.left_at.is_(None))
     over = stats.over_age_clause(stats.over_age_cutoff(beijing_today()))
+    paired = paired_branches()
     query = (sa.select(Member).where(Member.id.in_(member_ids))
              .outerjoin(branch, Member.branch_id == branch.id)
              .outerjoin(TeamMembership, reported).outerjoin(community, community.id == TeamMembership.team_id)
+             .outerjoin(paired, paired.c.branch_id == Member.branch_id)
              .order_by(Member.name, Member.id))
     if filter_ in HOURS_FILTERS:
         minutes = year_minutes(year, member_ids)
@@ -81,7 +84,8 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         year_total = sa.func.coalesce(minutes.c.minutes, 0)
     else:
         year_total = sa.null()
-    query = query.add_columns(branch.name, community.name, year_total.label("minutes"), over.label("over_age"))
+    team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
+    query = query.add_columns(branch.name, team_name, year_total.label("minutes"), over.label("over_age"))
     q = (q or "").strip()
     if q:
         matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
@@ -92,7 +96,7 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         query = query.where(sa.or_(*matches))
     conditions = {
         "volunteer": Member.is_volunteer, "not_volunteer": sa.not_(Member.is_volunteer),
-        "not_reported": community.id.is_(None), "under_target": year_total < YEAR_TARGET_HOURS * 60,
+        "not_reported": sa.and_(community.id.is_(None), paired.c.branch_id.is_(None)), "under_target": year_total < YEAR_TARGET_HOURS * 60,
         "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
         "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
     }

@@ -4,7 +4,8 @@ Counting a million members and ten million records on every page view is too slo
 so ``refresh`` writes one ``org_stats`` row per organisation (its own members only) in one
 INSERT … SELECT, and ``dashboard`` adds up the rows of a sub-tree. A snapshot older than
 ``STATS_MAX_AGE_SECONDS`` is refreshed when a dashboard is looked at (in the background when RQ is
-configured), and 立即刷新 refreshes at once. The rules (league age, 报到, 20 h in the Beijing year)
+configured), and 立即刷新 refreshes at once. The rules (league age, 报到 by scanning or by the
+department's pairing, 20 h in the Beijing year)
 are the same as everywhere else: this module only counts them.
 """
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from models import Member, Organization, OrgKind, OrgStats, TeamMembership, utcnow
 from services.beijing_time import BEIJING
+from services.belonging import paired_branches
 from services.hours import YEAR_TARGET_HOURS, year_minutes
-from services.members import LEAGUE_MAX_AGE
+from services.members import LEAGUE_END_AGE
 from services.orgs import subtree_filter, subtree_member_ids
 from services.uow import unit_of_work
 
@@ -84,8 +86,8 @@ def current_year(now: dt.datetime | None = None) -> int:
 
 
 def over_age_cutoff(today: dt.date) -> dt.date:
-    """Born on or before this day: older than 28 today (same rule as ``members.league_status``)."""
-    year = today.year - LEAGUE_MAX_AGE - 1
+    """Born on or before this day: 28 or older today (same rule as ``members.league_status``)."""
+    year = today.year - LEAGUE_END_AGE
     try:
         return today.replace(year=year)
     except ValueError:  # 29 February
@@ -115,6 +117,7 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     minutes = year_minutes(year, subtree_member_ids(root))
     reported = (sa.select(TeamMembership.member_id)
                 .where(TeamMembership.is_community, TeamMembership.left_at.is_(None)).subquery())
+    paired = paired_branches()
     over = over_age_clause(cutoff)
 
     def count(condition):
@@ -123,12 +126,14 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     per_org = (sa.select(Member.branch_id.label("org_id"),
                          sa.func.sum(sa.case((over, 0), else_=1)).label("members"),
                          count(Member.is_volunteer).label("volunteers"),
-                         count(reported.c.member_id.is_not(None)).label("reported"),
+                         count(sa.or_(reported.c.member_id.is_not(None),
+                                      paired.c.branch_id.is_not(None))).label("reported"),
                          count(sa.func.coalesce(minutes.c.minutes, 0) >= YEAR_TARGET_HOURS * 60).label("hours_ok"),
                          sa.func.sum(sa.case((over, 1), else_=0)).label("over_age"))
                .join(Organization, Member.branch_id == Organization.id).where(in_tree)
                .outerjoin(minutes, minutes.c.member_id == Member.id)
                .outerjoin(reported, reported.c.member_id == Member.id)
+               .outerjoin(paired, paired.c.branch_id == Member.branch_id)
                .group_by(Member.branch_id).subquery())
     columns = ("members", "volunteers", "reported", "hours_ok", "over_age")
     rows = (sa.select(Organization.id, sa.literal(year), *(sa.func.coalesce(per_org.c[c], 0) for c in columns),
@@ -148,8 +153,11 @@ def refreshed_at(session: Session, org: Organization) -> dt.datetime | None:
 
 
 def is_stale(session: Session, org: Organization, max_age_seconds: int, *, now: dt.datetime | None = None) -> bool:
-    at = refreshed_at(session, org)
-    return at is None or (now or utcnow()) - at > dt.timedelta(seconds=max_age_seconds)
+    """Older than ``max_age_seconds``, or counted on an earlier Beijing day: league age and the year's
+    hours change at Beijing midnight, and a birthday must show on its day."""
+    at, now = refreshed_at(session, org), now or utcnow()
+    return (at is None or now - at > dt.timedelta(seconds=max_age_seconds)
+            or at.astimezone(BEIJING).date() != now.astimezone(BEIJING).date())
 
 
 def dashboard(session: Session, org: Organization) -> Dashboard:

@@ -303,20 +303,9 @@ def is_team_member(session: Session, team: Team, member: Member) -> bool:
 def candidate_team_ids(session: Session, member: Member) -> list[int]:
     """Teams whose projects this member might see: joined teams, their department's team, and the
     teams of streets paired with that department."""
-    from models import Pairing, PairingStatus
+    from services.belonging import service_teams
 
-    ids = set(session.scalars(sa.select(TeamMembership.team_id).where(
-        TeamMembership.member_id == member.id, TeamMembership.left_at.is_(None))))
-    if member.branch_id is not None:
-        branch = session.get(Organization, member.branch_id)
-        ancestors = [int(part) for part in branch.path.strip("/").split("/")]
-        departments = list(session.scalars(sa.select(Organization.id).where(
-            Organization.id.in_(ancestors), Organization.kind == OrgKind.department)))
-        streets = sa.select(Pairing.street_id).where(Pairing.department_id.in_(departments),
-                                                     Pairing.status == PairingStatus.accepted)
-        ids |= set(session.scalars(sa.select(Team.id).where(
-            sa.or_(Team.org_id.in_(departments), Team.org_id.in_(streets)))))
-    return sorted(ids)
+    return sorted(entry.team.id for entry in service_teams(session, member))
 
 
 GROUP_QR_MAX_BYTES = 4 * 1024 * 1024

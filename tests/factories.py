@@ -93,8 +93,7 @@ def pair(session, tree: Tree, department: Organization, street: Organization):
 
     code = pairing.issue_codes(session, tree.city.id, tree.university.id, street.category, 1)[0]
     pairing.allocate_code(session, tree.university.id, code, department.id)
-    application = pairing.apply(session, department.id, street.id, code)
-    return pairing.decide(session, street.id, application.id, accept=True)
+    return pairing.pair(session, department.id, street.id, code)
 
 
 SITE = (39.92113, 116.40735)  # GCJ-02, as a coordinator picks it on a Chinese map

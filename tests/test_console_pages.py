@@ -184,17 +184,24 @@ def test_pairing_pages(app, session, world):
     department = console_login(app, "jisuanji")
     html = department.get("/console/pairing").get_data(as_text=True)
     assert code in html and "东华门街道团工委" in html and "长阳镇团委" not in html  # urban code: urban streets
-    _post(department, "/console/pairing/apply", {"street": str(tree.street.id), "code": code}, "/console/pairing")
+    _post(department, "/console/pairing/pair", {"street": str(tree.street.id), "code": code}, "/console/pairing")
+    html = department.get("/console/pairing").get_data(as_text=True)
+    assert "已线上结对，请在三日内" in html and "院系未确认，街乡未确认" in html
+    pair_id = re.search(r"/console/pairing/(\d+)/confirm", html).group(1)
+    _post(department, f"/console/pairing/{pair_id}/confirm", page="/console/pairing")
     street = console_login(app, "donghuamen")
     html = street.get("/console/pairing").get_data(as_text=True)
-    assert "计算机学院团委" in html and "待审核" in html
-    pending = re.search(r"/console/pairing/(\d+)/accept", html).group(1)
-    _post(street, f"/console/pairing/{pending}/accept", page="/console/pairing")
-    html = street.get("/console/pairing").get_data(as_text=True)
-    assert '<strong id="capacity-used">1</strong> / 3' in html
-    _post(street, "/console/pairing/capacity", {"capacity": "0"}, "/console/pairing")
-    assert "结对名额应为1至50" in street.get("/console/pairing").get_data(as_text=True)
-    _post(street, f"/console/pairing/{pending}/dissolve", page="/console/pairing")
+    assert "计算机学院团委" in html and "院系已确认，街乡未确认" in html
+    assert '<strong id="capacity-used">1</strong> / 5' in html and "调整名额" not in html
+    _post(street, f"/console/pairing/{pair_id}/confirm", page="/console/pairing")
+    assert "双方已确认" in street.get("/console/pairing").get_data(as_text=True)
+    city = console_login(app, "beijing")
+    assert "东华门街道团工委（城区，已结对 1 / 5）" in city.get("/console/pairing").get_data(as_text=True)
+    _post(city, "/console/pairing/capacity", {"street": str(tree.street.id), "capacity": "9"}, "/console/pairing")
+    assert "结对名额应为1至5" in city.get("/console/pairing").get_data(as_text=True)
+    _post(city, "/console/pairing/capacity", {"street": str(tree.street.id), "capacity": "2"}, "/console/pairing")
+    assert '<strong id="capacity-used">1</strong> / 2' in street.get("/console/pairing").get_data(as_text=True)
+    _post(street, f"/console/pairing/{pair_id}/dissolve", page="/console/pairing")
     assert '<strong id="capacity-used">0</strong>' in street.get("/console/pairing").get_data(as_text=True)
     assert "已解除" in department.get("/console/pairing").get_data(as_text=True)
 

@@ -25,8 +25,9 @@ def test_seed_demo_builds_everything_and_prints_the_logins(app, session):
     assert account.org.kind.value == "city" and check_password(account.password_hash, "demo1234")
     assert session.scalar(sa.select(sa.func.count()).select_from(Member)) >= 290
     assert set(session.scalars(sa.select(ServiceRecord.status).distinct())) == set(RecordStatus)
-    assert {PairingStatus.accepted, PairingStatus.pending, PairingStatus.lapsed, PairingStatus.rejected} <= set(
-        session.scalars(sa.select(Pairing.status).distinct()))
+    pairings = session.scalars(sa.select(Pairing)).all()
+    assert {p.status for p in pairings} == {PairingStatus.accepted, PairingStatus.lapsed}
+    assert sorted(p.settled for p in pairings if p.status == PairingStatus.accepted) == [False, True]
     assert {ProjectStatus.draft, ProjectStatus.published, ProjectStatus.closed} <= set(
         session.scalars(sa.select(Project.status).distinct()))
     communities = session.scalars(sa.select(Team).where(Team.is_community)).all()

@@ -52,3 +52,35 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_pairing_migration_settles_old_pairs_and_withdraws_open_applications(empty_database_url):
+    """A data migration, tested as Redash tests them: rows written at the revision before, read after."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url, "DATA_KEY": DATA_KEY,
+                      "SECRET_KEY": "s"})
+    with app.app_context():
+        upgrade(revision="e2c55508e201")
+        with db.engine.begin() as conn:
+            now = "2026-10-01 08:00:00+00:00"
+            for i, (kind, category, capacity) in enumerate((("city", None, None), ("university", None, None),
+                                                            ("department", None, None), ("department", None, None),
+                                                            ("street", "urban", 9), ("street", "suburban", 2)), 1):
+                conn.execute(sa.text(
+                    "INSERT INTO organizations (id, name, kind, path, category, pairing_capacity, is_provisional, created_at) "
+                    "VALUES (:id, :name, :kind, :path, :category, :capacity, false, :now)"),
+                    {"id": i, "name": f"org{i}", "kind": kind, "path": f"/{i}/", "category": category,
+                     "capacity": capacity, "now": now})
+            conn.execute(sa.text("INSERT INTO pairing_codes (id, code, category, issuer_org_id, university_id, "
+                                 "department_id, created_at) VALUES (1, 'C1', 'urban', 1, 2, 3, :now), "
+                                 "(2, 'C2', 'urban', 1, 2, 4, :now)"), {"now": now})
+            conn.execute(sa.text("INSERT INTO pairings (id, department_id, street_id, code_id, status, decided_at, "
+                                 "created_at) VALUES (1, 3, 5, 1, 'accepted', :now, :now), "
+                                 "(2, 4, 5, 2, 'pending', NULL, :now)"), {"now": now})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, status, department_confirmed_at IS NOT NULL, "
+                                        "street_confirmed_at IS NOT NULL FROM pairings ORDER BY id")).all()
+            caps = dict(conn.execute(sa.text("SELECT id, pairing_capacity FROM organizations WHERE id IN (5, 6)")).all())
+        assert [tuple(row) for row in rows] == [(1, "accepted", True, True), (2, "withdrawn", False, False)]
+        assert caps == {5: None, 6: 2}
+        db.engine.dispose()

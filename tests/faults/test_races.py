@@ -13,7 +13,7 @@ from services import checkin, orgs, pairing
 from tests.factories import here, join, make_dated_project, make_member, make_tree
 
 
-def test_accepts_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, run_threads):
+def test_pairings_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, run_threads):
     tree = make_tree(session)
     for attempt in range(3):
         street = orgs.create_organization(session, tree.district.id, f"竞态{attempt}街道团工委", "street",
@@ -23,13 +23,12 @@ def test_accepts_racing_a_capacity_cut_never_exceed_the_cut(session, pg_only, ru
         codes = pairing.issue_codes(session, tree.city.id, tree.university.id, "urban", 5)
         for code, dept in zip(codes, depts, strict=True):
             pairing.allocate_code(session, tree.university.id, code, dept.id)
-        apps = [pairing.apply(session, d.id, street.id, c).id for d, c in zip(depts, codes, strict=True)]
-        street_id = street.id
+        street_id, city_id, dept_ids = street.id, tree.city.id, [d.id for d in depts]
 
-        def act(own, i, street_id=street_id, apps=apps):
+        def act(own, i, street_id=street_id, dept_ids=dept_ids, codes=codes, city_id=city_id):
             if i == 0:
-                return pairing.set_capacity(own, street_id, street_id, 1).pairing_capacity
-            return pairing.decide(own, street_id, apps[i - 1], accept=True).status
+                return pairing.set_capacity(own, city_id, street_id, 1).pairing_capacity
+            return pairing.pair(own, dept_ids[i - 1], street_id, codes[i - 1]).status
 
         run_threads(6, act)
         session.expire_all()

@@ -111,6 +111,12 @@ def test_volunteer_registration_is_idempotent_and_14_plus(session):
         members.register_volunteer(session, young.id, today=dt.date(2026, 1, 5))
 
 
+def test_over_age_from_the_28th_birthday(session):
+    member = make_member(session, born=dt.date(1998, 3, 1))
+    assert members.league_status(member, dt.date(2026, 2, 28)) == "member"
+    assert members.league_status(member, dt.date(2026, 3, 1)) == "over_age"
+
+
 def test_over_age_cadre_stays_over_age_until_confirmed_by_an_organisation_above(session):
     tree = make_tree(session)
     member = make_member(session, branch=tree.branch, born=dt.date(1994, 1, 1), cadre=True)

@@ -72,5 +72,22 @@ def test_confirmed_cadre_counts_and_refresh_replaces(session):
 def test_over_age_cutoff_is_the_same_rule_as_league_status():
     today = dt.date(2026, 11, 22)
     cutoff = stats.over_age_cutoff(today)
-    assert cutoff == dt.date(1997, 11, 22)
-    assert stats.over_age_cutoff(dt.date(2028, 2, 29)) == dt.date(1999, 2, 28)
+    assert cutoff == dt.date(1998, 11, 22)
+    assert stats.over_age_cutoff(dt.date(2028, 2, 29)) == dt.date(2000, 2, 29)
+    assert stats.over_age_cutoff(dt.date(2128, 2, 29)) == dt.date(2100, 2, 28)  # 2100 has no 29 February
+
+
+def test_league_age_ends_on_the_28th_birthday_in_beijing_time_on_the_dashboards_too(session):
+    """年满28周岁: 超龄 from the birthday itself (Beijing date), not from 29; a snapshot of the day
+    before is stale after Beijing midnight, so the dashboards change on the birthday too."""
+    tree = make_tree(session)
+    member = make_member(session, branch=tree.branch2, born=dt.date(1998, 11, 23))
+    eve = dt.datetime(2026, 11, 22, 15, 59, tzinfo=UTC)       # 23:59 on the 22nd in Beijing
+    birthday = dt.datetime(2026, 11, 22, 16, 1, tzinfo=UTC)   # 00:01 on the 23rd in Beijing
+    assert members.league_status(member, dt.date(2026, 11, 22)) == "member"
+    assert members.league_status(member, dt.date(2026, 11, 23)) == "over_age"
+    stats.refresh(session, tree.district, now=eve)
+    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(members=1, volunteers=1)
+    assert stats.is_stale(session, tree.district, 3600, now=birthday)  # two minutes old, but yesterday's
+    stats.refresh(session, tree.district, now=birthday)
+    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(over_age=1)

@@ -1,0 +1,63 @@
+"""A paired department's members and their street (seed 000 附件4): the department's members belong to
+its team, and once the department is paired they see the paired street's team with its contact on
+every surface and count as reported (报到) in every rate; a lapsed or dissolved pairing undoes it."""
+import re
+
+import sqlalchemy as sa
+
+from models import Member, Project
+from services import belonging, pairing, projects, rosters, stats, wechat_users
+from tests.factories import make_member, make_project_input, make_tree, pair
+from tests.web import mobile_login
+from tests.wechat.helpers import post
+
+
+def _paired_world(session):
+    tree = make_tree(session)
+    street_team = tree.team(session, tree.street)
+    street_team.contact_name, street_team.contact_phone = "王建国", "010-65120000"
+    session.commit()
+    students = [make_member(session, branch=tree.branch) for _ in range(4)]
+    return tree, street_team, students
+
+
+def test_paired_members_see_the_street_team_and_count_as_reported(app, session, sandbox):
+    tree, street_team, students = _paired_world(session)
+    stats.refresh(session, tree.city)
+    assert stats.dashboard(session, tree.university).total.counts.reported == 0
+    made = pair(session, tree, tree.dept, tree.street)
+
+    entries = belonging.service_teams(session, students[0])
+    assert [(e.team.org_id, e.via) for e in entries] == [(tree.dept.id, "department"), (tree.street.id, "paired")]
+    assert belonging.reported_team(session, students[0]).team.id == street_team.id
+    stats.refresh(session, tree.city)
+    board = stats.dashboard(session, tree.university)
+    assert board.total.counts.reported == 4 and board.total.counts.rate("reported") == 1.0
+    roster = rosters.search(sa.select(Member.id), year=board.year, filter_="not_reported")
+    assert rosters.count(session, roster) == 0
+    rows = rosters.page(session, rosters.search(sa.select(Member.id), year=board.year), limit=10)
+    assert {row.team for row in rows} == {street_team.name}
+
+    # The street's paired-only project is offered to them.
+    only = projects.create_project(session, tree.street.id, street_team.id, make_project_input(
+        title="结对院系专场", audience="paired"))
+    projects.publish_project(session, tree.street.id, only.id)
+    assert "结对院系专场" in [p.title for p in projects.open_projects_for(session, students[0].id)]
+
+    # The bot's 社区服务, the phone page and the API say the same.
+    wechat_users.bind(session, students[0].id, "o_student")
+    reply = post(app, "click", "o_student", key="MY_TEAM")[1]
+    assert street_team.name in reply and "王建国" in reply and "010-65120000" in reply and "还没有加入" not in reply
+    phone = app.test_client()
+    mobile_login(phone, "o_student", "/m/team")
+    page = phone.get("/m/team").get_data(as_text=True)
+    assert street_team.name in page and "010-65120000" in page and 'data-via="paired"' in page
+    assert len(re.findall("退出服务队", page)) == 0  # nothing to quit: it is the department's pairing
+    assert street_team.name in phone.get("/m/").get_data(as_text=True)
+
+    # Dissolved: no longer reported, no longer shown.
+    pairing.dissolve(session, tree.street.id, made.id)
+    assert [e.via for e in belonging.service_teams(session, students[0])] == ["department"]
+    stats.refresh(session, tree.city)
+    assert stats.dashboard(session, tree.university).total.counts.reported == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Project)) >= 1
