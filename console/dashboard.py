@@ -6,12 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
+from console.flashing import attempt
 from extensions import db
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
-from models import Team
+from models import Organization, Team
 from requestargs import int_arg
-from services import stats
+from services import stats, targets
 from services.beijing_time import BEIJING
 
 CHART_ROWS = 20
@@ -50,3 +51,21 @@ def refresh_stats():
     request_refresh(org, only_if_stale=False)
     flash("统计数据已更新" if is_inline() else "已开始重新统计，请稍后刷新页面", "ok")
     return redirect(url_for("console.index", org=None if org.id == current_account().org_id else org.id))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@login_required
+def target_settings():
+    """注册志愿者率目标: set for the account's sub-tree (or a sub-organisation's) and a year."""
+    org = current_account().org
+    if request.method == "POST":
+        percent = request.form.get("percent", "").strip()
+        attempt(lambda: targets.set_target(
+            db.session, org.id, int_arg(request.form, "org", org.id), int_arg(request.form, "year", stats.current_year()),
+            int_arg(request.form, "percent", minimum=1, maximum=100, label="目标（%）") if percent else None),
+            "目标已保存")
+        return redirect(url_for("console.target_settings"))
+    subs = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
+                              .order_by(Organization.name)).all()
+    return render_template("console/targets.html", org=org, subs=subs, rows=targets.listed(db.session, org),
+                           year=stats.current_year(), defaults=(targets.UNIVERSITY, targets.DEFAULT))

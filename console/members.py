@@ -9,10 +9,10 @@ from console import bp
 from console.auth import current_account, login_required, require_org
 from console.flashing import attempt
 from extensions import db
-from models import ApplicationStatus, BranchApplication, Organization, Team
+from models import REVIEW_LABELS, ApplicationStatus, BranchApplication, Organization, Team
 from qr.certificate import pdf_response
 from requestargs import int_arg, page_arg
-from services import branches, certificates, members, rosters, stats, teams
+from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
 from services.members import get_member
@@ -63,7 +63,49 @@ def member_list():
 @login_required
 def review_page():
     context = _listing("console/review.html", default_filter="not_excellent")
+    org = current_account().org
+    context.update(results=REVIEW_LABELS, is_branch=org.kind.value == "branch",
+                   closed=reviews.is_closed(db.session, org.id, context["year"]))
     return render_template(context.pop("template"), **context)
+
+
+@bp.post("/review/<int:member_id>")
+@login_required
+def record_review(member_id: int):
+    year = int_arg(request.form, "year", stats.current_year())
+    attempt(lambda: reviews.record(db.session, current_account().org_id, member_id, year, request.form.get("result", "")),
+            lambda row: f"已录入{row.year}年度评议结果：{REVIEW_LABELS[row.result]}")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("console.review_page"))
+
+
+@bp.post("/review/close")
+@login_required
+def close_review():
+    year = int_arg(request.form, "year", stats.current_year())
+    attempt(lambda: reviews.close_year(db.session, current_account().org_id, year), f"{year}年度评议已结束，结果已锁定")
+    return redirect(url_for("console.review_page"))
+
+
+@bp.post("/members/<int:member_id>/activist")
+@login_required
+def set_activist(member_id: int):
+    on = request.form.get("activist") == "1"
+    attempt(lambda: reviews.set_activist(db.session, current_account().org_id, member_id, on),
+            lambda member: f"已{'标记' if on else '取消'}{member.name}为入团积极分子")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("console.member_list"))
+
+
+@bp.get("/members/<int:member_id>/activist-statement")
+@login_required
+def activist_statement(member_id: int):
+    """参加志愿服务情况 for the 入团志愿书, printed from the browser."""
+    statement = reviews.activist_statement(db.session, current_account().org_id, member_id)
+    return render_template("console/activist_statement.html", statement=statement, org=current_account().org)
+
+
+def _same_site(url: str | None) -> bool:
+    """Back to the list the form was on (its filter and page), never to another site."""
+    return bool(url) and url.startswith(request.host_url + "console/")
 
 
 @bp.post("/applications/<int:application_id>/<any(accept, reject):decision>")

@@ -8,9 +8,12 @@ from console import bp
 from console.auth import current_account, login_required
 from console.flashing import attempt
 from extensions import db
+from jobs import notify
 from models import Team
-from requestargs import page_arg
-from services import teams
+from requestargs import int_arg, page_arg
+from services import members as members_service
+from services import team_changes, teams
+from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
 from services.orgs import require_within
 from services.posters import subtree_teams
@@ -63,7 +66,28 @@ def team_detail(team_id: int):
     team = _team(team_id)
     members = db.session.scalar(sa.select(sa.func.count()).select_from(
         teams.team_member_ids(db.session, team).subquery()))
-    return render_template("console/team.html", team=team, members=members, coord_systems=COORD_LABELS)
+    page = page_arg(request.args)
+    joined = [(member, membership, members_service.profile(member, viewer_is_owner=False))
+              for member, membership in team_changes.joined_members(
+                  db.session, team, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)]
+    return render_template("console/team.html", team=team, members=members, coord_systems=COORD_LABELS,
+                           joined=joined, page=page, beijing=BEIJING,
+                           targets=team_changes.movable_teams(db.session, current_account().org_id))
+
+
+@bp.post("/teams/<int:team_id>/members/<int:member_id>/<any(remove, move):change>")
+@login_required
+def change_membership(team_id: int, member_id: int, change: str):
+    """修改报到: remove a member from the team, or move them to another team of the sub-tree; told by WeChat."""
+    actor, reason = current_account().org_id, request.form.get("reason")
+
+    def act():
+        done = (team_changes.remove(db.session, actor, team_id, member_id, reason) if change == "remove" else
+                team_changes.move(db.session, actor, team_id, member_id, int_arg(request.form, "to_team", 0), reason))
+        notify.tell(member_id, done.notice)
+        return done
+    attempt(act, lambda done: "已将该团员移出服务队" if done.new is None else f"已将该团员调整到「{done.new.name}」")
+    return redirect(url_for("console.team_detail", team_id=team_id) + "#members")
 
 
 COORD_LABELS = {"gcj02": "GCJ-02（高德、腾讯地图）", "wgs84": "WGS-84（GPS）", "bd09": "BD-09（百度地图）"}

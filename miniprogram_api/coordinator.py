@@ -21,12 +21,13 @@ from miniprogram_api.responses import (
     ProjectOut,
     RecordOut,
     RecordsOut,
+    TeamChangeOut,
     TeamsOut,
 )
-from miniprogram_api.schemas import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn
+from miniprogram_api.schemas import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
 from models import Member, Organization, Project, Team
 from requestargs import page_arg
-from services import approval, corrections, members, projects, teams
+from services import approval, corrections, members, projects, team_changes, teams
 from services.errors import NotFound
 from services.orgs import get_org, require_within, subtree_filter
 
@@ -59,6 +60,23 @@ def team_members(code: str):
                               .order_by(Member.id).limit(PAGE).offset((page - 1) * PAGE)).all()
     return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False)} for m in rows],
                     "page": page})
+
+
+@bp.post("/org/teams/<code>/members/<int:member_id>/<any(remove, move):change>")
+@documented("修改团员报到：移出服务队（remove）或调整到本组织下的其他服务队（move，to_team 必填）",
+            body=TeamChangeIn, response=TeamChangeOut)
+@account_required
+def change_membership(code: str, member_id: int, change: str):
+    team = _managed_team(code)
+    body = TeamChangeIn.model_validate_json(request.get_data() or b"{}")
+    if change == "remove":
+        done = team_changes.remove(db.session, current_org_id(), team.id, member_id, body.reason)
+    else:
+        target = teams.get_team_by_code(db.session, body.to_team or "")
+        done = team_changes.move(db.session, current_org_id(), team.id, member_id, target.id, body.reason)
+    notify.tell(member_id, done.notice)
+    return jsonify({"member_id": member_id, "removed_from": team_answer(done.old),
+                    "moved_to": team_answer(done.new) if done.new else None})
 
 
 @bp.post("/org/teams/<code>/projects")

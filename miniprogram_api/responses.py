@@ -96,7 +96,17 @@ class MyTeamOut(TeamOut):
 
 
 class TeamsOut(Out):
+    teams: list[TeamOut]
+
+
+class MyTeamsOut(Out):
     teams: list[MyTeamOut]
+
+
+class TeamChangeOut(Out):
+    member_id: int
+    removed_from: TeamOut
+    moved_to: TeamOut | None
 
 
 class JoinedOut(Out):

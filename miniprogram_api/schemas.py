@@ -84,6 +84,11 @@ class AppealForm(Body):
     photo: bytes = Field(description="身份证人像面照片，JPG 或 PNG，不超过5MB")
 
 
+class TeamChangeIn(Body):
+    reason: str = Field(min_length=1, max_length=200, description="原因（团员会收到通知）")
+    to_team: str | None = Field(default=None, max_length=16, description="调整到的服务队编号（move 时必填）")
+
+
 class CertificateIn(Body):
     start: dt.date = Field(description="起始日期（北京时间）")
     end: dt.date = Field(description="结束日期（北京时间，含当天）")

@@ -9,7 +9,16 @@ from miniprogram_api import bp
 from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import EnrolledOut, JoinedOut, ProjectsOut, QuitOut, RecordsOut, TeamsOut, WithdrawnOut
+from miniprogram_api.responses import (
+    EnrolledOut,
+    JoinedOut,
+    MyTeamsOut,
+    ProjectsOut,
+    QuitOut,
+    RecordsOut,
+    TeamsOut,
+    WithdrawnOut,
+)
 from miniprogram_api.schemas import JoinIn
 from qr.codes import team_from_payload
 from services import belonging, checkin, enrolment, members, projects, teams
@@ -47,7 +56,7 @@ def quit_team(code: str):
 
 
 @bp.get("/me/teams")
-@documented("我的服务队与联系人（含院系服务队与结对街道（乡镇）服务队）", response=TeamsOut)
+@documented("我的服务队与联系人（含院系服务队与结对街道（乡镇）服务队）", response=MyTeamsOut)
 @member_required
 def my_teams():
     member = members.get_member(db.session, current_member_id())

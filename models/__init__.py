@@ -7,8 +7,9 @@ from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, Regis
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
+from models.review import REVIEW_LABELS, LeagueReview, ReviewResult, ReviewYear
 from models.session import AuthSession, SessionKind
-from models.stats import OrgStats
+from models.stats import OrgStats, RateTarget
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, WechatFollower
 
@@ -18,5 +19,5 @@ __all__ = [
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
-    "utcnow",
+    "utcnow", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
 ]

@@ -41,6 +41,7 @@ class Member(TimestampMixin, Base):
     cadre_confirmed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     is_volunteer: Mapped[bool] = mapped_column(default=False)
     volunteer_registered_at: Mapped[dt.datetime | None] = mapped_column()
+    activist_since: Mapped[dt.date | None] = mapped_column()  # 入团积极分子 since (set by the branch)
     openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 

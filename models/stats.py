@@ -24,4 +24,20 @@ class OrgStats(Base):
     reported: Mapped[int] = mapped_column(default=0)    # of those: in a community team (报到)
     hours_ok: Mapped[int] = mapped_column(default=0)    # of those: ≥ 20 approved hours this year
     over_age: Mapped[int] = mapped_column(default=0)    # 超龄: counted apart from the rates
+    activists: Mapped[int] = mapped_column(default=0)   # 入团积极分子 (in league age)
+    activist_volunteers: Mapped[int] = mapped_column(default=0)  # of those: registered volunteers (target 100 %)
     refreshed_at: Mapped[dt.datetime] = mapped_column()
+
+
+class RateTarget(Base):
+    """A registration-rate target set for a sub-tree and year, overriding the seeds' defaults (95 % for
+    university branches, 90 % elsewhere): Tianjin's 50 / 75 / 95 % by year (seed 003), Anhui's 90 % for
+    universities (seed 004). The nearest organisation above with a target for the year wins."""
+
+    __tablename__ = "rate_targets"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[float] = mapped_column()
+
+    __table_args__ = (sa.CheckConstraint("target > 0 AND target <= 1", name="target_share"),)

@@ -52,31 +52,31 @@ def members(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
             yield [r.name, r.id_number, r.phone, r.league_number or "", r.branch or "", _yes(r.is_volunteer),
-                   r.team or "", r.year_hours, r.cadre, _yes(r.over_age)]
+                   r.team or "", r.year_hours, r.cadre, _yes(r.over_age), _yes(r.activist)]
     return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
-                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "团干部", "超龄"], rows())
+                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "团干部", "超龄", "入团积极分子"], rows())
 
 
 def review(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
             yield [r.name, r.league_number or "", r.branch or "", _yes(r.is_volunteer), r.year_hours,
-                   "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or ""]
-    return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{roster.year}年认证时长（小时）", "可评优秀", "原因"],
-                 rows())
+                   "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or "", r.review_label or "未录入"]
+    return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{roster.year}年认证时长（小时）", "可评优秀", "原因",
+                         f"{roster.year}年评议结果"], rows())
 
 
 def rates(board: stats.Dashboard) -> Table:
     def line(entry: stats.Line) -> list:
         c = entry.counts
-        below = "、".join(stats.RATE_LABELS[k] for k in stats.RATE_KEYS if entry.below(k))
+        below = "、".join(stats.RATE_LABELS[k] for k in (*stats.RATE_KEYS, "activist_volunteers") if entry.below(k))
         return [entry.name, entry.kind_label, c.members, c.volunteers, stats.percent(c.rate("volunteers"), ""), c.reported,
                 stats.percent(c.rate("reported"), ""), c.hours_ok, stats.percent(c.rate("hours_ok"), ""), c.over_age,
-                f"{entry.target * 100:.0f}%", below]
+                c.activists, stats.percent(c.rate("activist_volunteers"), ""), f"{entry.target * 100:.0f}%", below]
     rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
     return Table(f"{board.org.name}{board.year}年各组织比率", [
         "组织", "类别", "团员（团龄内）", "注册志愿者", "注册志愿者率", "到社区报到", "报到率", "年度满20小时",
-        "满20小时率", "超龄", "目标", "未达标项"], rows)
+        "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "注册志愿者率目标", "未达标项"], rows)
 
 
 def project_hours(session: Session, project: Project) -> Table:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from extensions import protector
-from models import Member, Organization, Team, TeamMembership
+from models import REVIEW_LABELS, Member, Organization, ReviewResult, Team, TeamMembership
 from privacy import mask_id_number, mask_phone
 from services import stats
 from services.beijing_time import beijing_today
@@ -18,11 +18,12 @@ from services.belonging import paired_branches
 from services.errors import Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes
 from services.members import normalise_phone
+from services.reviews import excellent_blockers, results_column
 
 FILTERS = {
     "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",
     "under_target": "年度服务不满20小时", "not_excellent": "不可评优秀", "cadre_pending": "团干部待确认",
-    "over_age": "超龄",
+    "over_age": "超龄", "activist": "入团积极分子", "activist_not_volunteer": "入团积极分子未注册志愿者",
 }
 
 
@@ -39,6 +40,8 @@ class Row:
     year_minutes: int
     cadre: str          # "", "待确认", "已确认"
     over_age: bool
+    activist: bool = False
+    review: ReviewResult | None = None  # the year's 评议 result
 
     @property
     def year_hours(self) -> float:
@@ -47,9 +50,11 @@ class Row:
     @property
     def excellent_blocked_by(self) -> str | None:
         """评议: not registered as a volunteer, or under 20 h in the year → cannot be rated excellent."""
-        reasons = ([] if self.is_volunteer else ["未注册志愿者"]) + (
-            [] if self.year_minutes >= YEAR_TARGET_HOURS * 60 else ["年度服务不满20小时"])
-        return "、".join(reasons) or None
+        return "、".join(excellent_blockers(self.is_volunteer, self.year_minutes)) or None
+
+    @property
+    def review_label(self) -> str | None:
+        return REVIEW_LABELS[self.review] if self.review else None
 
 
 HOURS_FILTERS = {"under_target", "not_excellent"}
@@ -85,7 +90,8 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     else:
         year_total = sa.null()
     team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
-    query = query.add_columns(branch.name, team_name, year_total.label("minutes"), over.label("over_age"))
+    query = query.add_columns(branch.name, team_name, year_total.label("minutes"), over.label("over_age"),
+                              results_column(year).label("review"))
     q = (q or "").strip()
     if q:
         matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
@@ -99,6 +105,8 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         "not_reported": sa.and_(community.id.is_(None), paired.c.branch_id.is_(None)), "under_target": year_total < YEAR_TARGET_HOURS * 60,
         "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
         "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
+        "activist": Member.activist_since.is_not(None),
+        "activist_not_volunteer": sa.and_(Member.activist_since.is_not(None), sa.not_(Member.is_volunteer)),
     }
     if filter_ in conditions:
         query = query.where(conditions[filter_])
@@ -115,16 +123,18 @@ def _with_minutes(session: Session, rows: list, year: int) -> list[Row]:
     if missing:
         sums = year_minutes(year, sa.select(Member.id).where(Member.id.in_(missing)))
         found = dict(session.execute(sa.select(sums.c.member_id, sums.c.minutes)).all())
-    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over)
-            for member, branch, team, joined, over in rows]
+    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over, review)
+            for member, branch, team, joined, over, review in rows]
 
 
-def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool) -> Row:
+def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool,
+         review: str | None) -> Row:
     cadre = "" if not member.cadre_claimed else ("已确认" if member.cadre_confirmed_at else "待确认")
     return Row(id=member.id, name=member.name, id_number=mask_id_number(protector.decrypt(member.id_number_enc)),
                phone=mask_phone(protector.decrypt(member.phone_enc)), league_number=member.league_number,
                branch=branch, team=team, is_volunteer=member.is_volunteer, year_minutes=int(minutes), cadre=cadre,
-               over_age=bool(over_age))
+               over_age=bool(over_age), activist=member.activist_since is not None,
+               review=ReviewResult(review) if review else None)
 
 
 def page(session: Session, roster: Roster, *, limit: int, offset: int = 0) -> list[Row]:

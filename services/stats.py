@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Member, Organization, OrgKind, OrgStats, TeamMembership, utcnow
+from models import Member, Organization, OrgStats, TeamMembership, utcnow
+from services import targets
 from services.beijing_time import BEIJING
 from services.belonging import paired_branches
 from services.hours import YEAR_TARGET_HOURS, year_minutes
@@ -24,12 +25,10 @@ from services.members import LEAGUE_END_AGE
 from services.orgs import subtree_filter, subtree_member_ids
 from services.uow import unit_of_work
 
-# Seeds 001/002: 90 % for the city's honours, 95 % for university branches' honours.
-TARGET_DEFAULT = 0.90
-TARGET_UNIVERSITY = 0.95
-UNIVERSITY_KINDS = {OrgKind.university, OrgKind.department}
 RATE_KEYS = ("volunteers", "reported", "hours_ok")
-RATE_LABELS = {"volunteers": "注册志愿者", "reported": "到社区报到", "hours_ok": "年度服务满20小时"}
+RATE_LABELS = {"volunteers": "注册志愿者", "reported": "到社区报到", "hours_ok": "年度服务满20小时",
+               "activist_volunteers": "入团积极分子注册志愿者"}
+COLUMNS = ("members", "volunteers", "reported", "hours_ok", "over_age", "activists", "activist_volunteers")
 _LOCK_KEY = 7_240_001  # pg_advisory_xact_lock: one refresh at a time, so two never insert the same rows
 
 
@@ -40,14 +39,18 @@ class Counts:
     reported: int = 0
     hours_ok: int = 0
     over_age: int = 0
+    activists: int = 0
+    activist_volunteers: int = 0
 
     def add(self, other: Counts) -> None:
-        for name in ("members", "over_age", *RATE_KEYS):
+        for name in COLUMNS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def rate(self, key: str) -> float | None:
-        """A share of the members in league age; None when there are none (not 0 %, not 100 %)."""
-        return getattr(self, key) / self.members if self.members else None
+        """A share of the members in league age (of the activists for theirs); None when there are none
+        (not 0 %, not 100 %)."""
+        whole = self.activists if key == "activist_volunteers" else self.members
+        return getattr(self, key) / whole if whole else None
 
 
 @dataclass
@@ -55,12 +58,17 @@ class Line:
     org_id: int
     name: str
     kind_label: str
-    target: float
+    target: float                 # of the registration rate
+    target_set: bool = False      # configured for the sub-tree and year, not the seeds' default
     counts: Counts = field(default_factory=Counts)
 
+    def target_of(self, key: str) -> float | None:
+        """Which rates carry a target: registration (configurable) and the activists' (100 %)."""
+        return {"volunteers": self.target, "activist_volunteers": targets.ACTIVISTS}.get(key)
+
     def below(self, key: str) -> bool:
-        rate = self.counts.rate(key)
-        return rate is not None and rate < self.target
+        rate, target = self.counts.rate(key), self.target_of(key)
+        return rate is not None and target is not None and rate < target
 
 
 @dataclass
@@ -101,11 +109,7 @@ def over_age_clause(cutoff: dt.date):
 def _in_university(session: Session, org: Organization) -> bool:
     ids = [int(part) for part in org.path.strip("/").split("/")]
     kinds = session.scalars(sa.select(Organization.kind).where(Organization.id.in_(ids)))
-    return any(kind in UNIVERSITY_KINDS for kind in kinds)
-
-
-def target_for(org_kind: OrgKind, in_university: bool) -> float:
-    return TARGET_UNIVERSITY if in_university or org_kind in UNIVERSITY_KINDS else TARGET_DEFAULT
+    return any(kind in targets.UNIVERSITY_KINDS for kind in kinds)
 
 
 def refresh(session: Session, root: Organization, *, now: dt.datetime | None = None) -> int:
@@ -119,6 +123,7 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
                 .where(TeamMembership.is_community, TeamMembership.left_at.is_(None)).subquery())
     paired = paired_branches()
     over = over_age_clause(cutoff)
+    activist = Member.activist_since.is_not(None)
 
     def count(condition):
         return sa.func.sum(sa.case((sa.and_(sa.not_(over), condition), 1), else_=0))
@@ -129,13 +134,15 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
                          count(sa.or_(reported.c.member_id.is_not(None),
                                       paired.c.branch_id.is_not(None))).label("reported"),
                          count(sa.func.coalesce(minutes.c.minutes, 0) >= YEAR_TARGET_HOURS * 60).label("hours_ok"),
-                         sa.func.sum(sa.case((over, 1), else_=0)).label("over_age"))
+                         sa.func.sum(sa.case((over, 1), else_=0)).label("over_age"),
+                         count(activist).label("activists"), count(sa.and_(activist, Member.is_volunteer))
+                         .label("activist_volunteers"))
                .join(Organization, Member.branch_id == Organization.id).where(in_tree)
                .outerjoin(minutes, minutes.c.member_id == Member.id)
                .outerjoin(reported, reported.c.member_id == Member.id)
                .outerjoin(paired, paired.c.branch_id == Member.branch_id)
                .group_by(Member.branch_id).subquery())
-    columns = ("members", "volunteers", "reported", "hours_ok", "over_age")
+    columns = COLUMNS
     rows = (sa.select(Organization.id, sa.literal(year), *(sa.func.coalesce(per_org.c[c], 0) for c in columns),
                       sa.literal(now, OrgStats.refreshed_at.type))
             .outerjoin(per_org, per_org.c.org_id == Organization.id).where(in_tree))
@@ -163,14 +170,21 @@ def is_stale(session: Session, org: Organization, max_age_seconds: int, *, now: 
 def dashboard(session: Session, org: Organization) -> Dashboard:
     """The sub-tree's totals and one line per direct sub-organisation (its whole sub-tree)."""
     in_university = _in_university(session, org)
-    children = {c.id: Line(c.id, c.name, c.kind_label, target_for(c.kind, in_university)) for c in session.scalars(
-        sa.select(Organization).where(Organization.parent_id == org.id).order_by(Organization.name))}
-    total = Line(org.id, org.name, org.kind_label, target_for(org.kind, in_university))
+    subs = session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
+                           .order_by(Organization.name)).all()
+    year = current_year()
+    set_here = targets.configured(session, [org, *subs], year)
+
+    def line(o: Organization) -> Line:
+        default = targets.default_for(o, in_university)
+        return Line(o.id, o.name, o.kind_label, set_here.get(o.id, default), o.id in set_here)
+
+    children = {c.id: line(c) for c in subs}
+    total = line(org)
     depth = org.path.count("/") - 1
     year = None
     rows = session.execute(
-        sa.select(Organization.path, OrgStats.year, OrgStats.members, OrgStats.volunteers, OrgStats.reported,
-                  OrgStats.hours_ok, OrgStats.over_age)
+        sa.select(Organization.path, OrgStats.year, *(getattr(OrgStats, c) for c in COLUMNS))
         .join(OrgStats, OrgStats.org_id == Organization.id).where(subtree_filter(org)))
     for path, row_year, *numbers in rows:
         counts = Counts(*numbers)

@@ -1,10 +1,12 @@
 """Dashboard counts: the rates of a sub-tree, league age apart, the Beijing year, ranking and targets."""
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from models import Project, RecordStatus, ServiceRecord
-from services import members, stats
+from services import members, reviews, stats, targets
+from services.errors import Forbidden, Invalid
 from tests.factories import join, make_member, make_tree
 
 UTC = dt.UTC
@@ -45,7 +47,8 @@ def test_rates_of_a_sub_tree(session):
     university, district = by_name["北京理工大学团委"], by_name["东城区团委"]
     assert university.counts == stats.Counts(3, 2, 1, 2, 1) and university.target == 0.95
     assert district.counts == stats.Counts(1, 1, 1, 0, 0) and district.target == 0.90
-    assert university.below("volunteers") and not district.below("volunteers") and district.below("hours_ok")
+    assert university.below("volunteers") and not district.below("volunteers")
+    assert not district.below("hours_ok") and district.target_of("hours_ok") is None  # no target in the notices
     assert [line.name for line in city.ranked("hours_ok")] == ["北京理工大学团委", "东城区团委"]
 
     # A district's dashboard is its own sub-tree only; the university is not in it.
@@ -91,3 +94,38 @@ def test_league_age_ends_on_the_28th_birthday_in_beijing_time_on_the_dashboards_
     assert stats.is_stale(session, tree.district, 3600, now=birthday)  # two minutes old, but yesterday's
     stats.refresh(session, tree.district, now=birthday)
     assert stats.dashboard(session, tree.district).total.counts == stats.Counts(over_age=1)
+
+
+def test_registration_targets_are_configuration_nearest_above_wins(session):
+    """Tianjin's 50 / 75 / 95 % by year (seed 003) as targets set on a city for years; Anhui's 90 % for
+    universities (seed 004) set on a university; a year without one falls back to the seeds' defaults."""
+    tree = make_tree(session)
+    make_member(session, branch=tree.branch2)
+    year = stats.current_year()
+    stats.refresh(session, tree.city)
+    assert stats.dashboard(session, tree.city).total.target == 0.90
+    targets.set_target(session, tree.city.id, tree.city.id, year, 75)
+    targets.set_target(session, tree.city.id, tree.city.id, year - 1, 50)
+    targets.set_target(session, tree.university.id, tree.university.id, year, 90)
+    board = stats.dashboard(session, tree.city)
+    by_name = {line.name: line for line in board.children}
+    assert (board.total.target, board.total.target_set) == (0.75, True)
+    assert by_name["东城区团委"].target == 0.75 and by_name["北京理工大学团委"].target == 0.90
+    assert stats.dashboard(session, tree.dept).total.target == 0.90      # the university's, nearest above
+    targets.set_target(session, tree.city.id, tree.university.id, year, None)
+    assert stats.dashboard(session, tree.dept).total.target == 0.75      # now the city's
+    with pytest.raises(Forbidden):
+        targets.set_target(session, tree.university.id, tree.city.id, year, 60)
+    with pytest.raises(Invalid):
+        targets.set_target(session, tree.city.id, tree.city.id, year, 120)
+
+
+def test_activists_are_counted_against_a_hundred_percent(session):
+    tree = make_tree(session)
+    registered, not_yet = make_member(session, branch=tree.branch), make_member(session, branch=tree.branch, volunteer=False)
+    for person in (registered, not_yet):
+        reviews.set_activist(session, tree.branch.id, person.id, True)
+    stats.refresh(session, tree.university)
+    total = stats.dashboard(session, tree.university).total
+    assert (total.counts.activists, total.counts.activist_volunteers) == (2, 1)
+    assert total.counts.rate("activist_volunteers") == 0.5 and total.below("activist_volunteers")
