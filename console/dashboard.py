@@ -1,6 +1,8 @@
 """数据概览: the sub-tree's registration and hours rates, sub-organisations ranked against the targets."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
@@ -11,9 +13,11 @@ from extensions import db
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
 from models import Organization, Team
+from models.calendar import PERIOD_LABELS
 from requestargs import int_arg
-from services import stats, targets
+from services import participation, stats, targets
 from services.beijing_time import BEIJING
+from services.errors import Invalid
 
 CHART_ROWS = 20
 
@@ -67,5 +71,23 @@ def target_settings():
         return redirect(url_for("console.target_settings"))
     subs = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
                               .order_by(Organization.name)).all()
+    year = stats.current_year()
     return render_template("console/targets.html", org=org, subs=subs, rows=targets.listed(db.session, org),
-                           year=stats.current_year(), defaults=(targets.UNIVERSITY, targets.DEFAULT))
+                           year=year, defaults=(targets.UNIVERSITY, targets.DEFAULT),
+                           calendar=participation.calendar(db.session, year), kinds=PERIOD_LABELS)
+
+
+@bp.post("/calendar")
+@login_required
+def set_calendar_period():
+    """学期与假期: the city sets a year's semester or holiday dates (the participation rules use them)."""
+    def save():
+        try:
+            starts_on = dt.date.fromisoformat(request.form.get("starts_on", ""))
+            ends_on = dt.date.fromisoformat(request.form.get("ends_on", ""))
+        except ValueError:
+            raise Invalid("period", "请填写开始和结束日期") from None
+        return participation.set_period(db.session, current_account().org_id, int_arg(request.form, "year", 0),
+                                        request.form.get("kind", ""), starts_on, ends_on)
+    attempt(save, "学期与假期已保存")
+    return redirect(url_for("console.target_settings"))

@@ -19,8 +19,8 @@ from demo.history import seed_projects_and_records
 from extensions import protector
 from models import Member, OrgAccount, Organization, Team
 from privacy import mask_phone
-from services import branches, members, orgs, pairing, stats, teams, wechat_users
-from services.beijing_time import beijing_today
+from services import branches, members, orgs, pairing, reviews, stats, teams, wechat_users
+from services.beijing_time import BEIJING, beijing_today
 from services.idcard import make_id_number
 from services.passwords import hash_password
 
@@ -160,6 +160,21 @@ def _seed_pairings(session: Session, result: SeedResult, now: dt.datetime) -> No
     pairing.confirm_offline(session, me.id, recent.id, now=now - dt.timedelta(hours=20))
 
 
+def _seed_reviews_and_activists(session: Session, result: SeedResult, now: dt.datetime) -> None:
+    """计算机学院2023级本科1班 recorded last year's 评议 and closed it, and has begun this year's;
+    2024级本科2班 has three 入团积极分子."""
+    branch, other = result.orgs["bit_cs_b1"], result.orgs["bit_cs_b2"]
+    this_year = now.astimezone(BEIJING).year
+    people = session.scalars(sa.select(Member).where(Member.branch_id == branch.id).order_by(Member.id)).all()
+    for year in (this_year - 1, this_year):
+        for member in people[: len(people) if year < this_year else len(people) // 2]:
+            best = "qualified" if reviews.excellent_refusal(session, member, year) else "excellent"
+            reviews.record(session, branch.id, member.id, year, "basic" if member.id % 11 == 0 else best)
+    reviews.close_year(session, branch.id, this_year - 1)
+    for member in session.scalars(sa.select(Member).where(Member.branch_id == other.id).order_by(Member.id).limit(3)):
+        reviews.set_activist(session, other.id, member.id, True)
+
+
 def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.datetime | None = None,
               echo: Callable[[str], None] = print) -> SeedResult:
     # One hash for every demo account keeps seeding to seconds; real accounts each get their own salt.
@@ -174,6 +189,8 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     _seed_pairings(session, result, now)
     echo("生成项目与服务记录 …")
     seed_projects_and_records(session, result.orgs, now)
+    echo("生成评议结果与入团积极分子 …")
+    _seed_reviews_and_activists(session, result, now)
     # Three members already follow the account, so the simulator has bound openids to play with.
     volunteers = session.scalars(sa.select(Member.id).where(Member.is_volunteer.is_(True)).order_by(Member.id).limit(3))
     for i, member_id in enumerate(list(volunteers), 1):

@@ -10,7 +10,7 @@ from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import CheckinOut, HoursOut
 from miniprogram_api.schemas import LocationIn
-from services import checkin, hours
+from services import checkin, hours, members, participation
 from services.projects import get_project_by_code
 
 
@@ -42,11 +42,15 @@ def sign_out(code: str):
 
 
 @bp.get("/me/hours")
-@documented("我的时长：本年、累计、20小时进度、星级", response=HoursOut)
+@documented("我的时长：本年、累计、20小时进度、星级，以及本期（季度、学期或假期）是否已参加", response=HoursOut)
 @member_required
 def my_hours():
     summary = hours.summary(db.session, current_member_id())
+    standing = participation.standing(db.session, members.get_member(db.session, current_member_id()))
     return jsonify({"year": summary.year, "year_hours": hours.hours_of(summary.year_minutes),
                     "target_hours": 20, "progress": min(1.0, round(summary.year_minutes / 1200, 3)),
                     "total_hours": hours.hours_of(summary.total_minutes), "star": summary.star,
-                    "next_star_hours": summary.next_star_hours})
+                    "next_star_hours": summary.next_star_hours,
+                    "participation": {"rule": standing.rule, "rule_label": standing.rule_label,
+                                      "period": standing.period.label, "starts_on": standing.period.starts_on.isoformat(),
+                                      "ends_on": standing.period.ends_on.isoformat(), "done": standing.done}})

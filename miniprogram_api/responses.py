@@ -195,6 +195,15 @@ class CheckinOut(Out):
     fence: FenceOut | None
 
 
+class ParticipationOut(Out):
+    rule: str = Field(description="quarter | semester | holiday")
+    rule_label: str
+    period: str
+    starts_on: str
+    ends_on: str
+    done: bool
+
+
 class HoursOut(Out):
     year: int
     year_hours: float
@@ -203,6 +212,7 @@ class HoursOut(Out):
     total_hours: float
     star: int
     next_star_hours: int | None
+    participation: ParticipationOut
 
 
 class DecidedOut(Out):

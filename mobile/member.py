@@ -13,7 +13,7 @@ from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS, ServiceRecord
 from qr.certificate import pdf_response
-from services import belonging, certificates, checkin, corrections, hours, members, teams
+from services import belonging, certificates, checkin, corrections, hours, members, participation, teams
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import DomainError
 
@@ -90,7 +90,7 @@ def my_team():
 def my_hours():
     member = current_member()
     return render_template("mobile/hours.html", hours=hours.summary(db.session, member.id),
-                           stars=hours.STAR_THRESHOLDS)
+                           stars=hours.STAR_THRESHOLDS, standing=participation.standing(db.session, member))
 
 
 @bp.get("/records")

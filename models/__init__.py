@@ -1,6 +1,7 @@
 """All models, importable from one place so Alembic and the services see the whole schema."""
 from models.audit import AuditEntry
 from models.base import Base, utcnow
+from models.calendar import CalendarPeriod, PeriodKind
 from models.certificate import Certificate
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
 from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
@@ -19,5 +20,5 @@ __all__ = [
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
-    "utcnow", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
+    "utcnow", "CalendarPeriod", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
 ]

@@ -26,6 +26,8 @@ class OrgStats(Base):
     over_age: Mapped[int] = mapped_column(default=0)    # 超龄: counted apart from the rates
     activists: Mapped[int] = mapped_column(default=0)   # 入团积极分子 (in league age)
     activist_volunteers: Mapped[int] = mapped_column(default=0)  # of those: registered volunteers (target 100 %)
+    quarter_active: Mapped[int] = mapped_column(default=0)  # in league age, an approved record this Beijing quarter
+    short_communities: Mapped[int] = mapped_column(default=0)  # 1 for a community (village) with < 2 activities this quarter
     refreshed_at: Mapped[dt.datetime] = mapped_column()
 
 

@@ -52,9 +52,10 @@ def members(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
             yield [r.name, r.id_number, r.phone, r.league_number or "", r.branch or "", _yes(r.is_volunteer),
-                   r.team or "", r.year_hours, r.cadre, _yes(r.over_age), _yes(r.activist)]
+                   r.team or "", r.year_hours, _yes(r.quarter_done), r.cadre, _yes(r.over_age), _yes(r.activist)]
     return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
-                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "团干部", "超龄", "入团积极分子"], rows())
+                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "本季度已参加", "团干部", "超龄",
+                         "入团积极分子"], rows())
 
 
 def review(session: Session, roster: rosters.Roster, title: str) -> Table:
@@ -72,11 +73,13 @@ def rates(board: stats.Dashboard) -> Table:
         below = "、".join(stats.RATE_LABELS[k] for k in (*stats.RATE_KEYS, "activist_volunteers") if entry.below(k))
         return [entry.name, entry.kind_label, c.members, c.volunteers, stats.percent(c.rate("volunteers"), ""), c.reported,
                 stats.percent(c.rate("reported"), ""), c.hours_ok, stats.percent(c.rate("hours_ok"), ""), c.over_age,
-                c.activists, stats.percent(c.rate("activist_volunteers"), ""), f"{entry.target * 100:.0f}%", below]
+                c.activists, stats.percent(c.rate("activist_volunteers"), ""), stats.percent(c.rate("quarter_active"), ""),
+                c.short_communities, f"{entry.target * 100:.0f}%", below]
     rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
     return Table(f"{board.org.name}{board.year}年各组织比率", [
         "组织", "类别", "团员（团龄内）", "注册志愿者", "注册志愿者率", "到社区报到", "报到率", "年度满20小时",
-        "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "注册志愿者率目标", "未达标项"], rows)
+        "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "本季度参加率", "活动不足2次的社区（村）",
+        "注册志愿者率目标", "未达标项"], rows)
 
 
 def project_hours(session: Session, project: Project) -> Table:

@@ -18,12 +18,13 @@ from services.belonging import paired_branches
 from services.errors import Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes
 from services.members import normalise_phone
+from services.participation import quarter_of, took_part
 from services.reviews import excellent_blockers, results_column
 
 FILTERS = {
     "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",
     "under_target": "年度服务不满20小时", "not_excellent": "不可评优秀", "cadre_pending": "团干部待确认",
-    "over_age": "超龄", "activist": "入团积极分子", "activist_not_volunteer": "入团积极分子未注册志愿者",
+    "over_age": "超龄", "not_this_quarter": "本季度未参加", "activist": "入团积极分子", "activist_not_volunteer": "入团积极分子未注册志愿者",
 }
 
 
@@ -42,6 +43,7 @@ class Row:
     over_age: bool
     activist: bool = False
     review: ReviewResult | None = None  # the year's 评议 result
+    quarter_done: bool = False          # an approved record this Beijing quarter
 
     @property
     def year_hours(self) -> float:
@@ -90,8 +92,9 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     else:
         year_total = sa.null()
     team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
+    this_quarter = took_part(quarter_of(beijing_today()), Member.id)
     query = query.add_columns(branch.name, team_name, year_total.label("minutes"), over.label("over_age"),
-                              results_column(year).label("review"))
+                              results_column(year).label("review"), this_quarter.label("quarter_done"))
     q = (q or "").strip()
     if q:
         matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
@@ -105,7 +108,7 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         "not_reported": sa.and_(community.id.is_(None), paired.c.branch_id.is_(None)), "under_target": year_total < YEAR_TARGET_HOURS * 60,
         "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
         "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
-        "activist": Member.activist_since.is_not(None),
+        "activist": Member.activist_since.is_not(None), "not_this_quarter": sa.not_(this_quarter),
         "activist_not_volunteer": sa.and_(Member.activist_since.is_not(None), sa.not_(Member.is_volunteer)),
     }
     if filter_ in conditions:
@@ -123,18 +126,18 @@ def _with_minutes(session: Session, rows: list, year: int) -> list[Row]:
     if missing:
         sums = year_minutes(year, sa.select(Member.id).where(Member.id.in_(missing)))
         found = dict(session.execute(sa.select(sums.c.member_id, sums.c.minutes)).all())
-    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over, review)
-            for member, branch, team, joined, over, review in rows]
+    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over, review, quarter)
+            for member, branch, team, joined, over, review, quarter in rows]
 
 
 def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool,
-         review: str | None) -> Row:
+         review: str | None, quarter_done: bool) -> Row:
     cadre = "" if not member.cadre_claimed else ("已确认" if member.cadre_confirmed_at else "待确认")
     return Row(id=member.id, name=member.name, id_number=mask_id_number(protector.decrypt(member.id_number_enc)),
                phone=mask_phone(protector.decrypt(member.phone_enc)), league_number=member.league_number,
                branch=branch, team=team, is_volunteer=member.is_volunteer, year_minutes=int(minutes), cadre=cadre,
                over_age=bool(over_age), activist=member.activist_since is not None,
-               review=ReviewResult(review) if review else None)
+               review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done))
 
 
 def page(session: Session, roster: Roster, *, limit: int, offset: int = 0) -> list[Row]:

@@ -16,8 +16,19 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Member, Organization, OrgStats, TeamMembership, utcnow
-from services import targets
+from models import (
+    Member,
+    Organization,
+    OrgKind,
+    OrgStats,
+    Project,
+    RecordStatus,
+    ServiceRecord,
+    Team,
+    TeamMembership,
+    utcnow,
+)
+from services import participation, targets
 from services.beijing_time import BEIJING
 from services.belonging import paired_branches
 from services.hours import YEAR_TARGET_HOURS, year_minutes
@@ -28,7 +39,8 @@ from services.uow import unit_of_work
 RATE_KEYS = ("volunteers", "reported", "hours_ok")
 RATE_LABELS = {"volunteers": "注册志愿者", "reported": "到社区报到", "hours_ok": "年度服务满20小时",
                "activist_volunteers": "入团积极分子注册志愿者"}
-COLUMNS = ("members", "volunteers", "reported", "hours_ok", "over_age", "activists", "activist_volunteers")
+COLUMNS = ("members", "volunteers", "reported", "hours_ok", "over_age", "activists", "activist_volunteers",
+           "quarter_active", "short_communities")
 _LOCK_KEY = 7_240_001  # pg_advisory_xact_lock: one refresh at a time, so two never insert the same rows
 
 
@@ -41,6 +53,8 @@ class Counts:
     over_age: int = 0
     activists: int = 0
     activist_volunteers: int = 0
+    quarter_active: int = 0      # took part this Beijing quarter (seed 000: 每季度至少参加1次)
+    short_communities: int = 0   # communities (villages) with fewer than 2 activities this quarter
 
     def add(self, other: Counts) -> None:
         for name in COLUMNS:
@@ -124,6 +138,13 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     paired = paired_branches()
     over = over_age_clause(cutoff)
     activist = Member.activist_since.is_not(None)
+    q_start, q_stop = participation.quarter_of(now.astimezone(BEIJING).date()).bounds()
+    in_quarter = sa.and_(ServiceRecord.status == RecordStatus.approved, ServiceRecord.signin_at >= q_start,
+                         ServiceRecord.signin_at < q_stop)
+    active = sa.select(ServiceRecord.member_id).where(in_quarter).group_by(ServiceRecord.member_id).subquery()
+    activities = (sa.select(Team.org_id, sa.func.count(sa.distinct(ServiceRecord.project_id)).label("n"))
+                  .join(Project, Project.id == ServiceRecord.project_id).join(Team, Team.id == Project.team_id)
+                  .where(in_quarter).group_by(Team.org_id).subquery())
 
     def count(condition):
         return sa.func.sum(sa.case((sa.and_(sa.not_(over), condition), 1), else_=0))
@@ -136,16 +157,21 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
                          count(sa.func.coalesce(minutes.c.minutes, 0) >= YEAR_TARGET_HOURS * 60).label("hours_ok"),
                          sa.func.sum(sa.case((over, 1), else_=0)).label("over_age"),
                          count(activist).label("activists"), count(sa.and_(activist, Member.is_volunteer))
-                         .label("activist_volunteers"))
+                         .label("activist_volunteers"), count(active.c.member_id.is_not(None)).label("quarter_active"))
                .join(Organization, Member.branch_id == Organization.id).where(in_tree)
                .outerjoin(minutes, minutes.c.member_id == Member.id)
                .outerjoin(reported, reported.c.member_id == Member.id)
                .outerjoin(paired, paired.c.branch_id == Member.branch_id)
+               .outerjoin(active, active.c.member_id == Member.id)
                .group_by(Member.branch_id).subquery())
     columns = COLUMNS
-    rows = (sa.select(Organization.id, sa.literal(year), *(sa.func.coalesce(per_org.c[c], 0) for c in columns),
-                      sa.literal(now, OrgStats.refreshed_at.type))
-            .outerjoin(per_org, per_org.c.org_id == Organization.id).where(in_tree))
+    short = sa.case((sa.and_(Organization.kind.in_([OrgKind.community, OrgKind.village]),
+                             sa.func.coalesce(activities.c.n, 0) < participation.COMMUNITY_ACTIVITIES_PER_QUARTER), 1),
+                    else_=0)
+    rows = (sa.select(Organization.id, sa.literal(year), *(sa.func.coalesce(per_org.c[c], 0) for c in columns[:-1]),
+                      short, sa.literal(now, OrgStats.refreshed_at.type))
+            .outerjoin(per_org, per_org.c.org_id == Organization.id)
+            .outerjoin(activities, activities.c.org_id == Organization.id).where(in_tree))
     with unit_of_work(session):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})

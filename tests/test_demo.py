@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from models import (
+    LeagueReview,
     Member,
     OrgAccount,
     Organization,
@@ -10,6 +11,7 @@ from models import (
     Project,
     ProjectStatus,
     RecordStatus,
+    ReviewYear,
     ServiceRecord,
     Team,
 )
@@ -25,6 +27,9 @@ def test_seed_demo_builds_everything_and_prints_the_logins(app, session):
     assert account.org.kind.value == "city" and check_password(account.password_hash, "demo1234")
     assert session.scalar(sa.select(sa.func.count()).select_from(Member)) >= 290
     assert set(session.scalars(sa.select(ServiceRecord.status).distinct())) == set(RecordStatus)
+    assert session.scalar(sa.select(sa.func.count()).select_from(LeagueReview)) > 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(ReviewYear)) == 1
+    assert session.scalar(sa.select(sa.func.count()).where(Member.activist_since.is_not(None))) == 3
     pairings = session.scalars(sa.select(Pairing)).all()
     assert {p.status for p in pairings} == {PairingStatus.accepted, PairingStatus.lapsed}
     assert sorted(p.settled for p in pairings if p.status == PairingStatus.accepted) == [False, True]

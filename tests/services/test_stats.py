@@ -42,18 +42,18 @@ def test_rates_of_a_sub_tree(session):
 
     city = stats.dashboard(session, tree.city)
     assert (city.year, city.total.counts) == (2026, stats.Counts(members=4, volunteers=3, reported=2,
-                                                                   hours_ok=2, over_age=1))
+                                                                   hours_ok=2, over_age=1, short_communities=3))
     by_name = {line.name: line for line in city.children}
     university, district = by_name["北京理工大学团委"], by_name["东城区团委"]
     assert university.counts == stats.Counts(3, 2, 1, 2, 1) and university.target == 0.95
-    assert district.counts == stats.Counts(1, 1, 1, 0, 0) and district.target == 0.90
+    assert district.counts == stats.Counts(1, 1, 1, 0, 0, short_communities=3) and district.target == 0.90
     assert university.below("volunteers") and not district.below("volunteers")
     assert not district.below("hours_ok") and district.target_of("hours_ok") is None  # no target in the notices
     assert [line.name for line in city.ranked("hours_ok")] == ["北京理工大学团委", "东城区团委"]
 
     # A district's dashboard is its own sub-tree only; the university is not in it.
     district_board = stats.dashboard(session, tree.district)
-    assert district_board.total.counts == stats.Counts(1, 1, 1, 0, 0)
+    assert district_board.total.counts == stats.Counts(1, 1, 1, 0, 0, short_communities=3)
     ranked = district_board.ranked("reported")
     assert ranked[0].name == "东城区机关团支部" and ranked[0].counts.rate("reported") == 1.0
     assert ranked[-1].counts.rate("reported") is None  # no members: ranked last, neither 0 % nor 100 %
@@ -90,10 +90,11 @@ def test_league_age_ends_on_the_28th_birthday_in_beijing_time_on_the_dashboards_
     assert members.league_status(member, dt.date(2026, 11, 22)) == "member"
     assert members.league_status(member, dt.date(2026, 11, 23)) == "over_age"
     stats.refresh(session, tree.district, now=eve)
-    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(members=1, volunteers=1)
+    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(members=1, volunteers=1,
+                                                                                short_communities=3)
     assert stats.is_stale(session, tree.district, 3600, now=birthday)  # two minutes old, but yesterday's
     stats.refresh(session, tree.district, now=birthday)
-    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(over_age=1)
+    assert stats.dashboard(session, tree.district).total.counts == stats.Counts(over_age=1, short_communities=3)
 
 
 def test_registration_targets_are_configuration_nearest_above_wins(session):

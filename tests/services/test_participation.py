@@ -1,0 +1,85 @@
+"""Participation frequency (seed 000): per quarter for most members, per semester under a university,
+per winter and summer holiday under a middle school; in Beijing time; semesters and holidays set by
+the city per year (the usual calendar otherwise); shown to the member, filtered in the member list."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from models import Project, RecordStatus, ServiceRecord
+from services import orgs, participation, rosters, stats
+from services.beijing_time import BEIJING, beijing_today
+from services.errors import Forbidden, Invalid
+from tests.factories import make_member, make_tree
+
+
+def _approved(session, tree, member, at: dt.datetime, minutes=60):
+    project = session.scalar(sa.select(Project).where(Project.team_id == tree.team(session, tree.community).id))
+    session.add(ServiceRecord(project_id=project.id, member_id=member.id, status=RecordStatus.approved,
+                              signin_at=at, signout_at=at + dt.timedelta(minutes=minutes), duration_minutes=minutes))
+    session.commit()
+
+
+def test_the_last_day_of_a_quarter_is_judged_in_beijing_time(session):
+    tree = make_tree(session)
+    member = make_member(session, branch=tree.branch2)
+    # 31 December 23:30 in Beijing is still the fourth quarter (15:30 UTC); 1 January 00:30 is not.
+    _approved(session, tree, member, dt.datetime(2026, 12, 31, 23, 30, tzinfo=BEIJING))
+    q4 = participation.standing(session, member, dt.date(2026, 12, 31))
+    assert q4.rule == "quarter" and q4.period.label == "2026年第4季度" and q4.done
+    assert q4.period.ends_on == dt.date(2026, 12, 31)
+    assert not participation.standing(session, member, dt.date(2027, 1, 1)).done
+    late = make_member(session, branch=tree.branch2)
+    _approved(session, tree, late, dt.datetime(2027, 1, 1, 0, 30, tzinfo=BEIJING))  # 16:30 UTC on the 31st
+    assert not participation.standing(session, late, dt.date(2026, 12, 31)).done
+    assert participation.standing(session, late, dt.date(2027, 1, 1)).done
+    assert participation.quarter_of(dt.date(2026, 3, 31)).ends_on == dt.date(2026, 3, 31)
+    assert participation.quarter_of(dt.date(2026, 4, 1)).label == "2026年第2季度"
+
+
+def test_students_by_semester_pupils_by_holiday_with_the_citys_calendar(session):
+    tree = make_tree(session)
+    school = orgs.create_organization(session, tree.district.id, "北京二中团委", "school")
+    pupil_branch = orgs.create_organization(session, school.id, "高一（1）班团支部", "branch")
+    student, pupil = make_member(session, branch=tree.branch), make_member(session, branch=pupil_branch)
+    assert participation.rule_for(session, student) == "semester"
+    assert participation.rule_for(session, pupil) == "holiday"
+    # The usual calendar: in the summer holiday a student is judged on the spring semester just ended.
+    spring = participation.standing(session, student, dt.date(2026, 8, 1)).period
+    assert (spring.label, spring.configured) == ("2026年春季学期", False)
+    with pytest.raises(Forbidden):
+        participation.set_period(session, tree.district.id, 2026, "summer_holiday", dt.date(2026, 7, 4),
+                                 dt.date(2026, 8, 30))
+    with pytest.raises(Invalid):
+        participation.set_period(session, tree.city.id, 2026, "summer_holiday", dt.date(2026, 9, 4),
+                                 dt.date(2026, 8, 30))
+    participation.set_period(session, tree.city.id, 2026, "summer_holiday", dt.date(2026, 7, 4), dt.date(2026, 8, 30))
+    _approved(session, tree, pupil, dt.datetime(2026, 7, 5, 9, tzinfo=BEIJING))
+    summer = participation.standing(session, pupil, dt.date(2026, 7, 20))
+    assert summer.period.label == "2026年暑假" and summer.period.configured and summer.done
+    # In September the pupil is still judged on the summer just ended; the winter holiday comes later.
+    assert participation.standing(session, pupil, dt.date(2026, 9, 10)).period.label == "2026年暑假"
+
+
+def test_member_list_column_and_filter(session):
+    tree = make_tree(session)
+    active, idle = make_member(session, branch=tree.branch2, name="王甲"), make_member(session, branch=tree.branch2, name="王乙")
+    quarter = participation.quarter_of(beijing_today())
+    _approved(session, tree, active, dt.datetime.combine(quarter.starts_on, dt.time(9), tzinfo=BEIJING))
+    members = sa.select(ServiceRecord.member_id).union(sa.select(sa.literal(idle.id)))
+    roster = rosters.search(members, year=stats.current_year(), filter_="not_this_quarter")
+    assert [row.name for row in rosters.page(session, roster, limit=10)] == ["王乙"]
+    rows = rosters.page(session, rosters.search(members, year=stats.current_year()), limit=10)
+    assert {row.name: row.quarter_done for row in rows} == {"王甲": True, "王乙": False}
+
+
+def test_the_dashboard_counts_this_quarters_participants_and_short_communities(session):
+    tree = make_tree(session)
+    active = make_member(session, branch=tree.branch2)
+    make_member(session, branch=tree.branch2)
+    quarter = participation.quarter_of(beijing_today())
+    _approved(session, tree, active, dt.datetime.combine(quarter.starts_on, dt.time(9), tzinfo=BEIJING))
+    stats.refresh(session, tree.district)
+    counts = stats.dashboard(session, tree.district).total.counts
+    assert counts.quarter_active == 1 and counts.rate("quarter_active") == 0.5
+    assert counts.short_communities == 3  # 多福巷 had one activity, 韶九 and 葫芦垡村 none
