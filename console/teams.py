@@ -12,7 +12,7 @@ from jobs import notify
 from models import Team
 from requestargs import int_arg, page_arg
 from services import members as members_service
-from services import team_changes, teams
+from services import profile_extras, team_changes, teams
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
 from services.orgs import require_within
@@ -71,7 +71,7 @@ def team_detail(team_id: int):
               for member, membership in team_changes.joined_members(
                   db.session, team, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)]
     return render_template("console/team.html", team=team, members=members, coord_systems=COORD_LABELS,
-                           joined=joined, page=page, beijing=BEIJING,
+                           joined=joined, page=page, beijing=BEIJING, skills_text=profile_extras.skills_text,
                            targets=team_changes.movable_teams(db.session, current_account().org_id))
 
 

@@ -33,7 +33,7 @@ def join_by_code(ctx: Context, code: str) -> str:
     except DomainError as err:
         return err.message
     team = result.team
-    return texts.joined(team.name, team.contact_name, team.contact_phone, result.created)
+    return texts.joined(team.name, team.contact_name, team.contact_phone, result.created, ctx.url("/m/skills"))
 
 
 def checkin_reply(result: checkin.CheckinResult) -> str:

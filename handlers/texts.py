@@ -29,12 +29,14 @@ def need_binding(bind_url: str, register_url: str, then: str = "") -> str:
             f"已有账号请绑定：{bind_url}\n没有账号请先注册：{register_url}")
 
 
-def joined(team_name: str, contact: str | None, phone: str | None, created: bool) -> str:
+def joined(team_name: str, contact: str | None, phone: str | None, created: bool, skills_url: str = "") -> str:
     head = f"报到成功！你已加入「{team_name}」。" if created else f"你已在「{team_name}」中，无需重复报到。"
     lines = [head]
     if contact or phone:
         lines.append(f"联系人：{contact or '—'}  电话：{phone or '—'}")
     lines.append("请同时扫码加入服务队微信群，以便及时接收项目通知。")
+    if created and skills_url:
+        lines.append(f"填写个人特长，便于服务队安排：{skills_url}")
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ from miniprogram_api.responses import (
 from miniprogram_api.schemas import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
 from models import Member, Organization, Project, Team
 from requestargs import page_arg
-from services import approval, corrections, members, projects, team_changes, teams
+from services import approval, corrections, members, profile_extras, projects, team_changes, teams
 from services.errors import NotFound
 from services.orgs import get_org, require_within, subtree_filter
 
@@ -58,7 +58,8 @@ def team_members(code: str):
     page = page_arg(request.args)
     rows = db.session.scalars(sa.select(Member).where(Member.id.in_(teams.team_member_ids(db.session, team)))
                               .order_by(Member.id).limit(PAGE).offset((page - 1) * PAGE)).all()
-    return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False)} for m in rows],
+    return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False),
+                                 "skills": profile_extras.skills_text(m)} for m in rows],
                     "page": page})
 
 

@@ -16,13 +16,38 @@ from miniprogram_api.responses import (
     PasswordResetOut,
     ProfileOut,
     RegisteredOut,
+    SkillChoicesOut,
+    SkillsOut,
     SmsSentOut,
     VolunteerOut,
+    ZybOut,
 )
-from miniprogram_api.schemas import AppealForm, BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SmsCodeIn
+from miniprogram_api.schemas import (
+    AppealForm,
+    BranchIn,
+    CertificateIn,
+    RegisterIn,
+    ResetCodeIn,
+    ResetIn,
+    SkillsIn,
+    SmsCodeIn,
+    ZybIn,
+)
 from qr.certificate import pdf_response
 from requestargs import read_upload
-from services import appeals, branches, certificates, hours, members, mp_sessions, orgs, recovery, signup, sms
+from services import (
+    appeals,
+    branches,
+    certificates,
+    hours,
+    members,
+    mp_sessions,
+    orgs,
+    profile_extras,
+    recovery,
+    signup,
+    sms,
+)
 from services.errors import Conflict, Invalid, NotFound
 
 
@@ -183,3 +208,38 @@ def issue_certificate():
 def certificate_pdf(code: str):
     certificate = certificates.owned(db.session, code, current_member_id())
     return pdf_response(db.session, certificate)
+
+
+@bp.get("/skills")
+@documented("个人特长选项", response=SkillChoicesOut, public=True)
+def skill_choices():
+    return jsonify({"skills": profile_extras.SKILLS})
+
+
+def _skills_answer(member) -> dict:
+    return {"skills": list(member.skills or []), "note": member.skills_note, "text": profile_extras.skills_text(member)}
+
+
+@bp.put("/me/skills")
+@documented("填写个人特长（所在服务队负责人可见）", body=SkillsIn, response=SkillsOut)
+@member_required
+def set_skills():
+    body = SkillsIn.model_validate_json(request.get_data() or b"{}")
+    return jsonify(_skills_answer(profile_extras.set_skills(db.session, current_member_id(), body.skills, body.note)))
+
+
+@bp.put("/me/zyb")
+@documented("绑定本人的志愿北京账号（密码加密保存，不再显示）", body=ZybIn, response=ZybOut)
+@member_required
+def bind_zyb():
+    body = ZybIn.model_validate_json(request.get_data() or b"{}")
+    member = profile_extras.bind_zyb(db.session, current_member_id(), body.username, body.password)
+    return jsonify({"bound": True, "username": member.zyb_username})
+
+
+@bp.delete("/me/zyb")
+@documented("解除志愿北京账号绑定", response=ZybOut)
+@member_required
+def unbind_zyb():
+    profile_extras.bind_zyb(db.session, current_member_id(), None, None)
+    return jsonify({"bound": False, "username": None})

@@ -75,6 +75,7 @@ class MemberRowOut(_PersonOut):
     """Another member as a coordinator sees them: masked, and the age instead of the birth date."""
     id: int
     age: int
+    skills: str = Field(description="个人特长（未填写时为“未填写”）")
 
 
 class MembersOut(Out):
@@ -254,3 +255,18 @@ class CertificateOut(Out):
     pdf_url: str
     hours: float
     records: int
+
+
+class SkillChoicesOut(Out):
+    skills: dict[str, str]
+
+
+class SkillsOut(Out):
+    skills: list[str]
+    note: str | None
+    text: str
+
+
+class ZybOut(Out):
+    bound: bool
+    username: str | None

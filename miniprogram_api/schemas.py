@@ -68,7 +68,7 @@ class RegisterIn(Body):
     education: str = Field(min_length=1, max_length=20)
     league_number: str | None = Field(default=None, max_length=20)
     student_number: str | None = Field(default=None, max_length=30)
-    branch_id: int | None = None
+    branch_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="所在团支部（由该支部审核）")
     cadre: bool = False
     volunteer: bool = False
 
@@ -87,6 +87,16 @@ class AppealForm(Body):
 class TeamChangeIn(Body):
     reason: str = Field(min_length=1, max_length=200, description="原因（团员会收到通知）")
     to_team: str | None = Field(default=None, max_length=16, description="调整到的服务队编号（move 时必填）")
+
+
+class SkillsIn(Body):
+    skills: list[str] = Field(default_factory=list, max_length=20, description="个人特长（GET /skills 的 key）")
+    note: str | None = Field(default=None, max_length=100, description="其他特长")
+
+
+class ZybIn(Body):
+    username: str = Field(min_length=1, max_length=40, description="志愿北京登录账号")
+    password: str = Field(min_length=1, max_length=64, description="志愿北京登录密码（加密保存，不再显示）")
 
 
 class CertificateIn(Body):

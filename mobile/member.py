@@ -13,7 +13,20 @@ from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS, ServiceRecord
 from qr.certificate import pdf_response
-from services import belonging, certificates, checkin, corrections, hours, members, participation, teams
+from requestargs import int_arg
+from services import (
+    belonging,
+    branches,
+    certificates,
+    checkin,
+    corrections,
+    hours,
+    members,
+    orgs,
+    participation,
+    profile_extras,
+    teams,
+)
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import DomainError
 
@@ -26,7 +39,8 @@ def _back(endpoint: str, **values):
 @member_required
 def profile():
     member = current_member()
-    return render_template("mobile/profile.html", profile=members.profile(member, viewer_is_owner=True))
+    return render_template("mobile/profile.html", profile=members.profile(member, viewer_is_owner=True),
+                           skills=profile_extras.skills_text(member), zyb_bound=member.zyb_username is not None)
 
 
 @bp.post("/profile/volunteer")
@@ -38,6 +52,75 @@ def become_volunteer():
     except DomainError as err:
         flash(err.message, "error")
     return _back("mobile.profile")
+
+
+@bp.get("/branch")
+@member_required
+def my_branch():
+    """我的团支部: join one, or ask to transfer (the branch decides), or withdraw a pending request."""
+    member = current_member()
+    q = request.args.get("q", "").strip()[:30]
+    found = [(b, orgs.path_label(db.session, b)) for b in orgs.search_branches(db.session, q)] if q else []
+    return render_template("mobile/branch.html", member=member, q=q, found=found,
+                           application=branches.pending_application(db.session, member.id))
+
+
+@bp.post("/branch")
+@member_required
+def branch_apply():
+    try:
+        application = branches.apply(db.session, current_member().id, int_arg(request.form, "branch_id", 0))
+        flash(f"已提交申请，等待「{application.branch.name}」审核")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back("mobile.my_branch")
+
+
+@bp.post("/branch/withdraw")
+@member_required
+def branch_withdraw():
+    try:
+        branches.withdraw(db.session, current_member().id)
+        flash("已撤回申请")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back("mobile.my_branch")
+
+
+@bp.route("/skills", methods=["GET", "POST"])
+@member_required
+def my_skills():
+    """个人特长, asked right after joining a team and editable from 社区服务."""
+    member, error = current_member(), None
+    if request.method == "POST":
+        try:
+            profile_extras.set_skills(db.session, member.id, request.form.getlist("skills"),
+                                      request.form.get("skills_note"))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("个人特长已保存")
+            return _back("mobile.my_team")
+    return render_template("mobile/skills.html", skills=profile_extras.SKILLS, chosen=set(member.skills or []),
+                           note=member.skills_note, error=error), 400 if error else 200
+
+
+@bp.route("/zyb", methods=["GET", "POST"])
+@member_required
+def my_zyb():
+    """绑定志愿北京: the member's own account; the password is never shown again."""
+    member, error = current_member(), None
+    if request.method == "POST":
+        unbind = request.form.get("unbind") == "1"
+        try:
+            profile_extras.bind_zyb(db.session, member.id, None if unbind else request.form.get("zyb_username"),
+                                    None if unbind else request.form.get("zyb_password"))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("已解除绑定" if unbind else "志愿北京账号已绑定")
+            return _back("mobile.my_zyb")
+    return render_template("mobile/zyb.html", member=member, beijing=BEIJING, error=error), 400 if error else 200
 
 
 @bp.get("/teams")
@@ -59,6 +142,8 @@ def team_join(code: str):
     except DomainError as err:
         flash(err.message, "error")
         return _back("mobile.team_search", q=request.form.get("q") or None)
+    if result.created and not current_member().skills:
+        return _back("mobile.my_skills")  # seed 000: the team and the 个人特长 are confirmed together
     return _back("mobile.my_team")
 
 
@@ -82,7 +167,8 @@ def my_team():
     rows = [(entry, db.session.scalar(sa.select(sa.func.count()).select_from(
                 teams.team_member_ids(db.session, entry.team).subquery())))
             for entry in belonging.service_teams(db.session, member)]
-    return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id))
+    return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id),
+                           skills=profile_extras.skills_text(member))
 
 
 @bp.get("/hours")

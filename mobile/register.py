@@ -10,7 +10,8 @@ from extensions import db
 from miniprogram_api.schemas import RegisterIn, SmsCodeIn, describe
 from mobile import bp
 from mobile.auth import current_member, current_openid, openid_required
-from services import members, signup, sms, wechat_users
+from models import Organization
+from services import members, orgs, signup, sms, wechat_users
 from services.errors import DomainError
 
 FIELDS = ("name", "id_number", "phone", "sms_code", "password", "joined_league", "ethnicity", "education",
@@ -35,7 +36,21 @@ def _form_data() -> dict:
         data[optional] = data[optional] or None
     data["cadre"] = bool(request.form.get("cadre"))
     data["volunteer"] = bool(request.form.get("volunteer"))
+    data["branch_id"] = request.form.get("branch_id", "").strip()[:12] or None  # RegisterIn checks it
     return data
+
+
+def _branches(values: dict) -> list[tuple]:
+    """The branches offered to choose from: the search's results, or after a refused form the one chosen."""
+    q = request.args.get("branch_q", "").strip()[:30]
+    found = orgs.search_branches(db.session, q) if q else []
+    chosen = values.get("branch_id")
+    chosen = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else None
+    values["branch_id"] = chosen
+    if chosen and all(b.id != chosen for b in found):
+        branch = db.session.get(Organization, chosen)
+        found = [branch] if branch is not None else []
+    return [(b, orgs.path_label(db.session, b)) for b in found]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -60,9 +75,10 @@ def register():
             return redirect(url_for("mobile.home"))
         values.pop("password", None)
         values.pop("sms_code", None)
-        return render_template("mobile/register.html", values=values, error=error,
-                               levels=members.EDUCATION_LEVELS), 400
-    return render_template("mobile/register.html", values=values, error=None, levels=members.EDUCATION_LEVELS)
+        return render_template("mobile/register.html", values=values, error=error, levels=members.EDUCATION_LEVELS,
+                               branches=_branches(values), branch_q=request.args.get("branch_q", "")), 400
+    return render_template("mobile/register.html", values=values, error=None, levels=members.EDUCATION_LEVELS,
+                           branches=_branches(values), branch_q=request.args.get("branch_q", ""))
 
 
 @bp.post("/register/code")

@@ -81,7 +81,7 @@ def test_profile_team_and_hours(app, session, sandbox):
     team = tree.team(session, tree.community)
     other = tree.team(session, tree.community2)
     csrf = csrf_token(found)
-    assert phone.post(f"/m/teams/{team.code}/join", data={"csrf_token": csrf}).headers["Location"].endswith("/m/team")
+    assert phone.post(f"/m/teams/{team.code}/join", data={"csrf_token": csrf}).headers["Location"].endswith("/m/skills")
     mine = phone.get("/m/team").get_data(as_text=True)
     assert "已加入「多福巷社区青年志愿者服务队」" in mine and "成员 1 人" in mine and "任琳丽" in mine
     phone.post(f"/m/teams/{team.code}/join", data={"csrf_token": csrf})
