@@ -8,8 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
-from console.flashing import attempt
 from extensions import db
+from flashing import attempt
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
 from models import Organization, Team

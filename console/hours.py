@@ -7,8 +7,8 @@ from flask import redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from console.flashing import attempt
 from extensions import db
+from flashing import attempt
 from jobs import notify
 from models import RECORD_STATUS_LABELS, Member
 from requestargs import int_arg

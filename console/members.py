@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
-from console.flashing import attempt
 from extensions import db
+from flashing import attempt
 from models import REVIEW_LABELS, ApplicationStatus, BranchApplication, Organization, Team
 from qr.certificate import pdf_response
 from requestargs import int_arg, page_arg

@@ -8,8 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from console.flashing import attempt
 from extensions import db
+from flashing import attempt
 from models import Organization, OrgKind, StreetCategory
 from requestargs import int_arg
 from services import orgs, pairing

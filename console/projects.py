@@ -10,9 +10,9 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from console import bp
 from console.auth import current_account, login_required
-from console.flashing import attempt
 from console.teams import COORD_LABELS
 from extensions import db
+from flashing import attempt
 from jobs import notify
 from models import Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png

@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from console.flashing import attempt
 from extensions import db
+from flashing import attempt
 from jobs import notify
 from models import Team
 from requestargs import int_arg, page_arg

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from extensions import db
+from flashing import attempt
 from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS, ServiceRecord
@@ -46,11 +47,7 @@ def profile():
 @bp.post("/profile/volunteer")
 @member_required
 def become_volunteer():
-    try:
-        members.register_volunteer(db.session, current_member().id)
-        flash("你已注册成为志愿者")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: members.register_volunteer(db.session, current_member().id), "你已注册成为志愿者")
     return _back("mobile.profile")
 
 
@@ -68,22 +65,15 @@ def my_branch():
 @bp.post("/branch")
 @member_required
 def branch_apply():
-    try:
-        application = branches.apply(db.session, current_member().id, int_arg(request.form, "branch_id", 0))
-        flash(f"已提交申请，等待「{application.branch.name}」审核")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: branches.apply(db.session, current_member().id, int_arg(request.form, "branch_id", 0)),
+            lambda application: f"已提交申请，等待「{application.branch.name}」审核")
     return _back("mobile.my_branch")
 
 
 @bp.post("/branch/withdraw")
 @member_required
 def branch_withdraw():
-    try:
-        branches.withdraw(db.session, current_member().id)
-        flash("已撤回申请")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: branches.withdraw(db.session, current_member().id), "已撤回申请")
     return _back("mobile.my_branch")
 
 
@@ -151,11 +141,7 @@ def team_join(code: str):
 @member_required
 def team_quit(code: str):
     team = teams.get_team_by_code(db.session, code)
-    try:
-        teams.quit_team(db.session, current_member().id, team.id)
-        flash(f"已退出「{team.name}」")
-    except DomainError as err:
-        flash(err.message, "error")
+    attempt(lambda: teams.quit_team(db.session, current_member().id, team.id), f"已退出「{team.name}」")
     return _back("mobile.my_team")
 
 

@@ -100,6 +100,7 @@ def test_targets_page_sets_a_year_and_the_dashboard_says_so(app, session):
     make_member(session, branch=tree.branch2)
     client = console_login(app, "beijing")
     page = client.get("/console/targets")
+    assert "<title>考核目标 · 青春志愿</title>" in page.get_data(as_text=True)
     year = stats.current_year()
     client.post("/console/targets", data={"csrf_token": csrf_token(page), "org": str(tree.city.id),
                                           "year": str(year), "percent": "75"})

@@ -1,5 +1,5 @@
-"""The console's form posts all end the same way: do the service call, then say in a flash message
-what happened or, for a refused request, the service's own Chinese reason."""
+"""Form posts on the console and the phone pages end the same way: do the service call, then say in a
+flash message what happened or, for a refused request, the service's own Chinese reason."""
 from __future__ import annotations
 
 from collections.abc import Callable
