@@ -1,5 +1,6 @@
 """身份认证审核: the city committee (every appeal) and district committees (IDs held in their sub-tree)
-look at the photo and hand the account to its real owner, or refuse with a reason."""
+look at the photo and hand the account to its real owner, or refuse with a reason; and the record of
+those looks and of every member-list export (访问记录), for the city committee."""
 from __future__ import annotations
 
 from flask import Response, redirect, render_template, request, url_for
@@ -10,8 +11,10 @@ from extensions import db
 from flashing import attempt
 from jobs import notify
 from privacy import mask_phone
-from services import appeals
+from requestargs import page_arg
+from services import access_log, appeals
 from services.beijing_time import BEIJING
+from services.errors import Forbidden
 
 
 @bp.get("/appeals")
@@ -43,3 +46,14 @@ def decide_appeal(appeal_id: int, decision: str):
         return done
     attempt(decide, "已通过身份认证，账号已转给申请人" if decision == "accept" else "已驳回，申请人将收到原因")
     return redirect(url_for("console.appeal_list"))
+
+
+@bp.get("/access-log")
+@login_required
+def access_log_page():
+    """访问记录: who looked at unmasked personal data or exported member lists; the city committee only."""
+    if current_account().org.kind.value != "city":
+        raise Forbidden("city_only", "访问记录仅团市委可以查看")
+    page = page_arg(request.args)
+    rows = access_log.recent(db.session, limit=100, offset=(page - 1) * 100)
+    return render_template("console/access_log.html", rows=rows, page=page, beijing=BEIJING)

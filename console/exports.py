@@ -17,7 +17,7 @@ from console.auth import current_account, login_required, require_org
 from console.members import roster_scope
 from extensions import db
 from requestargs import int_arg
-from services import exports, projects, rosters, stats
+from services import access_log, exports, projects, rosters, stats
 from services.beijing_time import beijing_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,4 +97,6 @@ def _xlsx(table: exports.Table) -> Response:
 @login_required
 def export(kind: str, fmt: str):
     table = _table(kind)
+    access_log.exported(db.session, current_account().org_id, kind, table.title, fmt,
+                        {k: v for k, v in request.args.items() if k in ("q", "filter", "scope", "org", "project")})
     return _csv(table) if fmt == "csv" else _xlsx(table)

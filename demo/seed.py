@@ -125,7 +125,7 @@ def _seed_members(session: Session, result: SeedResult, pw_hash: str, today: dt.
             ethnicity=rng.choice(ETHNICITIES), education=profile["education"], league_number=league_number,
             student_number=student or (f"2016{sequence:08d}" if joined_year == 2016 else None),
             branch_id=result.orgs[branch_key].id, cadre=rng.random() < profile.get("cadre_rate", 0.02),
-            volunteer=rng.random() < 0.88)
+            volunteer=rng.random() < 0.88, consent_notice=True, consent_sensitive=True)
         member = members.register_member(session, form, today=today, password_hash=pw_hash)
         result.member_ids.append(member.id)
         application = branches.pending_application(session, member.id)

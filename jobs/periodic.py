@@ -75,8 +75,21 @@ def _lapse_pairings() -> int:
     return pairing.lapse_overdue(db.session)
 
 
+def forget_positions() -> int:
+    """Sign-in/out coordinates are deleted LOCATION_RETENTION_DAYS after the record's decision."""
+    return in_app_context(_forget_positions)
+
+
+def _forget_positions() -> int:
+    from extensions import db
+    from services import my_data
+
+    return my_data.forget_old_positions(db.session, older_than_days=current_app.config["LOCATION_RETENTION_DAYS"])
+
+
 def schedule() -> list[tuple[object, int]]:
     """(job, seconds between runs), read from the configuration when the scheduler starts."""
     config = current_app.config
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
-            (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600)]
+            (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600),
+            (forget_positions, 3600)]

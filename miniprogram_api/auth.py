@@ -14,7 +14,7 @@ from miniprogram_api.openapi import documented
 from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
 from miniprogram_api.schemas import LoginIn, OrgLoginIn
 from models import OrgAccount
-from services import accounts, mp_sessions
+from services import accounts, consent, mp_sessions
 from wechat.client import code_to_session
 
 logger = logging.getLogger(__name__)
@@ -43,12 +43,20 @@ def login_required(view):
     return wrapped
 
 
-def member_required(view):
+def member_required(view=None, *, consent_needed: bool = True):
+    """A registered member who agreed to the privacy notice's current version (the calls for one's
+    rights, and agreeing itself, need no agreement)."""
+    if view is None:
+        return functools.partial(member_required, consent_needed=consent_needed)
+
     @login_required
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.mp_session.member_id is None:
             return _error(403, "not_registered", "请先完成实名注册")
+        if consent_needed and not consent.is_current(db.session, g.mp_session.member_id):
+            return _error(403, "consent_required", "《个人信息保护说明》已更新，请阅读（GET /privacy）并同意"
+                                                   "（POST /me/consent）后继续")
         return view(*args, **kwargs)
     return wrapped
 

@@ -270,3 +270,28 @@ class SkillsOut(Out):
 class ZybOut(Out):
     bound: bool
     username: str | None
+
+
+class NoticeSectionOut(Out):
+    title: str
+    text: str
+
+
+class PrivacyOut(Out):
+    version: str
+    controller: str
+    contact: str
+    sections: list[NoticeSectionOut]
+    minor_notice: str
+    is_minor: bool
+
+
+class ExportOut(Out):
+    exported_at: str
+    privacy_notice_version: str
+    member: dict
+    tables: dict[str, list[dict]]
+
+
+class ClosedOut(Out):
+    closed: bool

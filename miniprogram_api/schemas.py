@@ -71,6 +71,8 @@ class RegisterIn(Body):
     branch_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="所在团支部（由该支部审核）")
     cadre: bool = False
     volunteer: bool = False
+    consent_notice: bool = Field(default=False, description="已阅读并同意《个人信息保护说明》（GET /privacy），必须为 true")
+    consent_sensitive: bool = Field(default=False, description="单独同意处理身份证号、签到位置等敏感个人信息，必须为 true")
 
 
 class AppealForm(Body):
@@ -97,6 +99,21 @@ class SkillsIn(Body):
 class ZybIn(Body):
     username: str = Field(min_length=1, max_length=40, description="志愿北京登录账号")
     password: str = Field(min_length=1, max_length=64, description="志愿北京登录密码（加密保存，不再显示）")
+
+
+class ConsentIn(Body):
+    consent_notice: bool = Field(description="已阅读并同意《个人信息保护说明》")
+    consent_sensitive: bool = Field(description="单独同意处理敏感个人信息")
+
+
+class CorrectIn(Body):
+    ethnicity: str | None = Field(default=None, min_length=1, max_length=20)
+    education: str | None = Field(default=None, min_length=1, max_length=20)
+    student_number: str | None = Field(default=None, max_length=30)
+
+
+class CloseIn(Body):
+    code: str = Field(min_length=4, max_length=8, description="POST /me/close/code 发送到本人手机的验证码")
 
 
 class CertificateIn(Body):

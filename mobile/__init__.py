@@ -7,7 +7,7 @@ bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates",
 
 
 def register_mobile(app: Flask) -> None:
-    from mobile import appeal, auth, bind, home, member, onsite, password, projects, register  # noqa: F401 - registers the views
+    from mobile import appeal, auth, bind, home, member, onsite, password, privacy, projects, register  # noqa: F401 - registers the views
     from mobile.join import join_bp
     from mobile.verify import verify_bp
 

@@ -14,7 +14,7 @@ from wechatpy.exceptions import WeChatOAuthException
 from extensions import db
 from mobile import bp
 from models import Member, SessionKind
-from services import auth_sessions, wechat_users
+from services import auth_sessions, consent, wechat_users
 from services.errors import DomainError
 from websecurity import PHONE_COOKIE, live_login
 from wechat.client import oauth_client
@@ -54,14 +54,22 @@ def need_binding_page(then: str = ""):
                            register_url="/m/register?bind=" + wechat_users.bind_token(openid))
 
 
-def member_required(view):
-    """A page for a member: log in through WeChat first, then bind or register if not yet done."""
+def member_required(view=None, *, consent_needed: bool = True):
+    """A page for a member: log in through WeChat first, then bind or register if not yet done, then
+    agree to the privacy notice's current version (the pages for one's rights need no agreement)."""
+    if view is None:
+        return functools.partial(member_required, consent_needed=consent_needed)
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
+        here = request.full_path.rstrip("?")
         if current_openid() is None:
-            return redirect(url_for("mobile.login", next=request.full_path.rstrip("?")))
-        if current_member() is None:
+            return redirect(url_for("mobile.login", next=here))
+        member = current_member()
+        if member is None:
             return need_binding_page()
+        if consent_needed and not consent.is_current(db.session, member.id):
+            return redirect(url_for("mobile.privacy", next=here))
         return view(*args, **kwargs)
     return wrapped
 

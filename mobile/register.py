@@ -36,6 +36,8 @@ def _form_data() -> dict:
         data[optional] = data[optional] or None
     data["cadre"] = bool(request.form.get("cadre"))
     data["volunteer"] = bool(request.form.get("volunteer"))
+    data["consent_notice"] = bool(request.form.get("consent_notice"))
+    data["consent_sensitive"] = bool(request.form.get("consent_sensitive"))
     data["branch_id"] = request.form.get("branch_id", "").strip()[:12] or None  # RegisterIn checks it
     return data
 

@@ -3,6 +3,7 @@ from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.calendar import CalendarPeriod, PeriodKind
 from models.certificate import Certificate
+from models.consent import Consent, ConsentKind
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
 from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
 from models.pairing import Pairing, PairingCode, PairingStatus
@@ -20,5 +21,5 @@ __all__ = [
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
-    "utcnow", "CalendarPeriod", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
+    "utcnow", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
 ]

@@ -47,6 +47,7 @@ class Member(TimestampMixin, Base):
     zyb_username: Mapped[str | None] = mapped_column(sa.String(40))  # the member's own 志愿北京 account
     zyb_password_enc: Mapped[str | None] = mapped_column(sa.Text)
     zyb_bound_at: Mapped[dt.datetime | None] = mapped_column()
+    closed_at: Mapped[dt.datetime | None] = mapped_column()  # 注销: personal data erased, statistics kept
     openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 

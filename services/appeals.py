@@ -210,6 +210,12 @@ def delete_decided_photos(session: Session, *, older_than_days: int) -> int:
         IdentityAppeal.photo_path.is_not(None))).all()
     with unit_of_work(session):
         for appeal in rows:
-            (_folder() / appeal.photo_path).unlink(missing_ok=True)
-            appeal.photo_path = None
+            forget_photo(appeal)
     return len(rows)
+
+
+def forget_photo(appeal: IdentityAppeal) -> None:
+    """The encrypted file goes; the caller's transaction records that it went."""
+    if appeal.photo_path:
+        (_folder() / appeal.photo_path).unlink(missing_ok=True)
+        appeal.photo_path = None

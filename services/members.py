@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from extensions import protector, store
 from models import BranchApplication, Member, Organization, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
-from services import hours, orgs
+from services import consent, hours, orgs
 from services.beijing_time import beijing_today
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.idcard import IdNumberError, age_on, parse_id_number
@@ -54,6 +54,8 @@ class Registration:
     branch_id: int | None = None
     cadre: bool = False
     volunteer: bool = False
+    consent_notice: bool = False      # 同意《个人信息保护说明》
+    consent_sensitive: bool = False   # 单独同意处理敏感个人信息
 
 
 def normalise_phone(phone: str | None) -> str:
@@ -125,6 +127,7 @@ def register_member(session: Session, form: Registration, *, today: dt.date | No
     ``password_hash`` lets the demo seed reuse one hash for hundreds of accounts; surfaces never pass it.
     """
     today = today or beijing_today()
+    consent.require(form.consent_notice, form.consent_sensitive)
     name = (form.name or "").strip()
     if not _NAME.match(name):
         raise Invalid("name", "请填写真实姓名（2至30个汉字或字母）")
@@ -165,6 +168,7 @@ def register_member(session: Session, form: Registration, *, today: dt.date | No
             session.flush()
             if branch is not None:
                 session.add(BranchApplication(member_id=member.id, branch_id=branch.id))
+            consent.record(session, member.id)
             audit(session, ("member", member.id), "member.register", ("member", member.id))
             return member
     except IntegrityError as exc:

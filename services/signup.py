@@ -7,12 +7,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Member
-from services import members, sms, wechat_users
+from services import consent, members, sms, wechat_users
 from services.teams import JoinResult
 
 
 def register_with_code(session: Session, form: members.Registration, sms_code: str, *,
                        openid: str | None = None, unionid: str | None = None) -> tuple[Member, JoinResult | None]:
+    consent.require(form.consent_notice, form.consent_sensitive)  # before the code: the first thing to fix
     sms.check_code(form.phone, sms_code, "register")
     member = members.register_member(session, form)
     sms.consume_code(form.phone, "register")

@@ -60,7 +60,7 @@ def registration(**overrides) -> members.Registration:
     born = overrides.pop("born", dt.date(2000, 5, 17))
     fields = dict(name="张伟", id_number=make_id_number("110101", born, n % 400, n % 2 == 1),
                   phone=f"139{n:08d}", password="abc12345", joined_league="2015-05", ethnicity="汉族",
-                  education="本科")
+                  education="本科", consent_notice=True, consent_sensitive=True)
     fields.update(overrides)
     return members.Registration(**fields)
 

@@ -17,7 +17,7 @@ from tests.web import csrf_token, mobile_login
 def _form(form, code="000000", **overrides):
     data = {"name": form.name, "id_number": form.id_number, "phone": form.phone, "sms_code": code,
             "password": form.password, "joined_league": form.joined_league, "ethnicity": form.ethnicity,
-            "education": form.education, "volunteer": "on"}
+            "education": form.education, "volunteer": "on", "consent_notice": "on", "consent_sensitive": "on"}
     data.update(overrides)
     return data
 

@@ -49,6 +49,8 @@ def test_member_journey_in_a_phone_browser(app, session, live_server, phone, cap
     page.fill("#password", form.password)
     page.fill("#joined_league", form.joined_league)
     page.select_option("#education", "本科")
+    page.check("#consent_notice")
+    page.check("#consent_sensitive")
     shot("register-form")
     page.click("#submit")
     page.wait_for_selector("text=注册成功")

@@ -23,7 +23,7 @@ def test_member_journey_on_the_demo(app, session, sandbox, caplog):
     assert phone.post(f"{API}/register", headers=member, json={
         "name": "李新", "id_number": form.id_number, "phone": form.phone, "password": form.password,
         "joined_league": form.joined_league, "ethnicity": "汉族", "education": "本科", "volunteer": True,
-        "sms_code": code}).status_code == 201
+        "sms_code": code, "consent_notice": True, "consent_sensitive": True}).status_code == 201
 
     team = next(t for t in phone.get(f"{API}/teams", query_string={"q": "多福巷"}, headers=member).get_json()["teams"]
                 if t["is_community"])

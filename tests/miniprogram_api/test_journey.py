@@ -29,7 +29,7 @@ def test_member_journey(app, session, sandbox, caplog):
     registered = phone.post(f"{API}/register", headers=member, json={
         "name": form.name, "id_number": form.id_number, "phone": form.phone, "password": form.password,
         "joined_league": form.joined_league, "ethnicity": form.ethnicity, "education": form.education,
-        "volunteer": True, "sms_code": code})
+        "volunteer": True, "sms_code": code, "consent_notice": True, "consent_sensitive": True})
     assert registered.status_code == 201
 
     found = phone.get(f"{API}/teams", query_string={"q": "多福巷"}, headers=member).get_json()["teams"]

@@ -30,7 +30,12 @@ def test_register_with_a_phone_code(app, session, sandbox, caplog):
 
     body = {"name": form.name, "id_number": form.id_number, "phone": form.phone, "password": form.password,
             "joined_league": form.joined_league, "ethnicity": form.ethnicity, "education": form.education,
-            "volunteer": True}
+            "volunteer": True, "consent_notice": True, "consent_sensitive": True}
+    unconsented = client.post(f"{API}/register", json={**body, "sms_code": code, "consent_notice": False}, headers=auth)
+    assert unconsented.status_code == 400 and unconsented.get_json()["message"] == "请阅读并同意《个人信息保护说明》"
+    no_separate = client.post(f"{API}/register", json={**body, "sms_code": code, "consent_sensitive": False},
+                              headers=auth)
+    assert no_separate.status_code == 400 and "敏感个人信息" in no_separate.get_json()["message"]
     wrong = client.post(f"{API}/register", json={**body, "sms_code": "000000" if code != "000000" else "111111"},
                         headers=auth)
     assert wrong.status_code == 400 and wrong.get_json()["message"] == "验证码不正确"
@@ -64,7 +69,8 @@ def test_codes_expire_after_five_wrong_tries(app, session, sandbox, caplog):
     form = registration()
     client.post(f"{API}/sms/code", json={"phone": form.phone}, headers=auth)
     body = {"name": form.name, "id_number": form.id_number, "phone": form.phone, "password": form.password,
-            "joined_league": form.joined_league, "ethnicity": form.ethnicity, "education": form.education}
+            "joined_league": form.joined_league, "ethnicity": form.ethnicity, "education": form.education,
+            "consent_notice": True, "consent_sensitive": True}
     code = _sent_code(caplog)
     wrong = "000000" if code != "000000" else "111111"
     answers = [client.post(f"{API}/register", json={**body, "sms_code": wrong}, headers=auth).get_json()["message"]

@@ -1,0 +1,163 @@
+"""The person's rights over their data (PIPL arts. 44–47): see and download everything held about them,
+correct what is theirs to correct, and close the account (注销).
+
+The export is built from the schema, not from a list kept by hand: every table with a ``member_id`` or
+an ``openid`` column is read for the member, so a table added later is exported without anyone
+remembering to (a test compares the export with the models). Secrets and lookup hashes are left out;
+encrypted personal data is decrypted, since the reader is the person.
+
+Closing erases or irreversibly anonymises the personal data and keeps the member's row and approved
+service records, unidentifiable, so the organisations' counts and hours stay as they were: the name,
+ID number, phone, league and student numbers, WeChat identities, skills, 志愿北京 account and
+positions go; the birth date is cut to the month (league age for the statistics), the branch stays.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from extensions import protector
+from models import AuditEntry, AuthSession, Base, IdentityAppeal, Member, ServiceRecord, WechatFollower, utcnow
+from services import consent, sms
+from services.errors import Invalid
+from services.members import EDUCATION_LEVELS, get_member
+from services.uow import audit, unit_of_work
+
+LEFT_OUT = {"password_hash", "id_number_hash", "phone_hash", "token_hash", "session_key_enc", "zyb_password_enc"}
+DECRYPTED = {"id_number_enc": "id_number", "phone_enc": "phone"}
+CLOSED_NAME = "已注销"
+
+
+def _value(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} 字节的图片，未导出>"
+    return value
+
+
+def _clean(row: dict) -> dict:
+    out = {}
+    for name, value in row.items():
+        if name in LEFT_OUT:
+            continue
+        if name in DECRYPTED:
+            out[DECRYPTED[name]] = protector.decrypt(value) if value else None
+        else:
+            out[name] = _value(value)
+    return out
+
+
+def member_tables() -> list[sa.Table]:
+    """The tables that hold a member's data: a ``member_id`` or an ``openid`` column."""
+    return [t for t in Base.metadata.sorted_tables if t.name != "members" and ("member_id" in t.c or "openid" in t.c)]
+
+
+def export(session: Session, member_id: int) -> dict:
+    member = get_member(session, member_id)
+    own = session.execute(sa.select(Member.__table__).where(Member.id == member.id)).mappings().one()
+    tables = {}
+    for table in member_tables():
+        which = []
+        if "member_id" in table.c:
+            which.append(table.c.member_id == member.id)
+        if "openid" in table.c and member.openid:
+            which.append(table.c.openid == member.openid)
+        rows = session.execute(sa.select(table).where(sa.or_(*which))).mappings().all() if which else []
+        tables[table.name] = [_clean(dict(row)) for row in rows]
+    trail = session.execute(sa.select(AuditEntry.__table__).where(sa.or_(
+        sa.and_(AuditEntry.actor_kind == "member", AuditEntry.actor_id == member.id),
+        sa.and_(AuditEntry.target_kind == "member", AuditEntry.target_id == member.id)))
+        .order_by(AuditEntry.id)).mappings().all()
+    tables[AuditEntry.__tablename__] = [_clean(dict(row)) for row in trail]
+    audit(session, ("member", member.id), "member.export", ("member", member.id))
+    session.commit()
+    return {"exported_at": utcnow().isoformat(), "privacy_notice_version": consent.VERSION,
+            "member": _clean(dict(own)), "tables": tables}
+
+
+CORRECTABLE = ("ethnicity", "education", "student_number")
+
+
+def correct(session: Session, member_id: int, changes: dict) -> Member:
+    """What is the member's own to correct (the name and ID number go through 身份认证)."""
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise Invalid("not_correctable", "只能更正民族、学历和学号；姓名、身份证号请通过身份认证更正")
+    with unit_of_work(session):
+        member = get_member(session, member_id)
+        if "ethnicity" in changes:
+            ethnicity = (changes["ethnicity"] or "").strip()
+            if not 1 <= len(ethnicity) <= 20:
+                raise Invalid("ethnicity", "请填写民族")
+            member.ethnicity = ethnicity
+        if "education" in changes:
+            if changes["education"] not in EDUCATION_LEVELS:
+                raise Invalid("education", "请选择学历：" + "、".join(EDUCATION_LEVELS))
+            member.education = changes["education"]
+        if "student_number" in changes:
+            number = (changes["student_number"] or "").strip()
+            if len(number) > 30:
+                raise Invalid("student_number", "学号不超过30位")
+            member.student_number = number or None
+        audit(session, ("member", member.id), "member.correct", ("member", member.id), fields=sorted(changes))
+        return member
+
+
+def send_close_code(session: Session, member_id: int) -> int:
+    member = get_member(session, member_id)
+    return sms.send_code(protector.decrypt(member.phone_enc), "close")
+
+
+def close(session: Session, member_id: int, code: str) -> Member:
+    """注销 after re-confirming with an SMS code to the member's phone."""
+    from services.appeals import forget_photo
+
+    member = get_member(session, member_id)
+    phone = protector.decrypt(member.phone_enc)
+    sms.check_code(phone, code, "close")
+    with unit_of_work(session):
+        member = session.get(Member, member_id, with_for_update=True)
+        openid, unionid = member.openid, member.unionid
+        gone = secrets.token_hex(16)
+        member.name, member.id_number_enc, member.phone_enc = CLOSED_NAME, protector.encrypt(""), protector.encrypt("")
+        member.id_number_hash, member.phone_hash = f"closed:{gone}", f"closed:{gone}"
+        member.password_hash = "!closed"
+        member.birth_date = member.birth_date.replace(day=1)
+        member.league_number = member.student_number = member.openid = member.unionid = None
+        member.skills = member.skills_note = None
+        member.zyb_username = member.zyb_password_enc = member.zyb_bound_at = None
+        member.ethnicity = "—"
+        member.closed_at = utcnow()
+        session.execute(sa.delete(AuthSession).where(sa.or_(AuthSession.member_id == member.id,
+                                                            AuthSession.openid.in_([o for o in (openid,) if o]))))
+        if openid:
+            session.execute(sa.delete(WechatFollower).where(WechatFollower.openid == openid))
+            for appeal in session.scalars(sa.select(IdentityAppeal).where(IdentityAppeal.openid == openid)):
+                forget_photo(appeal)
+                appeal.name, appeal.phone_enc, appeal.openid = CLOSED_NAME, protector.encrypt(""), None
+                appeal.phone_hash = appeal.id_number_hash = f"closed:{secrets.token_hex(8)}"
+        session.execute(sa.update(ServiceRecord).where(ServiceRecord.member_id == member.id).values(
+            signin_lat=None, signin_lng=None, signin_accuracy_m=None, signout_lat=None, signout_lng=None,
+            signout_accuracy_m=None).execution_options(synchronize_session=False))
+        audit(session, ("member", member.id), "member.close", ("member", member.id), had_unionid=bool(unionid))
+    sms.consume_code(phone, "close")
+    return member
+
+
+def forget_old_positions(session: Session, *, older_than_days: int) -> int:
+    """Retention: a decided record's coordinates go ``older_than_days`` after the decision (they were
+    needed to judge the sign-in; the distance to the site, which says that, stays)."""
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    with unit_of_work(session):
+        return session.execute(sa.update(ServiceRecord).where(
+            ServiceRecord.decided_at < cutoff,
+            sa.or_(ServiceRecord.signin_lat.is_not(None), ServiceRecord.signout_lat.is_not(None))).values(
+            signin_lat=None, signin_lng=None, signin_accuracy_m=None, signout_lat=None, signout_lng=None,
+            signout_accuracy_m=None).execution_options(synchronize_session=False)).rowcount
