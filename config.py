@@ -50,6 +50,8 @@ ENV_VARS = {
     "WECHAT_LOCATION_MESSAGE_COORD": "coordinate system of location messages (Tencent map picker); default gcj02",
     "PUSH_TEMPLATE_ID": "template id of the project notice; dev: the sandbox's sandbox_project_notice",
     "PUSH_TEMPLATE_FIELDS": 'JSON: template keyword → title|time|site|team|contact; default {"thing1": "title", "time2": "time", "thing3": "site"}',
+    "PUSH_CHANNEL": "template (default): template messages; subscribe: subscription notifications (订阅通知, bizsend) to members who accepted",
+    "PUSH_SUBSCRIBE_TEMPLATE_ID": "subscription-notification template id (the same keywords as PUSH_TEMPLATE_FIELDS); dev: the sandbox's sandbox_subscribe_project",
     "PUSH_MINIPROGRAM_PAGEPATH": "when set (e.g. pages/project/index?code={code}), pushed notices open the mini-program page",
     "PUSH_ON_PUBLISH": "1 (default): publishing a project pushes it; 0: only the console button and the CLI do",
     "PUSH_RATE_PER_SECOND": "template messages per second across all workers; default 50",
@@ -264,6 +266,9 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "WECHAT_LOCATION_MESSAGE_COORD": _coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
         "PUSH_TEMPLATE_ID": env.get("PUSH_TEMPLATE_ID") or (None if production else "sandbox_project_notice"),
         "PUSH_TEMPLATE_FIELDS": _push_fields(env),
+        "PUSH_CHANNEL": _choice(env, "PUSH_CHANNEL", ("template", "subscribe")),
+        "PUSH_SUBSCRIBE_TEMPLATE_ID": env.get("PUSH_SUBSCRIBE_TEMPLATE_ID") or (
+            None if production else "sandbox_subscribe_project"),
         "PUSH_MINIPROGRAM_PAGEPATH": env.get("PUSH_MINIPROGRAM_PAGEPATH") or None,
         "PUSH_ON_PUBLISH": _flag(env, "PUSH_ON_PUBLISH", True),
         "PUSH_RATE_PER_SECOND": _number(env, "PUSH_RATE_PER_SECOND", 50, minimum=1),

@@ -24,7 +24,7 @@ CONSOLE_COOKIE, PHONE_COOKIE = "console_sid", "m_sid"
 
 CSP = {
     "default-src": "'self'",
-    "script-src": "'self'",
+    "script-src": "'self' https://res.wx.qq.com",  # WeChat's JS-SDK, for the wx-open-subscribe button
     "style-src": "'self' 'unsafe-inline'",   # style attributes; no script can run from a style
     "img-src": "'self' data: blob:",
     "connect-src": "'self'",

@@ -16,7 +16,7 @@ from flashing import attempt
 from jobs import notify
 from models import Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png
-from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push
+from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.orgs import subtree_filter
@@ -55,11 +55,13 @@ def _managed(project_id: int) -> Project:
 def project_detail(project_id: int):
     project = _managed(project_id)
     progress = push.progress(db.session, project)
+    reach, channel = push.reach(db.session, project), push_channels.current()
     paired = []
     if project.team.org.kind in orgs.STREET_KINDS:
         paired = db.session.scalars(sa.select(Organization).where(Organization.id.in_(
             pairing.paired_department_ids(db.session, project.team.org_id))).order_by(Organization.name)).all()
     return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
+                           reach=reach, channel=channel, channel_labels=push_channels.CHANNEL_LABELS,
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
                            timekeepers={t.org_id for t in project.timekeepers},
                            enrolments=enrolment.roster(db.session, project.id))

@@ -7,7 +7,7 @@ from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
 from models import Member, Project
-from services import belonging, hours, members, projects, push, wechat_users
+from services import belonging, hours, members, projects, push, subscriptions, wechat_users
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,27 @@ def unsubscribe(ctx: Context) -> None:
     return None
 
 
-@on_event("view", "view_miniprogram", "subscribe_msg_popup_event", "subscribe_msg_change_event",
-          "subscribe_msg_sent_event")
+@on_event("view", "view_miniprogram")
 def silent(ctx: Context) -> None:
+    return None
+
+
+@on_event("subscribe_msg_popup_event", "subscribe_msg_change_event")
+def subscription_answer(ctx: Context) -> None:
+    """The member accepted or refused a subscription notice (the popup) or changed it (the settings)."""
+    container = "SubscribeMsgPopupEvent" if "SubscribeMsgPopupEvent" in ctx.raw else "SubscribeMsgChangeEvent"
+    subscriptions.record(ctx.session, ctx.openid, subscriptions.items(ctx.raw, container))
+    return None
+
+
+@on_event("subscribe_msg_sent_event")
+def subscription_sent(ctx: Context) -> None:
+    """The final fate of a subscription notice, settled like TEMPLATESENDJOBFINISH."""
+    for item in subscriptions.items(ctx.raw, "SubscribeMsgSentEvent"):
+        status = str(item.get("ErrorStatus") or "")
+        push.record_template_result(ctx.session, str(item.get("MsgID") or ""),
+                                    "success" if status == "success" else f"failed: {status} {item.get('ErrorCode', '')}",
+                                    openid=ctx.openid)
     return None
 
 

@@ -2,19 +2,26 @@
 and signing in and out there with the browser's position."""
 from __future__ import annotations
 
+import logging
+
+import requests
 import sqlalchemy as sa
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from wechatpy.exceptions import WeChatClientException
 
 from extensions import db
 from jobs import notify
 from miniprogram_api.answers import checkin_answer
 from miniprogram_api.schemas import LocationIn
 from mobile import bp
-from mobile.auth import current_member, member_required
+from mobile.auth import current_member, in_wechat, member_required
 from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow
 from services import checkin, enrolment, projects
 from services.beijing_time import BEIJING
 from services.errors import DomainError
+from wechat import jsapi
+
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/projects")
@@ -40,7 +47,21 @@ def project_page(code: str):
     return render_template("mobile/project.html", project=project, enrolment=mine, record=record,
                            record_labels=RECORD_STATUS_LABELS,
                            why_not=projects.ineligibility(db.session, member, project), beijing=BEIJING,
-                           place=enrolment.waitlist_position(db.session, mine) if mine else None, now=utcnow())
+                           place=enrolment.waitlist_position(db.session, mine) if mine else None, now=utcnow(),
+                           subscribe=_subscribe_offer())
+
+
+def _subscribe_offer() -> dict | None:
+    """The wx-open-subscribe button, inside WeChat when the subscription channel is on: its template and
+    the JS-SDK configuration signed for this page. Without WeChat's answer the page works without it."""
+    template_id = current_app.config.get("PUSH_SUBSCRIBE_TEMPLATE_ID")
+    if current_app.config["PUSH_CHANNEL"] != "subscribe" or not template_id or not in_wechat():
+        return None
+    try:
+        return {"template_id": template_id, **jsapi.config_for(request.url)}
+    except (WeChatClientException, requests.RequestException) as exc:
+        logger.info("no subscription button: the jsapi_ticket could not be had (%s)", type(exc).__name__)
+        return None
 
 
 @bp.post("/projects/<code>/enrol")

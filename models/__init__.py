@@ -13,7 +13,7 @@ from models.review import REVIEW_LABELS, LeagueReview, ReviewResult, ReviewYear
 from models.session import AuthSession, SessionKind
 from models.stats import OrgStats, RateTarget
 from models.team import CoordSystem, Team, TeamMembership
-from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, WechatFollower
+from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, Subscription, WechatFollower
 
 __all__ = [
     "ApplicationStatus", "AuditEntry", "AuthSession", "SessionKind", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
@@ -21,5 +21,5 @@ __all__ = [
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
-    "utcnow", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
+    "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
 ]

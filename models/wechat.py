@@ -84,3 +84,16 @@ class PushRun(TimestampMixin, Base):
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class Subscription(Base):
+    """A member's choice for one subscription-notification template (订阅通知), from WeChat's
+    subscribe_msg_popup_event and subscribe_msg_change_event: accept, reject (also a cancel in the
+    settings) or ban (the user turned notices off)."""
+
+    __tablename__ = "subscriptions"
+
+    openid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    template_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    updated_at: Mapped[dt.datetime] = mapped_column()

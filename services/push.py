@@ -42,7 +42,7 @@ from models import (
     WechatFollower,
     utcnow,
 )
-from services import orgs
+from services import orgs, push_channels, subscriptions
 from services.beijing_time import BEIJING
 from services.errors import Conflict
 from services.uow import audit, unit_of_work
@@ -57,6 +57,7 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 #: Why a message did not go, in the coordinator's words.
 REASONS = {
     43004: "对方未关注公众号（或已取消关注）",
+    43101: subscriptions.NOT_SUBSCRIBED_TEXT,
     40003: "openid 无效",
     40037: "模板 ID 无效",
     47003: "模板参数不合规",
@@ -113,8 +114,9 @@ def project_link(project: Project) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/m/projects/{project.code}"
 
 
-def message_for(project: Project) -> dict:
-    """The template message for a project (without the recipient)."""
+def message_for(project: Project, channel: push_channels.Channel | None = None) -> dict:
+    """The message for a project on the configured channel (without the recipient); Invalid when a
+    subscription notice's field breaks WeChat's rule for its type."""
     config = current_app.config
     team = project.team
     sources = {
@@ -124,16 +126,12 @@ def message_for(project: Project) -> dict:
         "team": team.name,
         "contact": " ".join(filter(None, [team.contact_name, team.contact_phone])),
     }
-    message = {
-        "template_id": config["PUSH_TEMPLATE_ID"],
-        "data": {keyword: {"value": keyword_value(sources[source])}
-                 for keyword, source in config["PUSH_TEMPLATE_FIELDS"].items()},
-        "url": project_link(project),
-    }
+    values = {keyword: keyword_value(sources[source]) for keyword, source in config["PUSH_TEMPLATE_FIELDS"].items()}
+    mini_program = None
     if config.get("PUSH_MINIPROGRAM_PAGEPATH"):
-        message["mini_program"] = {"appid": config["WECHAT_MINIPROGRAM_APP_ID"],
-                                   "pagepath": config["PUSH_MINIPROGRAM_PAGEPATH"].format(code=project.code)}
-    return message
+        mini_program = {"appid": config["WECHAT_MINIPROGRAM_APP_ID"],
+                        "pagepath": config["PUSH_MINIPROGRAM_PAGEPATH"].format(code=project.code)}
+    return push_channels.build(channel or push_channels.current(), values, project_link(project), mini_program)
 
 
 # ---- asking for a push -------------------------------------------------------------------------
@@ -163,8 +161,11 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
             require_manager(session, actor_org_id, project.team)
         if project.status != ProjectStatus.published:
             raise Conflict("not_published", "只有已发布、未结束的项目可以推送")
-        if not current_app.config.get("PUSH_TEMPLATE_ID"):
-            raise Conflict("push_not_configured", "未配置模板消息（PUSH_TEMPLATE_ID），无法推送")
+        channel = push_channels.current()
+        if not channel.template_id:
+            setting = "PUSH_SUBSCRIBE_TEMPLATE_ID" if channel.name == push_channels.SUBSCRIBE else "PUSH_TEMPLATE_ID"
+            raise Conflict("push_not_configured", f"未配置{channel.label}模板（{setting}），无法推送")
+        message_for(project, channel)  # a field WeChat would refuse is said now, before anything is sent
         active = _active_run(session, project.id)
         if active is not None and not resend_unknown:
             return active
@@ -173,7 +174,7 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
             retry.append(DeliveryStatus.unknown)
         session.execute(sa.update(PushDelivery).where(
             PushDelivery.project_id == project.id, PushDelivery.status.in_(retry),
-            sa.or_(PushDelivery.errcode.is_(None), PushDelivery.errcode.in_([-1, 45009]),
+            sa.or_(PushDelivery.errcode.is_(None), PushDelivery.errcode.in_([-1, 45009, subscriptions.NOT_SUBSCRIBED]),
                    PushDelivery.status == DeliveryStatus.unknown))
             .values(status=DeliveryStatus.pending, updated_at=utcnow()))
         run = PushRun(project_id=project.id, requested_by_org_id=actor_org_id)
@@ -228,8 +229,9 @@ def _never_reached(exc: requests.RequestException) -> bool:
     return False
 
 
-def send_one(client, openid: str, message: dict, *, touch) -> Outcome:
+def send_one(client, openid: str, message: dict, *, touch, channel: push_channels.Channel | None = None) -> Outcome:
     """One message with retries; ``touch()`` renews the claim before each try."""
+    channel = channel or push_channels.current()
     config = current_app.config
     attempts, delay = config["PUSH_MAX_ATTEMPTS"], config["PUSH_RETRY_BACKOFF"]
     last = Outcome(DeliveryStatus.failed)
@@ -238,9 +240,8 @@ def send_one(client, openid: str, message: dict, *, touch) -> Outcome:
             time.sleep(delay * 2 ** (attempt - 1))
             touch()
         try:
-            result = client.message.send_template(openid, message["template_id"], message["data"],
-                                                  url=message.get("url"), mini_program=message.get("mini_program"))
-            return Outcome(DeliveryStatus.sent, msgid=str(result.get("msgid")))
+            result = push_channels.send(client, channel, openid, message)
+            return Outcome(DeliveryStatus.sent, msgid=str(result.get("msgid")) if result.get("msgid") else None)
         except WeChatClientException as exc:
             code = exc.errcode
             if code == 45009:
@@ -293,10 +294,18 @@ def plan(session: Session, project: Project) -> int:
     chosen = sa.select(sa.literal(project.id), Member.id, Member.openid, sa.literal(DeliveryStatus.pending.value),
                        sa.literal(0), sa.literal(now, PushDelivery.created_at.type)).where(
         recipient_filter(session, project))
+    channel = push_channels.current()
     with unit_of_work(session):
         session.execute(insert.from_select(
             ["project_id", "member_id", "openid", "status", "attempts", "created_at"], chosen)
             .on_conflict_do_nothing(index_elements=["project_id", "member_id"]))
+        if channel.name == push_channels.SUBSCRIBE:  # not asked of WeChat: reported as not subscribed
+            session.execute(sa.update(PushDelivery).where(
+                PushDelivery.project_id == project.id, PushDelivery.status == DeliveryStatus.pending,
+                PushDelivery.openid.not_in(subscriptions.accepted(channel.template_id)))
+                .values(status=DeliveryStatus.failed, errcode=subscriptions.NOT_SUBSCRIBED,
+                        errmsg=subscriptions.NOT_SUBSCRIBED_TEXT, updated_at=now)
+                .execution_options(synchronize_session=False))
     return session.scalar(sa.select(sa.func.count()).where(PushDelivery.project_id == project.id))
 
 
@@ -399,7 +408,8 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
     total = plan(session, project)
     _set_run(session, run_id, recipients=total)
     release_interrupted(session, project_id)
-    message = message_for(project)
+    channel = push_channels.current()
+    message = message_for(project, channel)
     client = client or get_client(timeout=current_app.config["PUSH_HTTP_TIMEOUT"])
     pacer, report, beat = Pacer(), RunReport(), time.monotonic()
     while True:
@@ -415,7 +425,8 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
             if not claimed:
                 continue  # another job has it
             pacer.wait()
-            outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id))
+            outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id),
+                               channel=channel)
             if outcome.stop:
                 _settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
                 return _stop(session, run_id, outcome, report)
@@ -489,6 +500,17 @@ def progress(session: Session, project: Project) -> Progress:
     latest = session.scalar(sa.select(PushRun).where(PushRun.project_id == project.id)
                             .order_by(PushRun.id.desc()).limit(1))
     return Progress(latest, counts, reasons, team_members or 0)
+
+
+def reach(session: Session, project: Project) -> dict[str, int]:
+    """How many of the project's recipients each channel can reach: template messages every bound
+    follower, subscription notices those who accepted the template (the console shows both)."""
+    who = sa.select(Member.openid).where(recipient_filter(session, project)).subquery()
+    followers = session.scalar(sa.select(sa.func.count()).select_from(who)) or 0
+    template_id = current_app.config.get("PUSH_SUBSCRIBE_TEMPLATE_ID")
+    subscribed = session.scalar(sa.select(sa.func.count()).select_from(who).where(
+        who.c.openid.in_(subscriptions.accepted(template_id or "")))) or 0
+    return {push_channels.TEMPLATE: followers, push_channels.SUBSCRIBE: subscribed}
 
 
 # ---- WeChat's final word -------------------------------------------------------------------------

@@ -36,7 +36,10 @@ def sync_menu(dry_run: bool) -> None:
 @click.option("--lng", type=float)
 @click.option("--aes", is_flag=True, help="encrypt as in safe mode")
 @click.option("--url", default=None, help="callback URL (default PUBLIC_BASE_URL/wechat)")
-def simulate(kind, openid, key, content, lat, lng, aes, url) -> None:
+@click.option("--template", default=None, help="subscription template id (default PUSH_SUBSCRIBE_TEMPLATE_ID)")
+@click.option("--status", default=None, help="popup/change: accept|reject|ban; sent: success|failed")
+@click.option("--msgid", default=None, help="subscribe_msg_sent: the MsgID bizsend answered")
+def simulate(kind, openid, key, content, lat, lng, aes, url, template, status, msgid) -> None:
     """Build, sign (and encrypt) a message as WeChat does, post it, print the decrypted reply."""
     config = current_app.config
     target = url or config["PUBLIC_BASE_URL"] + "/wechat"
@@ -47,7 +50,7 @@ def simulate(kind, openid, key, content, lat, lng, aes, url) -> None:
 
     try:
         exchange = simulator.simulate(config, kind, openid, send, key=key, content=content, lat=lat, lng=lng,
-                                      aes=aes)
+                                      aes=aes, template=template, status=status, msgid=msgid)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     except requests.RequestException as exc:

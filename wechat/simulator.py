@@ -28,7 +28,14 @@ def build_xml(kind: str, openid: str, *, to: str = "gh_qingchunbeijing", created
                   f"<Label>{_cdata(fields.get('label', ''))}</Label>"]
     else:
         event = {"location_event": "LOCATION", "scan": "SCAN", "click": "CLICK", "view": "VIEW"}.get(kind, kind)
+        if kind in SUBSCRIPTION_CONTAINERS:
+            event = kind + "_event"
         parts += [f"<MsgType>{_cdata('event')}</MsgType>", f"<Event>{_cdata(event)}</Event>"]
+        if kind in SUBSCRIPTION_CONTAINERS:  # <SubscribeMsg…Event><List>…</List>…</SubscribeMsg…Event>
+            lists = "".join("<List>" + "".join(f"<{k}>{_cdata(str(v))}</{k}>" for k, v in item.items()) + "</List>"
+                            for item in fields.get("items", []))
+            container = SUBSCRIPTION_CONTAINERS[kind]
+            parts.append(f"<{container}>{lists}</{container}>")
         if "key" in fields:
             parts.append(f"<EventKey>{_cdata(fields['key'])}</EventKey>")
         if kind == "location_event":
@@ -74,7 +81,20 @@ def decrypt_reply(text: str, *, token: str, appid: str, aes_key: str | None, que
         text, parsed["MsgSignature"], parsed["TimeStamp"], parsed["Nonce"])
 
 
-KINDS = ("subscribe", "scan", "location", "location_event", "click", "text", "unsubscribe")
+SUBSCRIPTION_CONTAINERS = {"subscribe_msg_popup": "SubscribeMsgPopupEvent",
+                           "subscribe_msg_change": "SubscribeMsgChangeEvent",
+                           "subscribe_msg_sent": "SubscribeMsgSentEvent"}
+KINDS = ("subscribe", "scan", "location", "location_event", "click", "text", "unsubscribe", *SUBSCRIPTION_CONTAINERS)
+
+
+def subscription_items(kind: str, template: str, status: str | None = None, msgid: str | None = None) -> list[dict]:
+    """The one <List> item WeChat sends for a member's answer (popup, change) or a sent notice."""
+    if kind == "subscribe_msg_sent":
+        failed = status not in (None, "success")
+        return [{"TemplateId": template, "MsgID": msgid or "0", "ErrorCode": 43101 if failed else 0,
+                 "ErrorStatus": status or "success"}]
+    item = {"TemplateId": template, "SubscribeStatusString": status or "accept"}
+    return [{**item, "PopupScene": 2} if kind == "subscribe_msg_popup" else item]
 
 
 @dataclass
@@ -85,7 +105,8 @@ class Exchange:
 
 
 def simulate(config, kind: str, openid: str, send, *, key: str | None = None, content: str | None = None,
-             lat: float | None = None, lng: float | None = None, aes: bool = False) -> Exchange:
+             lat: float | None = None, lng: float | None = None, aes: bool = False, template: str | None = None,
+             status: str | None = None, msgid: str | None = None) -> Exchange:
     """One message as WeChat would send it. ``send(query, body) -> (status, text)`` is the transport:
     HTTP to a running server for the CLI, the app itself for the console's page."""
     if kind not in KINDS:
@@ -99,6 +120,8 @@ def simulate(config, kind: str, openid: str, send, *, key: str | None = None, co
         fields["content"] = content
     if lat is not None and lng is not None:
         fields.update(lat=lat, lng=lng)
+    if kind in SUBSCRIPTION_CONTAINERS:
+        fields["items"] = subscription_items(kind, template or config["PUSH_SUBSCRIBE_TEMPLATE_ID"] or "", status, msgid)
     xml = build_xml(kind, openid, **fields)
     signed = sign(xml, token=config["WECHAT_TOKEN"], appid=config["WECHAT_APP_ID"],
                   aes_key=config["WECHAT_ENCODING_AES_KEY"], encrypt=aes)

@@ -7,7 +7,9 @@ Side by side in one run, each repeated (medians reported):
 Each push is a new project, so every run sends to all 10,000; afterwards every member must have
 exactly one delivery, the sandbox must have received exactly one message per member, and the rows
 must account for everyone (sent + failed + unknown = recipients).
-Run: .venv/bin/python -m bench.push.run [--recipients 10000] [--repeat 3]
+Both channels (issue 27) in the same run: template messages and subscription notifications (bizsend,
+every follower having accepted the template), each with its own ceiling.
+Run: .venv/bin/python -m bench.push.run [--recipients 10000] [--repeat 3] [--channel template|subscribe|both]
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_push") and Redis (BENCH_REDIS_URL,
 default db 12); the database is dropped and rebuilt.
 """
@@ -34,6 +36,7 @@ PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 SANDBOX_PORT = 8821
 TEMPLATE = "cgi-bin/message/template/send"
+ENDPOINTS = {"template": TEMPLATE, "subscribe": "cgi-bin/message/subscribe/bizsend"}
 
 
 def env() -> dict:
@@ -74,6 +77,11 @@ def seed(app, recipients: int) -> int:
         db.session.execute(sa.insert(TeamMembership), [
             dict(team_id=team.id, member_id=m, is_community=True, source="bench", joined_at=now, created_at=now)
             for m in ids])
+        from models import Subscription  # every follower accepted the subscription notice
+
+        db.session.execute(sa.insert(Subscription), [
+            dict(openid=f"o_bench_{i}", template_id=app.config["PUSH_SUBSCRIBE_TEMPLATE_ID"], status="accept",
+                 updated_at=now) for i in range(recipients)])
         db.session.commit()
         return community.id
 
@@ -91,16 +99,19 @@ def new_project(app, community_id: int, n: int) -> int:
         return project.id
 
 
-def ceiling(app, openids: list[str]) -> float:
+def ceiling(app, openids: list[str], channel: str) -> float:
     """The same sends straight from the client: what the sandbox and HTTP allow at all."""
+    from services import push_channels
     from wechat.client import get_client
 
     with app.test_request_context():
         client = get_client()
+        chosen = push_channels.Channel(channel, "sandbox_project_notice" if channel == "template"
+                                       else app.config["PUSH_SUBSCRIBE_TEMPLATE_ID"])
+        message = push_channels.build(chosen, {"thing1": "压测"}, "http://127.0.0.1/m/projects/x", None)
         started = time.perf_counter()
         for openid in openids:
-            client.message.send_template(openid, "sandbox_project_notice", {"thing1": {"value": "压测"}},
-                                         url="http://127.0.0.1/m/projects/x")
+            push_channels.send(client, chosen, openid, message)
         return len(openids) / (time.perf_counter() - started)
 
 
@@ -121,7 +132,7 @@ def pushed(app, community_id: int, n: int, workers: int, environment: dict) -> t
     return project_id, time.perf_counter() - started
 
 
-def verify(app, project_id: int, state, recipients: int, before: int) -> str | None:
+def verify(app, project_id: int, state, recipients: int, before: int, channel: str) -> str | None:
     from extensions import db
     from models import PushDelivery
 
@@ -130,7 +141,7 @@ def verify(app, project_id: int, state, recipients: int, before: int) -> str | N
             PushDelivery.project_id == project_id).group_by(PushDelivery.status)).all()))
         members = db.session.scalar(sa.select(sa.func.count(sa.distinct(PushDelivery.member_id))).where(
             PushDelivery.project_id == project_id))
-    received = Counter(state.sent_to()[before:])
+    received = Counter(state.sent_to(ENDPOINTS[channel])[before:])
     problems = []
     if sum(counts.values()) != recipients or members != recipients:
         problems.append(f"{sum(counts.values())} rows for {members} members")
@@ -145,6 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--channel", choices=("template", "subscribe", "both"), default="both")
     args = parser.parse_args()
     environment = env()
     print("rebuilding the bench database …", flush=True)
@@ -158,29 +170,36 @@ def main() -> None:
     community_id = seed(app, args.recipients)
     print(f"seeded {args.recipients} followers", flush=True)
     openids = [f"o_bench_{i}" for i in range(args.recipients)]
-    results: dict[str, list[float]] = {"ceiling": [], "1 worker": [], "2 workers": []}
+    channels = ("template", "subscribe") if args.channel == "both" else (args.channel,)
+    results: dict[str, list[float]] = {f"{c} {label}": [] for c in channels
+                                       for label in ("ceiling", "1 worker", "2 workers")}
     failures, n = [], 0
     for round_ in range(args.repeat):
-        before = len(state.sent)
-        results["ceiling"].append(ceiling(app, openids))
-        del state.sent[before:]
-        for label, workers in (("1 worker", 1), ("2 workers", 2)):
-            n += 1
-            before = len(state.sent_to())
-            project_id, seconds = pushed(app, community_id, n, workers, environment)
-            results[label].append(args.recipients / seconds)
-            problem = verify(app, project_id, state, args.recipients, before)
-            if problem:
-                failures.append(f"{label} round {round_ + 1}: {problem}")
-            print(f"  round {round_ + 1} {label}: {args.recipients / seconds:.0f} msg/s"
-                  f" ({'ok' if not problem else problem})", flush=True)
+        for channel in channels:  # alternating, so both see the same machine
+            app.config["PUSH_CHANNEL"] = environment["PUSH_CHANNEL"] = channel
+            before = len(state.sent)
+            results[f"{channel} ceiling"].append(ceiling(app, openids, channel))
+            del state.sent[before:]
+            for label, workers in (("1 worker", 1), ("2 workers", 2)):
+                n += 1
+                before = len(state.sent_to(ENDPOINTS[channel]))
+                project_id, seconds = pushed(app, community_id, n, workers, environment)
+                results[f"{channel} {label}"].append(args.recipients / seconds)
+                problem = verify(app, project_id, state, args.recipients, before, channel)
+                if problem:
+                    failures.append(f"{channel} {label} round {round_ + 1}: {problem}")
+                print(f"  round {round_ + 1} {channel} {label}: {args.recipients / seconds:.0f} msg/s"
+                      f" ({'ok' if not problem else problem})", flush=True)
     server.shutdown()
     medians = {label: statistics.median(values) for label, values in results.items()}
     print()
     for label, value in medians.items():
-        print(f"{label:10s}: {value:.0f} messages/s (median of {args.repeat}; runs {', '.join(f'{v:.0f}' for v in results[label])})")
-    print(f"ratio     : 1 worker {medians['1 worker'] / medians['ceiling']:.2f}, "
-          f"2 workers {medians['2 workers'] / medians['ceiling']:.2f} of the ceiling")
+        print(f"{label:20s}: {value:.0f} messages/s (median of {args.repeat}; runs "
+              f"{', '.join(f'{v:.0f}' for v in results[label])})")
+    for channel in channels:
+        top = medians[f"{channel} ceiling"]
+        print(f"{channel:9s} ratio: 1 worker {medians[f'{channel} 1 worker'] / top:.2f}, "
+              f"2 workers {medians[f'{channel} 2 workers'] / top:.2f} of the ceiling")
     print("exactly once, all accounted:", "yes" if not failures else "NO: " + "; ".join(failures))
     sys.exit(1 if failures else 0)
 

@@ -15,6 +15,24 @@ from tests.factories import join, make_member, make_project_input, make_tree, pa
 from wechat.sandbox.views import HANG
 
 TEMPLATE = "cgi-bin/message/template/send"
+ENDPOINTS = {"template": TEMPLATE, "subscribe": "cgi-bin/message/subscribe/bizsend"}
+
+
+@pytest.fixture(params=["template", "subscribe"])
+def channel(request, app, monkeypatch):
+    """The same push on both channels (issue 27): template messages and subscription notifications."""
+    monkeypatch.setitem(app.config, "PUSH_CHANNEL", request.param)
+    return request.param
+
+
+def _reachable(session, app, channel, openids) -> None:
+    """On the subscription channel the members accepted the notice in its popup."""
+    if channel == "subscribe":
+        from services import subscriptions
+
+        template = app.config["PUSH_SUBSCRIBE_TEMPLATE_ID"]
+        for openid in openids:
+            subscriptions.record(session, openid, [{"TemplateId": template, "SubscribeStatusString": "accept"}])
 
 
 def _statuses(session, project) -> Counter:
@@ -128,14 +146,15 @@ def test_template_values_fit_wechats_limits(session, community, sandbox, monkeyp
         "appid": app.config["WECHAT_MINIPROGRAM_APP_ID"], "pagepath": f"pages/project/index?code={project.code}"}
 
 
-def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, community, sandbox, mode, app):
+def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, community, sandbox, mode, app, channel):
     tree, team = community
     openids = [m.openid for m in _members(session, team, 5)]
+    _reachable(session, app, channel, openids)
     project = _published(session, tree, tree.community, team)
     project_id, community_id, team_id = project.id, tree.community.id, team.id
     run_id = push.request_push(session, project_id, actor_org_id=community_id).id
     drain(app, mode)
-    assert sorted(sandbox.sent_to()) == sorted(openids)
+    assert sorted(sandbox.sent_to(ENDPOINTS[channel])) == sorted(openids)
     assert _statuses(session, project_id) == {"sent": 5}
     assert session.get(PushRun, run_id).state == PushState.done
     assert session.get(PushRun, run_id).recipients == 5
@@ -143,10 +162,11 @@ def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, communit
     # Asked again (a double click, a re-run after a new member joined): only the newcomer gets it.
     team = session.get(type(team), team_id)
     newcomer = _members(session, team, 1, prefix="o_new_")[0].openid
+    _reachable(session, app, channel, [newcomer])
     push.request_push(session, project_id, actor_org_id=community_id)
     push.request_push(session, project_id)  # the operator's CLI too
     drain(app, mode)
-    assert sorted(sandbox.sent_to()) == sorted([*openids, newcomer])
+    assert sorted(sandbox.sent_to(ENDPOINTS[channel])) == sorted([*openids, newcomer])
     assert _statuses(session, project_id) == {"sent": 6}
 
 
@@ -304,13 +324,15 @@ def test_only_managers_push_published_projects(session, community, app, monkeypa
     assert session.scalar(sa.select(sa.func.count()).select_from(PushRun)) == 0
 
 
-def test_concurrent_runs_send_each_member_once(session, community, sandbox, app, pg_only, run_threads, monkeypatch):
+def test_concurrent_runs_send_each_member_once(session, community, sandbox, app, pg_only, run_threads, monkeypatch,
+                                               channel):
     tree, team = community
     people = _members(session, team, 40)
-    sandbox.latency[TEMPLATE] = 0.005
+    _reachable(session, app, channel, [m.openid for m in people])
+    sandbox.latency[ENDPOINTS[channel]] = 0.005
     project = _published(session, tree, tree.community, team)
     runs = [push.request_push(session, project.id, enqueue=False, resend_unknown=True).id for _ in range(2)]
     reports = run_threads(2, lambda own, i: push.run(own, runs[i]))
     assert sum(r.sent for r in reports) == 40 and all(r.sent for r in reports)  # both really worked
-    assert Counter(sandbox.sent_to()) == Counter({m.openid: 1 for m in people})
+    assert Counter(sandbox.sent_to(ENDPOINTS[channel])) == Counter({m.openid: 1 for m in people})
     assert _statuses(session, project) == {"sent": 40}

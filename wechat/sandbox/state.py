@@ -40,6 +40,11 @@ class SandboxState:
     msgid_seq: int = 1000
     sms_secret_id: str = "sandbox-sms-secret-id"
     sms: list[dict] = field(default_factory=list)                   # Tencent Cloud SMS messages accepted
+    # 订阅通知: templates added to the account (id → (public tid, kids)), and who refused one
+    subscribe_templates: dict[str, tuple[str, list]] = field(
+        default_factory=lambda: {"sandbox_subscribe_project": ("10001", [1, 2, 3, 4, 5])})
+    subscribe_refused: set[tuple[str, str]] = field(default_factory=set)  # (openid, template id)
+    jsapi_ticket: str = field(default_factory=lambda: "sbx_jsapi_" + secrets.token_urlsafe(16))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def issue_token(self, *, force: bool = False) -> tuple[str, int]:
@@ -134,6 +139,7 @@ class SandboxState:
             self.stable_token = None
             self.token_grants = 0
             self.unfollowed.clear()
+            self.subscribe_refused.clear()
             self.quotas.clear()
             self.failures.clear()
             self.menu = None
