@@ -192,24 +192,9 @@ def register_blueprints(app: Flask) -> None:
     def index():
         return render_template_string(_INDEX)
 
-    @app.get("/healthz")
-    def healthz():
-        """"ok", or "degraded" naming the part that is down (200 while the database answers: Redis is
-        an accelerator); 503 only when the database, the truth, does not answer."""
-        parts = {"database": "ok", "store": "ok"}
-        try:
-            db.session.execute(db.text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means the database is not answering
-            db.session.rollback()
-            parts["database"] = "down"
-        try:
-            store.ping()
-        except StoreUnavailable:
-            parts["store"] = "down"
-        status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
-        body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
-                "store_kind": type(app.extensions["store"]).__name__}
-        return jsonify(body), 503 if parts["database"] != "ok" else 200
+    from health import bp as health_bp
+
+    app.register_blueprint(health_bp)
 
 
 def register_cli(app: Flask) -> None:

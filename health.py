@@ -1,0 +1,80 @@
+"""Health endpoints for people, load balancers and process supervisors.
+
+``/livez``: the process answers (systemd and compose restart it when not). ``/readyz``: it can serve:
+the database answers and its schema is at the migrations' head (a node started before ``flask db
+upgrade`` finished, or running older code than the schema, must get no traffic), and Redis answers
+when configured. ``/healthz``: the human summary ("ok" or "degraded" naming the part that is down)."""
+from __future__ import annotations
+
+import functools
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify
+
+from extensions import db, store
+from sharedstore import StoreUnavailable
+
+bp = Blueprint("health", __name__)
+
+
+@functools.cache
+def _heads(config_key: int) -> frozenset[str]:  # noqa: ARG001 - one cache entry per app
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def _database() -> str | None:
+    """None when the database answers at the migrations' head; otherwise what is wrong."""
+    try:
+        current = set(db.session.scalars(sa.text("SELECT version_num FROM alembic_version")))
+    except Exception:  # noqa: BLE001 - no answer, or no migrations applied at all
+        db.session.rollback()
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            return "database: no answer"
+        return "database: migrations not applied (flask --app app db upgrade)"
+    heads = _heads(id(current_app._get_current_object()))
+    if current != heads:
+        return f"database: schema at {', '.join(sorted(current)) or 'none'}, code expects {', '.join(sorted(heads))}"
+    return None
+
+
+def _store() -> str | None:
+    try:
+        store.ping()
+    except StoreUnavailable:
+        return "redis: no answer"
+    return None
+
+
+@bp.get("/livez")
+def livez():
+    return jsonify({"status": "alive"})
+
+
+@bp.get("/readyz")
+def readyz():
+    problems = [p for p in (_database(), _store()) if p]
+    return jsonify({"status": "not_ready" if problems else "ready", "problems": problems}), 503 if problems else 200
+
+
+@bp.get("/healthz")
+def healthz():
+    """"ok", or "degraded" naming the part that is down (200 while the database answers: Redis is
+    an accelerator); 503 only when the database, the truth, does not answer."""
+    parts = {"database": "ok", "store": "ok"}
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is not answering
+        db.session.rollback()
+        parts["database"] = "down"
+    if _store():
+        parts["store"] = "down"
+    status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
+    body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
+            "store_kind": type(current_app.extensions["store"]).__name__}
+    return jsonify(body), 503 if parts["database"] != "ok" else 200
