@@ -34,7 +34,7 @@ run: seed
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	@bash tools/system-deps.sh chromium
+	@bash tools/system-deps.sh chromium nginx
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

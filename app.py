@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from flask import Flask, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
+import logsetup
 import smsgateway
 import websecurity
 from config import ENV_VARS, load_config
@@ -51,18 +51,17 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
-    """One stdout handler on the root logger, masking ID numbers and phones in every record."""
+    """One stdout handler on the root logger: JSON lines with the request id (LOG_FORMAT=json, the
+    production default) or readable text, personal data masked in every record (logsetup.py)."""
     root = logging.getLogger()
-    if not any(getattr(h, "_qingchun", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler._qingchun = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.addFilter(MaskingFilter())
-        root.addHandler(handler)
+    for old in [h for h in root.handlers if getattr(h, "_qingchun", False)]:
+        root.removeHandler(old)
+    root.addHandler(logsetup.make_handler(app.config["LOG_FORMAT"]))
     root.setLevel(logging.INFO if app.config["APP_ENV"] == "production" else logging.DEBUG
                   if app.debug else logging.INFO)
     logging.getLogger("werkzeug").addFilter(MaskingFilter())
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a dozen lines per certificate's font subset
+    logsetup.register_request_ids(app)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -63,6 +63,7 @@ ENV_VARS = {
     "JOB_RETRY_INTERVALS": "seconds before each retry of a failed push job (comma-separated); default 10,30,60",
     "APPEAL_PHOTO_DIR": "where identity-appeal photos are kept, encrypted; default instance/appeals",
     "APPEAL_PHOTO_RETENTION_DAYS": "days after the decision an identity-appeal photo is deleted; default 30",
+    "LOG_FORMAT": "json (production default): one JSON object per line with request_id, member_id, org_id, job_id; text: readable lines",
     "LOCATION_RETENTION_DAYS": "days after a record's decision its sign-in/out coordinates are deleted (the distance is kept); default 180",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
@@ -280,6 +281,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "APPEAL_PHOTO_DIR": env.get("APPEAL_PHOTO_DIR") or str(INSTANCE / "appeals"),
         "APPEAL_PHOTO_RETENTION_DAYS": _number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
         "LOCATION_RETENTION_DAYS": _number(env, "LOCATION_RETENTION_DAYS", 180, minimum=1),
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),
         "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),

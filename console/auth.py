@@ -7,6 +7,7 @@ import logging
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
+import logsetup
 from console import bp
 from extensions import db, limiter
 from models import OrgAccount, SessionKind
@@ -30,8 +31,10 @@ def current_account() -> OrgAccount | None:
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if current_account() is None:
+        account = current_account()
+        if account is None:
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        logsetup.who(org_id=account.org_id)
         return view(*args, **kwargs)
     return wrapped
 

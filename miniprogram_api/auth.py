@@ -8,6 +8,7 @@ import requests
 from flask import g, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
+import logsetup
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.openapi import documented
@@ -39,6 +40,7 @@ def login_required(view):
         if current is None:
             return _error(401, "unauthenticated", "登录已失效，请重新登录")
         g.mp_session = current
+        logsetup.who(member_id=current.member_id)
         return view(*args, **kwargs)
     return wrapped
 
@@ -71,6 +73,7 @@ def account_required(view):
         if account is None:
             return _error(403, "not_coordinator", "请先用团组织账号登录")
         g.mp_account = account
+        logsetup.who(org_id=account.org_id)
         return view(*args, **kwargs)
     return wrapped
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from wechatpy.exceptions import WeChatOAuthException
 
+import logsetup
 from extensions import db
 from mobile import bp
 from models import Member, SessionKind
@@ -68,6 +69,7 @@ def member_required(view=None, *, consent_needed: bool = True):
         member = current_member()
         if member is None:
             return need_binding_page()
+        logsetup.who(member_id=member.id)
         if consent_needed and not consent.is_current(db.session, member.id):
             return redirect(url_for("mobile.privacy", next=here))
         return view(*args, **kwargs)

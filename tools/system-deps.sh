@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: a CJK font for posters (no font = a clear error,
-# never boxes), zbar for the tests that decode QR codes from rendered posters. Installs only what is
+# never boxes), zbar for the tests that decode QR codes from rendered posters; on request chromium
+# (browser tests) and nginx (the deployment's site checked with nginx -t; installing does not start it). Installs only what is
 # missing; uses sudo when not root; on a machine without apt it says what to install and goes on.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ libs="$(ldconfig -p 2>/dev/null || true)"
 for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+    nginx) command -v nginx >/dev/null 2>&1 || missing+=(nginx-light openssl) ;;  # deploy/check-nginx.sh
   esac
 done
 
