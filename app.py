@@ -192,8 +192,10 @@ def register_blueprints(app: Flask) -> None:
         return render_template_string(_INDEX)
 
     from health import bp as health_bp
+    from metrics import register_metrics
 
     app.register_blueprint(health_bp)
+    register_metrics(app)
 
 
 def register_cli(app: Flask) -> None:

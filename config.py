@@ -25,7 +25,7 @@ ENV_VARS = {
     "DATABASE_URL": "SQLAlchemy URL; default sqlite:///instance/qingchun.db",
     "REDIS_URL": "shared store, locks and RQ; unset: in-process store, jobs inline",
     "SECRET_KEY": "signs sessions, links and QR tokens; dev: generated into instance/",
-    "DATA_KEY": "Fernet key protecting ID numbers and phones; dev: generated into instance/",
+    "DATA_KEY": "Fernet key protecting ID numbers and phones, or several (newest first, comma-separated) while rotating; dev: generated into instance/",
     "WECHAT_TOKEN": "the official account's callback token",
     "WECHAT_APP_ID": "the official account's AppID",
     "WECHAT_APP_SECRET": "the official account's AppSecret",
@@ -63,6 +63,8 @@ ENV_VARS = {
     "JOB_RETRY_INTERVALS": "seconds before each retry of a failed push job (comma-separated); default 10,30,60",
     "APPEAL_PHOTO_DIR": "where identity-appeal photos are kept, encrypted; default instance/appeals",
     "APPEAL_PHOTO_RETENTION_DAYS": "days after the decision an identity-appeal photo is deleted; default 30",
+    "METRICS_NETWORKS": "comma-separated networks allowed to read /metrics; default 127.0.0.1/32,::1/128",
+    "METRICS_TOKEN": "a bearer token that also opens /metrics (for a scraper outside those networks)",
     "LOG_FORMAT": "json (production default): one JSON object per line with request_id, member_id, org_id, job_id; text: readable lines",
     "LOCATION_RETENTION_DAYS": "days after a record's decision its sign-in/out coordinates are deleted (the distance is kept); default 180",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
@@ -102,6 +104,15 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    import ipaddress
+
+    try:
+        return tuple(str(ipaddress.ip_network(part.strip())) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"METRICS_NETWORKS must be networks such as 10.0.0.0/8: {exc}") from exc
 
 
 def _choice(env: dict, name: str, allowed: tuple[str, ...]) -> str:
@@ -235,9 +246,11 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         if missing:
             raise ConfigError("production needs these environment variables: " + ", ".join(missing))
         try:
-            Fernet(env["DATA_KEY"].encode())
+            for key in env["DATA_KEY"].split(","):
+                Fernet(key.strip().encode())
         except ValueError as exc:
-            raise ConfigError("DATA_KEY must be a Fernet key (32 url-safe base64 bytes)") from exc
+            raise ConfigError("DATA_KEY must be Fernet keys (32 url-safe base64 bytes), newest first, "
+                              "separated by commas") from exc
         _refuse_development_values(env)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'qingchun.db'}"
@@ -282,6 +295,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "APPEAL_PHOTO_RETENTION_DAYS": _number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
         "LOCATION_RETENTION_DAYS": _number(env, "LOCATION_RETENTION_DAYS", 180, minimum=1),
         "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),
+        "METRICS_NETWORKS": _networks(env.get("METRICS_NETWORKS") or "127.0.0.1/32,::1/128"),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),

@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
 logger = logging.getLogger(__name__)
@@ -70,19 +70,44 @@ class ProtectedDataError(ValueError):
 
 @dataclass(frozen=True)
 class _Keys:
-    fernet: Fernet
+    fernet: MultiFernet
+    newest: Fernet
     lookup_key: bytes
 
 
+def data_keys(setting: str) -> list[str]:
+    """DATA_KEY holds one Fernet key, or several separated by commas, the newest first (rotation)."""
+    return [part.strip() for part in setting.split(",") if part.strip()]
+
+
 class DataProtector:
-    """Encrypts and hashes personal data with the app's DATA_KEY (bound per app, never global)."""
+    """Encrypts and hashes personal data with the app's DATA_KEY (bound per app, never global).
+
+    Several keys (newest first): new values are encrypted with the first, values under any of them are
+    read (cryptography's MultiFernet), and ``flask --app app keys rotate`` re-encrypts everything under
+    the first so the others can go. The lookup hash (uniqueness and search of ID numbers and phones) is
+    keyed by the last key in the list, the installation's original one: it must stay last, since
+    changing it would change every hash (its own rotation is not supported)."""
 
     def init_app(self, app: Flask) -> None:
-        raw = app.config["DATA_KEY"].encode()
-        fernet = Fernet(raw)
+        keys = [key.encode() for key in data_keys(app.config["DATA_KEY"])]
+        fernets = [Fernet(key) for key in keys]
+        fernet = MultiFernet(fernets)
         # A separate key for the lookup hash, derived so that the hash leaks nothing about the cipher key.
-        lookup_key = hmac.new(base64.urlsafe_b64decode(raw), b"qingchun-lookup-v1", hashlib.sha256).digest()
-        app.extensions["privacy"] = _Keys(fernet, lookup_key)
+        lookup_key = hmac.new(base64.urlsafe_b64decode(keys[-1]), b"qingchun-lookup-v1", hashlib.sha256).digest()
+        app.extensions["privacy"] = _Keys(fernet, fernets[0], lookup_key)
+
+    def rotate(self, token: str) -> str:
+        """The same value encrypted under the newest key (the token itself when it already is)."""
+        return self.rotate_bytes(token.encode()).decode()
+
+    def rotate_bytes(self, token: bytes) -> bytes:
+        keys = self._keys()
+        try:
+            keys.newest.decrypt(token)
+        except InvalidToken:
+            return keys.fernet.rotate(token)
+        return token
 
     @staticmethod
     def _keys() -> _Keys:

@@ -10,6 +10,7 @@ missing sign-out 12 hours after the project's end, never silently counted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import geo
+from metrics import SIGNINS
 from models import (
     CoordSystem,
     Enrolment,
@@ -30,7 +32,7 @@ from models import (
     utcnow,
 )
 from services.beijing_time import BEIJING
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.projects import get_project, ineligibility
 from services.uow import audit, unit_of_work
 
@@ -152,6 +154,24 @@ def _by_key(session: Session, key: str | None) -> ServiceRecord | None:
     return session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
 
 
+def _counted(action: str):
+    """Sign-ins and sign-outs by result in /metrics: done, repeat (a retry answered with the record) or
+    the refusal's code."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def counted(*args, **kwargs):
+            try:
+                result = fn(*args, **kwargs)
+            except DomainError as err:
+                SIGNINS.labels(action, err.code).inc()
+                raise
+            SIGNINS.labels(action, "done" if result.created else "repeat").inc()
+            return result
+        return counted
+    return wrap
+
+
+@_counted("signin")
 def sign_in(session: Session, member_id: int, project_id: int, location: Location, *, now: dt.datetime | None = None,
             key: str | None = None, source: str = "api") -> CheckinResult:
     now = now or utcnow()
@@ -186,6 +206,7 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
         return CheckinResult("signin", again, False, None)
 
 
+@_counted("signout")
 def sign_out(session: Session, member_id: int, project_id: int, location: Location, *,
              now: dt.datetime | None = None, source: str = "api") -> CheckinResult:
     with unit_of_work(session):

@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
+from metrics import PUSH_DELIVERIES
 from models import (
     Audience,
     DeliveryStatus,
@@ -431,6 +432,7 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
                 _settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
                 return _stop(session, run_id, outcome, report)
             done = (delivery_id, outcome)
+            PUSH_DELIVERIES.labels(channel.name, outcome.status.value).inc()
             if outcome.status == DeliveryStatus.sent:
                 report.sent += 1
             elif outcome.status == DeliveryStatus.unknown:

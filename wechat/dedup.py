@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from extensions import store
+from metrics import DEDUP_HITS
 from sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def _handle_once(key: str, handler: Callable[[], str | None]) -> str | None:
     except StoreUnavailable as exc:
         raise _StoreLost from exc
     if not claimed:
+        DEDUP_HITS.inc()
         deadline = time.monotonic() + WAIT_FOR_FIRST
         while time.monotonic() < deadline:
             try:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, request
 
 from extensions import db
 from handlers import Context, dispatch
+from metrics import CALLBACK_MESSAGES
 from models import utcnow
 from wechat import callback, dedup
 
@@ -52,13 +53,18 @@ def receive():
         inbound = callback.decode(body, request.args.to_dict(), **_decode_settings())
     except callback.CallbackError as err:
         logger.warning("wechat callback refused (%s): %s", err.status, err.reason)
+        CALLBACK_MESSAGES.labels("unknown", "refused").inc()
         return _xml_error(err.status, err.reason)
     if not dedup.same_body_as_before(request.args, body):
         logger.warning("wechat callback refused (403): signature replayed with another body")
+        CALLBACK_MESSAGES.labels("unknown", "refused").inc()
         return _xml_error(403, "signature already used for another message")
     key = callback.message_key(inbound.raw)
     ctx = Context(inbound=inbound, key=key, session=db.session, now=utcnow())
     reply = dedup.handle_once(key, lambda: dispatch(ctx))
+    raw = inbound.raw
+    kind = str(raw.get("MsgType") or "")[:20] + (":" + str(raw.get("Event") or "").lower()[:40] if raw.get("Event") else "")
+    CALLBACK_MESSAGES.labels(kind, "replied" if reply else "silent").inc()
     xml = callback.render_reply(inbound, reply, nonce=request.args.get("nonce", ""),
                                 timestamp=request.args.get("timestamp", ""), **settings)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
