@@ -87,9 +87,29 @@ def _forget_positions() -> int:
     return my_data.forget_old_positions(db.session, older_than_days=current_app.config["LOCATION_RETENTION_DAYS"])
 
 
+def refresh_dashboards() -> int:
+    """Every top organisation's sub-tree recounted when its snapshot is stale, so the first look at a
+    dashboard in the morning (and after Beijing midnight, when league ages change) is already fresh."""
+    return in_app_context(_refresh_dashboards)
+
+
+def _refresh_dashboards() -> int:
+    import sqlalchemy as sa
+
+    from extensions import db
+    from models import Organization
+    from services import stats
+
+    written = 0
+    for root in db.session.scalars(sa.select(Organization).where(Organization.parent_id.is_(None))).all():
+        if stats.is_stale(db.session, root, current_app.config["STATS_MAX_AGE_SECONDS"]):
+            written += stats.refresh(db.session, root)
+    return written
+
+
 def schedule() -> list[tuple[object, int]]:
     """(job, seconds between runs), read from the configuration when the scheduler starts."""
     config = current_app.config
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
             (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600),
-            (forget_positions, 3600)]
+            (forget_positions, 3600), (refresh_dashboards, config["STATS_MAX_AGE_SECONDS"])]
