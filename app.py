@@ -172,6 +172,7 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>é’æ˜
 
 def register_blueprints(app: Flask) -> None:
     from console import register_console
+    from console.rq_dashboard import register_rq_dashboard
     from miniprogram_api import register_api
     from mobile import register_mobile
     from qr.views import bp as qr_bp
@@ -180,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     register_wechat(app)
     register_mobile(app)
     register_console(app)
+    register_rq_dashboard(app)
     register_api(app)
     app.register_blueprint(qr_bp)
     # WeChat's callback and the API sandbox are signed by WeChat's own scheme, not by a form token.

@@ -96,7 +96,8 @@ def inject_account():
     if request.blueprint not in ("console", "console_dev"):
         return {}
     return {"console_account": current_account,
-            "dev_tools": "console_dev.simulator_page" in current_app.view_functions}
+            "dev_tools": "console_dev.simulator_page" in current_app.view_functions,
+            "rq_dashboard_on": "rq_dashboard" in current_app.blueprints}
 
 
 @bp.errorhandler(DomainError)

@@ -1,0 +1,55 @@
+"""RQ's dashboard (rq-dashboard) inside the console, for the city committee's account only: the
+queues, workers and failed jobs of the fleet, with requeue and delete.
+
+Its pages are the library's own: they use inline scripts and underscore's compiled templates, so these
+pages alone get a Content-Security-Policy with 'unsafe-inline' and 'unsafe-eval' (behind the city's
+login, same origin only); its actions are POSTs without our form token, so they are accepted only
+when the browser says they come from this site (Origin, else Referer)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, redirect, request, url_for
+
+from websecurity import CSP, talisman
+
+PREFIX = "/console/rq"
+DASHBOARD_CSP = {**CSP, "script-src": "'self' 'unsafe-inline' 'unsafe-eval'"}
+
+
+def register_rq_dashboard(app: Flask) -> None:
+    if not app.config.get("REDIS_URL"):
+        return  # nothing queued without Redis: jobs run inline
+    import rq_dashboard
+    from rq_dashboard.web import setup_rq_connection
+
+    from console.auth import current_account
+    from extensions import csrf
+
+    blueprint = rq_dashboard.blueprint
+    app.config.setdefault("RQ_DASHBOARD_REDIS_URL", app.config["REDIS_URL"])
+    app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
+
+    @app.before_request
+    def city_only():
+        if request.blueprint != blueprint.name:
+            return None
+        account = current_account()
+        if account is None:
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        if account.org.kind.value != "city":
+            abort(403, description="任务队列仅团市委可以查看")
+        if request.method == "POST":
+            source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+            if urlsplit(source).netloc != request.host:
+                abort(403, description="请从管理后台的任务队列页面操作")
+        return None
+
+    csrf.exempt(blueprint)
+    app.register_blueprint(blueprint, url_prefix=PREFIX)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith(blueprint.name + ".") and endpoint != blueprint.name + ".static":
+            app.view_functions[endpoint] = talisman(content_security_policy=DASHBOARD_CSP,
+                                                    content_security_policy_nonce_in=[])(view)
+    with app.app_context():
+        setup_rq_connection(app)
