@@ -158,8 +158,17 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if request.blueprint == "rq_dashboard" and _bad_dashboard_lookup(err):
+            return page_or_json(404, "not_found", "找不到该任务、队列或登记表")  # rq-dashboard's own 500s
         logger.exception("unhandled error")
         return jsonify({"error": "internal_error", "message": "服务器开小差了，请稍后再试"}), 500
+
+
+def _bad_dashboard_lookup(err: Exception) -> bool:
+    """rq-dashboard answers an unknown job, registry or instance with an exception of its own."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    return isinstance(err, NoSuchJobError | InvalidJobOperation | LookupError | ValueError)
 
 
 _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>青春志愿</title>

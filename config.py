@@ -65,6 +65,8 @@ ENV_VARS = {
     "APPEAL_PHOTO_RETENTION_DAYS": "days after the decision an identity-appeal photo is deleted; default 30",
     "METRICS_NETWORKS": "comma-separated networks allowed to read /metrics; default 127.0.0.1/32,::1/128",
     "METRICS_TOKEN": "a bearer token that also opens /metrics (for a scraper outside those networks)",
+    "WORKER_METRICS_PORT": "a port on which `flask jobs worker` serves its own Prometheus metrics (push deliveries); default 0: none",
+    "WORKER_METRICS_ADDR": "the address it binds; default 127.0.0.1",
     "LOG_FORMAT": "json (production default): one JSON object per line with request_id, member_id, org_id, job_id; text: readable lines",
     "LOCATION_RETENTION_DAYS": "days after a record's decision its sign-in/out coordinates are deleted (the distance is kept); default 180",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
@@ -297,6 +299,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),
         "METRICS_NETWORKS": _networks(env.get("METRICS_NETWORKS") or "127.0.0.1/32,::1/128"),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "WORKER_METRICS_PORT": _number(env, "WORKER_METRICS_PORT", 0),
+        "WORKER_METRICS_ADDR": env.get("WORKER_METRICS_ADDR") or "127.0.0.1",
         "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),

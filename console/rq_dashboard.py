@@ -14,6 +14,7 @@ from flask import Flask, abort, redirect, request, url_for
 from websecurity import CSP, talisman
 
 PREFIX = "/console/rq"
+REGISTRIES = {"queued", "failed", "deferred", "started", "finished", "scheduled", "canceled"}
 DASHBOARD_CSP = {**CSP, "script-src": "'self' 'unsafe-inline' 'unsafe-eval'"}
 
 
@@ -39,6 +40,12 @@ def register_rq_dashboard(app: Flask) -> None:
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         if account.org.kind.value != "city":
             abort(403, description="任务队列仅团市委可以查看")
+        args = request.view_args or {}
+        number = args.get("instance_number")
+        if number is not None and not 0 <= number < len(app.config["RQ_DASHBOARD_REDIS_URL"]):
+            abort(404, description="没有该 Redis 实例")  # the library itself would raise (a 500)
+        if args.get("registry_name", "queued") not in REGISTRIES or args.get("order", "asc") not in ("asc", "desc"):
+            abort(404, description="没有该任务登记表")
         if request.method == "POST":
             source = request.headers.get("Origin") or request.headers.get("Referer") or ""
             if urlsplit(source).netloc != request.host:

@@ -73,6 +73,11 @@ def worker(burst: bool) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("未设置 REDIS_URL：没有队列，任务在请求中同步执行，无需 worker")
+    port = current_app.config["WORKER_METRICS_PORT"]
+    if port:  # what this worker counts (push deliveries) for Prometheus, beside the web nodes' /metrics
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=current_app.config["WORKER_METRICS_ADDR"])
     _recover_at_start()
     current: list[AppWorker] = []
 

@@ -269,3 +269,28 @@ def test_a_node_killed_under_load_is_invisible_behind_nginx(fleet):
     os.killpg(process.pid, signal.SIGKILL)
     runner.join(timeout=120)
     assert len(answers) == 150 and set(answers) == {200}, Counter(answers)
+
+
+def test_a_worker_serves_what_it_counts(fleet):
+    """Push deliveries are counted in the worker that sends them; it serves them on its own port."""
+    from extensions import db
+    from services import push
+
+    app, (_, project_id, _) = _seed(fleet, 5, "o_counted_")
+    port = free_port()
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"], cwd=ROOT,
+                              env={**fleet.env, "WORKER_METRICS_PORT": str(port)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_port(port, timeout=60)
+        with app.app_context():
+            push.request_push(db.session, project_id)
+            db.engine.dispose()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len([o for o in fleet.sandbox.sent_to() if o.startswith("o_counted_")]) < 5:
+            time.sleep(0.2)
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert _metric(text, "qingchun_push_deliveries_total", channel="template", status="sent") == 5
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)

@@ -73,6 +73,8 @@ def test_every_console_page_and_export_hides_id_phone_and_birth_date(app, sessio
         for query in ({}, {"q": "李秀英"}, {"scope": "team"}, {"org": tree.branch.id}, {"project": project.id}):
             response = client.get(url, query_string=query)
             assert response.status_code < 500, url
+            if response.mimetype.startswith("image/"):
+                continue  # an icon, not a page
             _assert_hidden(f"{url} {query}", _text(response), forbidden)
             seen += 1
     for kind in ("members", "review", "rates", "project-hours"):
