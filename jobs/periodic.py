@@ -108,8 +108,13 @@ def _refresh_dashboards() -> int:
 
 
 def schedule() -> list[tuple[object, int]]:
-    """(job, seconds between runs), read from the configuration when the scheduler starts."""
+    """(job, seconds between runs), read from the configuration when the scheduler starts; an interval
+    of 0 turns a job off (STATS_MAX_AGE_SECONDS=0: dashboards recounted only when looked at)."""
     config = current_app.config
+    return [(job, seconds) for job, seconds in _all(config) if seconds > 0]
+
+
+def _all(config) -> list[tuple[object, int]]:
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
             (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600),
             (forget_positions, 3600), (refresh_dashboards, config["STATS_MAX_AGE_SECONDS"])]

@@ -109,3 +109,13 @@ def desk(chromium, backend, request):
     yield page
     context.close()
     assert violations == [], "pages broke their own Content-Security-Policy"
+
+
+def desk_login(page, live_server: str, username: str) -> None:
+    """The console's login form, as a coordinator fills it in (the factories' password)."""
+    from tests.web import PASSWORD
+
+    page.goto(f"{live_server}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")

@@ -9,8 +9,8 @@ import re
 from extensions import protector
 from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord
 from services import corrections, enrolment, projects, wechat_users
+from tests.browser.conftest import desk_login
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
-from tests.web import PASSWORD
 
 
 def test_a_member_resets_the_password_on_the_phone(app, session, live_server, phone, caplog):
@@ -72,10 +72,7 @@ def test_a_coordinator_fixes_hours_and_decides_a_correction(app, session, live_s
     project_id, full_id = project.id, full.id
     page, shot = desk, desk.shots
 
-    page.goto(f"{live_server}/console/login")
-    page.fill("input[name=username]", "duofu")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
+    desk_login(page, live_server, "duofu")
     page.goto(f"{live_server}/console/hours?project={project_id}")
     page.wait_for_selector("text=团员更正申请（1）")
     shot("hours-with-correction")
@@ -141,10 +138,7 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
     shot("appeal-pending")
 
     review, desk_shot = desk, desk.shots
-    review.goto(f"{live_server}/console/login")
-    review.fill("input[name=username]", "dongcheng")
-    review.fill("input[name=password]", PASSWORD)
-    review.click("button:has-text('登录')")
+    desk_login(review, live_server, "dongcheng")
     review.goto(f"{live_server}/console/appeals")
     row = review.locator("#appeals tr", has_text="李娜")
     assert "136****0002" in row.inner_text()

@@ -2,8 +2,8 @@
 Content-Security-Policy violation), for the city committee."""
 import pytest
 
+from tests.browser.conftest import desk_login
 from tests.factories import make_account, make_tree
-from tests.web import PASSWORD
 
 
 def test_the_city_sees_the_queues_in_a_browser(app, session, live_server, desk):
@@ -12,10 +12,7 @@ def test_the_city_sees_the_queues_in_a_browser(app, session, live_server, desk):
     tree = make_tree(session)
     make_account(session, tree.city, "beijing")
     page, shot = desk, desk.shots
-    page.goto(f"{live_server}/console/login")
-    page.fill("input[name=username]", "beijing")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
+    desk_login(page, live_server, "beijing")
     page.goto(f"{live_server}/console/rq/")
     page.wait_for_selector("text=qingchun")  # the queue list is drawn by the dashboard's own scripts
     shot("rq-dashboard")

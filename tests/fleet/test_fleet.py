@@ -59,12 +59,15 @@ class Fleet:
                     "WECHAT_ENCODING_AES_KEY": "", "WECHAT_MESSAGE_MODE": "plain",
                     "WECHAT_API_BASE_URL": f"http://127.0.0.1:{self.sandbox_server.server_port}",
                     "TRUSTED_PROXIES": "1", "PUSH_ON_PUBLISH": "0", "PUSH_RATE_PER_SECOND": "1000",
-                    "LOG_FORMAT": "json", "PUBLIC_BASE_URL": "https://127.0.0.1"}
+                    "LOG_FORMAT": "json", "PUBLIC_BASE_URL": "https://127.0.0.1", "STATS_MAX_AGE_SECONDS": "3"}
         subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True, timeout=120)
         for name in ("a", "b"):
             self.start_node(name)
         self.start_nginx()
+        self.processes.append(subprocess.Popen(  # the scheduler: one for the fleet
+            [sys.executable, "-m", "flask", "--app", "app", "jobs", "scheduler"], cwd=ROOT, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
 
     def start_node(self, name: str) -> None:
         port, metrics = free_port(), self.tmp / f"metrics-{name}"
@@ -291,6 +294,30 @@ def test_a_worker_serves_what_it_counts(fleet):
             time.sleep(0.2)
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert _metric(text, "qingchun_push_deliveries_total", channel="template", status="sent") == 5
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def test_the_scheduler_queues_the_periodic_work_for_the_workers(fleet):
+    """The scheduler process queues the dashboard refresh every STATS_MAX_AGE_SECONDS (3 s here); a worker
+    runs it: the dashboards' counts appear without anyone opening a dashboard."""
+    from extensions import db
+    from models import OrgStats
+
+    app, _ = _seed(fleet, 2, "o_sched_")
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"], cwd=ROOT,
+                              env=fleet.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        counted = 0
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not counted:
+            with app.app_context():
+                counted = db.session.scalar(sa.select(sa.func.count()).select_from(OrgStats)) or 0
+                db.engine.dispose()
+            time.sleep(0.5)
+        assert counted > 0
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
