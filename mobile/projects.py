@@ -6,10 +6,11 @@ import logging
 
 import requests
 import sqlalchemy as sa
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
 from extensions import db
+from flashing import attempt
 from jobs import notify
 from miniprogram_api.answers import checkin_answer
 from miniprogram_api.schemas import LocationIn
@@ -18,7 +19,6 @@ from mobile.auth import current_member, in_wechat, member_required
 from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow
 from services import checkin, enrolment, projects
 from services.beijing_time import BEIJING
-from services.errors import DomainError
 from wechat import jsapi
 
 logger = logging.getLogger(__name__)
@@ -68,14 +68,12 @@ def _subscribe_offer() -> dict | None:
 @member_required
 def project_enrol(code: str):
     project = projects.get_project_by_code(db.session, code)
-    try:
-        result = enrolment.enrol(db.session, current_member().id, project.id)
+
+    def said(result) -> str:
         if result.enrolment.status == EnrolmentStatus.enrolled:
-            flash("报名成功" if result.created else "你已报名")
-        else:
-            flash(f"名额已满，你在候补第 {result.waitlist_position} 位，有人退出时自动递补")
-    except DomainError as err:
-        flash(err.message, "error")
+            return "报名成功" if result.created else "你已报名"
+        return f"名额已满，你在候补第 {result.waitlist_position} 位，有人退出时自动递补"
+    attempt(lambda: enrolment.enrol(db.session, current_member().id, project.id), said)
     return redirect(url_for("mobile.project_page", code=code))
 
 
@@ -83,14 +81,12 @@ def project_enrol(code: str):
 @member_required
 def project_withdraw(code: str):
     project = projects.get_project_by_code(db.session, code)
-    try:
+
+    def withdraw() -> None:
         promoted = enrolment.withdraw(db.session, current_member().id, project.id)
-    except DomainError as err:
-        flash(err.message, "error")
-    else:
         if promoted is not None:
             notify.tell(promoted.member_id, enrolment.promotion_notice(project))
-        flash("已取消报名")
+    attempt(withdraw, "已取消报名")
     return redirect(url_for("mobile.project_page", code=code))
 
 

@@ -12,6 +12,16 @@ def beijing_today() -> dt.date:
     return dt.datetime.now(BEIJING).date()
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """00:00 of a Beijing date, as an aware UTC datetime."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
+
+
+def days_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, stop) in UTC covering the Beijing dates ``first`` to ``last``, both included."""
+    return day_start(first), day_start(last + dt.timedelta(days=1))
+
+
 def from_local_input(value: str | None, field: str) -> dt.datetime:
     """A form's <input type="datetime-local"> value, read as Beijing time, as an aware UTC datetime."""
     from services.errors import Invalid

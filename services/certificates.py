@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Certificate, Member, Organization, Project, RecordStatus, ServiceRecord, Team
 from services import orgs
-from services.beijing_time import BEIJING, beijing_today
+from services.beijing_time import BEIJING, beijing_today, days_bounds
 from services.errors import Forbidden, Invalid, NotFound
 from services.members import get_member
 from services.uow import audit, new_code, unit_of_work
@@ -22,12 +22,6 @@ MAX_DAYS = 366 * 5
 
 def _code() -> str:
     return "ZM" + new_code(10)
-
-
-def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    begin = dt.datetime.combine(start, dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
-    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
-    return begin, stop
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
@@ -50,7 +44,7 @@ def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, act
     member = get_member(session, member_id)
     if actor_org_id is not None and not may_certify(session, member, actor_org_id):
         raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
-    begin, stop = _bounds(start, end)
+    begin, stop = days_bounds(start, end)
     rows = session.execute(
         sa.select(ServiceRecord.signin_at, ServiceRecord.duration_minutes, Project.title, Organization.name)
         .join(Project, ServiceRecord.project_id == Project.id).join(Team, Project.team_id == Team.id)

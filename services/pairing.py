@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, Pairing, PairingCode, PairingStatus, StreetCategory, utcnow
 from services import orgs
-from services.beijing_time import BEIJING
+from services.beijing_time import BEIJING, day_start
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.uow import audit, new_code, unit_of_work
 
@@ -48,8 +48,7 @@ def capacity_of(street: Organization) -> int:
 
 def offline_due(paired_at: dt.datetime) -> dt.datetime:
     """The end of the third Beijing day after the pairing day (that day itself not counted)."""
-    day = paired_at.astimezone(BEIJING).date() + dt.timedelta(days=OFFLINE_DAYS + 1)
-    return dt.datetime.combine(day, dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
+    return day_start(paired_at.astimezone(BEIJING).date() + dt.timedelta(days=OFFLINE_DAYS + 1))
 
 
 def accepted_count(session: Session, street_id: int) -> int:

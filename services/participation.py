@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models import CalendarPeriod, Member, Organization, OrgKind, PeriodKind, RecordStatus, ServiceRecord
 from models.calendar import PERIOD_LABELS
 from services import orgs
-from services.beijing_time import BEIJING, beijing_today
+from services.beijing_time import beijing_today, days_bounds
 from services.errors import Forbidden, Invalid
 from services.uow import audit, unit_of_work
 
@@ -44,9 +44,7 @@ class Period:
     configured: bool = True    # False: the usual calendar, not one the city set
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        start = dt.datetime.combine(self.starts_on, dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
-        stop = dt.datetime.combine(self.ends_on + dt.timedelta(days=1), dt.time(0), tzinfo=BEIJING).astimezone(dt.UTC)
-        return start, stop
+        return days_bounds(self.starts_on, self.ends_on)
 
 
 def quarter_of(day: dt.date) -> Period:

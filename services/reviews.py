@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import REVIEW_LABELS, LeagueReview, Member, RecordStatus, ReviewResult, ReviewYear, ServiceRecord, utcnow
 from services import orgs
-from services.beijing_time import BEIJING, beijing_today
+from services.beijing_time import BEIJING, beijing_today, day_start
 from services.errors import Conflict, Forbidden, Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_text, year_minutes
 from services.members import get_member
@@ -142,7 +142,7 @@ def activist_statement(session: Session, actor_org_id: int, member_id: int) -> H
     _manageable(session, member, actor_org_id)
     if member.activist_since is None:
         raise Invalid("not_activist", "该团员未被标记为入团积极分子")
-    since = dt.datetime.combine(member.activist_since, dt.time(0), tzinfo=BEIJING)
+    since = day_start(member.activist_since)
     rows = session.execute(sa.select(ServiceRecord.signin_at, Project.title, ServiceRecord.duration_minutes)
                            .join(Project, Project.id == ServiceRecord.project_id)
                            .where(ServiceRecord.member_id == member.id, ServiceRecord.status == RecordStatus.approved,

@@ -13,6 +13,9 @@ def test_the_city_sees_the_queues_in_a_browser(app, session, live_server, desk):
     make_account(session, tree.city, "beijing")
     page, shot = desk, desk.shots
     desk_login(page, live_server, "beijing")
-    page.goto(f"{live_server}/console/rq/")
+    answer = page.goto(f"{live_server}/console/rq/")
+    assert answer.status == 200 and "'unsafe-eval'" in answer.headers["content-security-policy"]
     page.wait_for_selector("text=qingchun")  # the queue list is drawn by the dashboard's own scripts
+    assert "qingchun" in [cell.strip() for cell in page.locator("table td").all_inner_texts()]
+    assert page.csp_violations == []  # its own scripts ran under the policy given to its pages
     shot("rq-dashboard")
