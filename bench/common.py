@@ -61,10 +61,12 @@ def gunicorn_options(threads: int = THREADS, worker_class: str = "gthread",
 
 
 def serve(target: str, port: int, environment: dict, threads: int = THREADS, worker_class: str = "gthread",
-          worker_connections: int | None = None) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn",
+          worker_connections: int | None = None, *, python: str = sys.executable,
+          cwd: Path = ROOT) -> subprocess.Popen:
+    """``python``/``cwd``: a peer framework's own virtualenv and working directory (bench/callback/peer.py)."""
+    process = subprocess.Popen([python, "-m", "gunicorn",
                                 *gunicorn_options(threads, worker_class, worker_connections),
-                                "-b", f"127.0.0.1:{port}", target], cwd=ROOT, env=environment)
+                                "-b", f"127.0.0.1:{port}", target], cwd=cwd, env=environment)
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=0.5)
@@ -191,6 +193,11 @@ class CpuMeter:
 
 def split(calls: list, lanes: int) -> list[list]:
     return [calls[i::lanes] for i in range(lanes)]
+
+
+def medians(results: list[dict]) -> dict:
+    """The median of each figure over rounds."""
+    return {key: statistics.median(r[key] for r in results) for key in ("rps", "p50_ms", "p99_ms")}
 
 
 def line(label: str, result: dict) -> str:

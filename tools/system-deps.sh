@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: a CJK font for posters (no font = a clear error,
 # never boxes), zbar for the tests that decode QR codes from rendered posters; on request chromium
-# (browser tests) and nginx (the deployment's site checked with nginx -t; installing does not start it). Installs only what is
+# (browser tests), nginx (the deployment's site checked with nginx -t; installing does not start it) and wrk
+# (the benches' load generator). Installs only what is
 # missing; uses sudo when not root; on a machine without apt it says what to install and goes on.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null 2>&1 || missing+=(nginx-light openssl) ;;  # deploy/check-nginx.sh
+    wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;  # the benches' load generator (bench/wrk.py)
   esac
 done
 

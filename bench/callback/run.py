@@ -1,19 +1,17 @@
-"""bench/callback: the real /wechat callback under gunicorn (2 workers) on PostgreSQL + Redis, beside a
-minimal wechatpy echo under the same gunicorn settings, in one run.
+"""bench/callback: the real /wechat callback under gunicorn (2 workers) on PostgreSQL + Redis, beside
+a minimal wechatpy echo (the baseline: what gunicorn + Flask + wechatpy cost with no work) and WeRoBot's
+default app (the peer: another framework's bot doing little, with its SQLite session storage), all
+under the same gunicorn settings, measured with wrk in alternating rounds: the figure of record.
 
-Load: 16 connections, each request on a new one (as nginx opens them towards gunicorn; kept-alive
-connections stay with the worker that accepted them, which left one worker with all the load); half
-the requests are team scans from distinct openids (each joins once), half are text commands (时长)
-from bound members. Where the machine's CPU went is printed beside each figure. The two servers run
-side by side and are measured in turn, several rounds, and the medians reported: this machine's speed
-drifts by ±20 % within minutes, so one pair of figures proves little. Every round starts with nobody
-joined, and afterwards every scanning member must be in the team exactly once.
-Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--rounds 3]
-     [--clients requests,plain] [--worker-class gthread|sync] [--threads 4] [--worker-connections N]
-The load client matters on this 2-core machine, where it shares the CPU with the servers: requests (one
-process, 16 threads) spends about as much CPU a call as the callback and is the echo's bottleneck, which
-flatters the ratio and slows /wechat; http.client ("plain") 0.3-0.4 ms a call. Both are measured
-in every round, and reported apart.
+Load: wrk, one thread, 16 connections, each request on a new one (as nginx opens them towards gunicorn);
+half the messages are team scans from distinct openids (each joins once), half are text commands (时长)
+from bound members; every message is distinct and signed. The three servers run side by side and are
+measured in turn, round after round, and the medians reported: this machine's speed drifts by ±20 %
+within minutes. Every round starts with nobody joined, and afterwards every scanning member must be in
+the team exactly once.
+Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--rounds 5]
+     [--worker-class gthread|sync] [--threads 4] [--worker-connections N]
+WeRoBot runs from its own virtualenv (bench/.peer-venv, made on first use by bench/callback/peer.py).
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_callback" on the local server) and
 Redis (BENCH_REDIS_URL, default db 14); the database is dropped and rebuilt.
 """
@@ -24,6 +22,7 @@ import datetime as dt
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,16 +32,16 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench import wrk  # noqa: E402
+from bench.callback import peer  # noqa: E402
 from bench.common import (  # noqa: E402
-    Call,
     CpuMeter,
     community_with_team,
     gunicorn_options,
     line,
-    load,
+    medians,
     rebuild_database,
     serve,
-    split,
 )
 from wechat import simulator  # noqa: E402
 
@@ -98,19 +97,15 @@ def payloads(code: str, members: int, total: int, round_no: int = 0) -> list[tup
     return out
 
 
-def harmless(count: int) -> list[Call]:
-    """时长 from bound members: read only, so no effect on what is measured; the same warm-up for both
-    servers (both workers started, database connections open)."""
+def harmless(count: int) -> list[bytes]:
+    """时长 from bound members: read only, so no effect on what is measured; the same warm-up for every
+    server (both workers started, database connections open)."""
     out = []
     for i in range(count):
         xml = simulator.build_xml("text", f"o_bench_{i:06d}", content="时长", msg_id=5 * 10**12 + i)
         signed = simulator.sign(xml, token=TOKEN, appid="wxbench000000000")
-        out.append(Call("/wechat", signed.body, params=signed.query))
+        out.append(wrk.raw("POST", "/wechat", body=signed.body, params=signed.query))
     return out
-
-
-def _xml(status: int, text: str) -> bool:
-    return status == 200 and "<xml>" in text
 
 
 def joined_once(engine: sa.Engine, scans: int) -> tuple[bool, str]:
@@ -129,73 +124,81 @@ def reset(engine: sa.Engine) -> None:
         conn.execute(sa.text("VACUUM ANALYZE team_memberships, audit_log"))
 
 
+def _short(errors: list[str]) -> str:
+    """The peer's errors by count (its SQLite session storage answers "database is locked" under load,
+    and WeRoBot then replies with an empty body)."""
+    return ", ".join(error.split(":")[0] for error in errors) or "none"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=3, help="echo and /wechat measured in turn, this many times")
-    parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn -k, for both servers")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread), both servers")
-    parser.add_argument("--clients", default="requests,plain",
-                        help="load clients, each measured in every round: requests (what this bench always used; "
-                             "it spends about as much CPU a call as the callback) and plain (http.client)")
+    parser.add_argument("--rounds", type=int, default=5, help="the servers measured in turn, this many times")
+    parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn -k, for every server")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread), every server")
     parser.add_argument("--worker-connections", type=int, default=None,
-                        help="gunicorn --worker-connections, both servers; default: as many as --threads, as README's "
+                        help="gunicorn --worker-connections, every server; default: as many as --threads, as README's "
                              "production command (a worker takes a connection only when it has a thread free for it)")
     args = parser.parse_args()
     environment = env()
+    peer_python = peer.python()
     print("rebuilding the bench database …", flush=True)
     rebuild_database(PG, REDIS, environment)
     code = seed(environment, args.members)
     total = min(args.requests, args.members * 2)
-    warm_up = split(harmless(200), CONNECTIONS)
     os.environ.update(environment)
     engine = sa.create_engine(PG)
-    ports = {"echo": 8802, "/wechat": 8801}
-    targets = {"echo": "bench.callback.echo_app:create_app()", "/wechat": "app:create_app()"}
-    servers = {label: serve(targets[label], port, environment, threads=args.threads, worker_class=args.worker_class,
-                            worker_connections=args.worker_connections) for label, port in ports.items()}
-    clients = args.clients.split(",")
-    rounds: dict[str, list[dict]] = {client: [] for client in clients}
+    ports = {"echo": 8802, "WeRoBot": 8803, "/wechat": 8801}
+    options = {"threads": args.threads, "worker_class": args.worker_class,
+               "worker_connections": args.worker_connections}
+    peer_home = tempfile.TemporaryDirectory(prefix="bench-werobot-")  # its session file
+    servers = {"echo": serve("bench.callback.echo_app:create_app()", ports["echo"], environment, **options),
+               "WeRoBot": serve("werobot_app:application", ports["WeRoBot"],
+                                {**environment, "PYTHONPATH": str(Path(__file__).parent)}, **options,
+                                python=peer_python, cwd=Path(peer_home.name)),
+               "/wechat": serve("app:create_app()", ports["/wechat"], environment, **options)}
+    rounds: list[dict] = []
     failures: list[str] = []
     settings = " ".join(["gunicorn", *gunicorn_options(args.threads, args.worker_class, args.worker_connections)])
-    print(f"\n{settings}, {CONNECTIONS} connections, {total} requests a round, {args.rounds} rounds, "
-          f"load clients: {', '.join(clients)}", flush=True)
+    print(f"\n{settings}, wrk -t1 -c{wrk.CONNECTIONS}, a new connection per request, {total} messages a round, "
+          f"{args.rounds} rounds", flush=True)
     try:
         for port in ports.values():
-            load(port, warm_up, ok=_xml, close=True)  # both workers up, pools and caches warm
-        for round_no in range(args.rounds):
-            for number, client in enumerate(clients):
-                reset(engine)
-                work = payloads(code, args.members, total, 1 + round_no * len(clients) + number)
-                lanes = split([Call("/wechat", body, params=query) for query, body, _ in work], CONNECTIONS)
-                measured = {}
-                for label, port in ports.items():
-                    with CpuMeter(servers[label]) as meter:
-                        measured[label] = load(port, lanes, ok=_xml, close=True, client=client)
-                    measured[label]["cpu"] = meter.line(total)
-                    print(f"round {round_no + 1} {client:8s} " + line(label, measured[label]) + "\n        "
-                          + measured[label]["cpu"], flush=True)
-                once, joined = joined_once(engine, sum(1 for _, _, kind in work if kind == "scan"))
-                errors = measured["echo"]["errors"] + measured["/wechat"]["errors"]
-                print(f"        {joined}; errors: {len(errors)} {errors[:3]}", flush=True)
-                if not once or errors:
-                    failures.append(f"round {round_no + 1} ({client}): {joined}, {len(errors)} errors")
-                rounds[client].append(measured)
+            wrk.run(port, harmless(200), expect="<xml>")  # both workers up, pools, caches and sessions warm
+        for round_no in range(1, args.rounds + 1):
+            reset(engine)
+            work = payloads(code, args.members, total, round_no)
+            requests = [wrk.raw("POST", "/wechat", body=body, params=query) for query, body, _ in work]
+            measured = {}
+            for label, port in ports.items():
+                with CpuMeter(servers[label]) as meter:
+                    measured[label] = wrk.run(port, requests, expect="<xml>")
+                measured[label]["cpu"] = meter.line(total)
+                print(f"round {round_no} " + line(label, measured[label]) + "\n        " + measured[label]["cpu"],
+                      flush=True)
+            time.sleep(0.5)  # the last answers wrk did not wait for
+            once, joined = joined_once(engine, sum(1 for _, _, kind in work if kind == "scan"))
+            ours = measured["echo"]["errors"] + measured["/wechat"]["errors"]
+            print(f"        {joined}; errors: echo and /wechat {len(ours)} {ours[:2]}; "
+                  f"WeRoBot {_short(measured['WeRoBot']['errors'])}", flush=True)
+            if not once or ours:
+                failures.append(f"round {round_no}: {joined}, {ours[:2]}")
+            rounds.append(measured)
     finally:
         for server in servers.values():
             server.terminate()
             server.wait()
-    print(f"\nmedians of {args.rounds} rounds ({settings}, {CONNECTIONS} connections):")
-    for client in clients:
-        print(f"  load client {client}:")
-        for label in ports:
-            print("    " + line(label, {key: statistics.median(r[label][key] for r in rounds[client])
-                                        for key in ("rps", "p50_ms", "p99_ms")}))
-        ratios = [r["/wechat"]["rps"] / r["echo"]["rps"] for r in rounds[client]]
-        print(f"    ratio          {statistics.median(ratios):.2f} of the echo's throughput (rounds: "
+        peer_home.cleanup()
+    print(f"\nmedians of {args.rounds} rounds ({settings}, wrk -t1 -c{wrk.CONNECTIONS}):")
+    for label in ports:
+        print("  " + line(label, medians([r[label] for r in rounds])))
+    for other in ("echo", "WeRoBot"):
+        ratios = [r["/wechat"]["rps"] / r[other]["rps"] for r in rounds]
+        print(f"  /wechat ÷ {other:8s}: {statistics.median(ratios):.2f} (rounds: "
               + ", ".join(f"{ratio:.2f}" for ratio in ratios) + ")")
-    print("  exactly once  ", "yes, every round" if not failures else "NO: " + "; ".join(failures))
+    print("  WeRoBot errors:", "; ".join(_short(r["WeRoBot"]["errors"]) for r in rounds))
+    print("  exactly once  :", "yes, every round" if not failures else "NO: " + "; ".join(failures))
     sys.exit(0 if not failures else 1)
 
 

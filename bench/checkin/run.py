@@ -1,15 +1,15 @@
 """bench/checkin: sign-in + sign-out through the mini-program API under gunicorn (2 workers) on
-PostgreSQL + Redis, beside a bare Flask endpoint under the same gunicorn settings, in one run.
+PostgreSQL + Redis, beside a bare Flask endpoint under the same gunicorn settings, measured with wrk in
+alternating rounds (bench/wrk.py): the figure of record.
 
-Each of 16 connections plays members in turn: sign in, then sign out, at the site (WGS-84 points
-with an accuracy, converted to the site's GCJ-02 and checked against the fence). Afterwards every
-member must have exactly one record, signed out and pending.
-Run: .venv/bin/python -m bench.checkin.run [--members 1500] [--client requests|plain]
-gunicorn with README's production settings (2 workers), each request on a new connection (as nginx
-opens them); the load client matters on a small machine, where it shares the CPU with the servers
-(bench/README.md, bench/callback).
-Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_checkin") and Redis (BENCH_REDIS_URL,
-default db 13); the database is dropped and rebuilt.
+The members come in crowds of 64: the crowd signs in, then signs out, at the site (WGS-84 points with
+an accuracy, converted to the site's GCJ-02 and checked against the fence), each with their own bearer
+token, over 16 connections, a new connection per request. After every round every member must have
+exactly one record, signed out and pending; the next round starts with no records.
+Run: .venv/bin/python -m bench.checkin.run [--members 1500] [--rounds 5]
+gunicorn with README's production settings (2 workers). Needs PostgreSQL (BENCH_DATABASE_URL, default
+a database "bench_checkin") and Redis (BENCH_REDIS_URL, default db 13); the database is dropped and
+rebuilt.
 """
 from __future__ import annotations
 
@@ -17,22 +17,15 @@ import argparse
 import datetime as dt
 import json
 import os
+import statistics
 import sys
+import time
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bench.common import (
-    CLIENTS,
-    Call,
-    community_with_team,
-    gunicorn_options,
-    line,
-    load,
-    rebuild_database,
-    serve,
-    split,
-)
+from bench import wrk
+from bench.common import CpuMeter, community_with_team, gunicorn_options, line, medians, rebuild_database, serve
 
 PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_checkin")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -78,57 +71,100 @@ def seed(environment: dict, members: int) -> tuple[str, list[str]]:
     return code, tokens
 
 
-def lanes(code: str, tokens: list[str]) -> list[list[Call]]:
+CROWD = 64  # members signing in together before they sign out: four times the connections, so a
+# member's sign-out is never sent while their sign-in is still in flight
+
+
+def work(code: str, tokens: list[str]) -> list[bytes]:
     import geo
     from tests.factories import SITE
 
     lat, lng = geo.convert(SITE[0], SITE[1], "gcj02", "wgs84")
     body = json.dumps({"lat": lat, "lng": lng, "accuracy": 25, "coord_type": "wgs84"}).encode()
-    per_member = [[Call(f"/api/mp/v1/projects/{code}/{action}", body,
+    out = []
+    for first in range(0, len(tokens), CROWD):
+        crowd = tokens[first:first + CROWD]
+        out += [wrk.raw("POST", f"/api/mp/v1/projects/{code}/{action}", body=body,
                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                   for action in ("signin", "signout")] for token in tokens]
-    return [[call for member in group for call in member] for group in split(per_member, CONNECTIONS)]
+                for action in ("signin", "signout") for token in crowd]
+    return out
+
+
+def warm_up(tokens: list[str]) -> dict[str, list[bytes]]:
+    """Read-only calls, so both servers' workers are up and their pools open before a round."""
+    return {"bare": [wrk.raw("GET", "/")] * 200,
+            "api": [wrk.raw("GET", "/api/mp/v1/me/hours", headers={"Authorization": f"Bearer {token}"})
+                    for token in tokens[:200]]}
+
+
+def once(engine: sa.Engine, members: int) -> tuple[bool, str]:
+    with engine.connect() as conn:
+        total, distinct, pending, worst = conn.execute(sa.text(
+            "SELECT count(*), count(DISTINCT member_id), count(*) FILTER (WHERE status = 'pending' "
+            "AND signout_at IS NOT NULL), coalesce(max(n), 0) FROM service_records "
+            "JOIN (SELECT member_id m, count(*) n FROM service_records GROUP BY member_id) c ON c.m = member_id")).one()
+    ok = total == distinct == pending == members and worst == 1
+    return ok, f"{total} records for {distinct} members ({members} expected), {pending} signed out and pending, " \
+               f"at most {worst} each"
+
+
+def reset(engine: sa.Engine) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("DELETE FROM service_records"))
+        conn.execute(sa.text("VACUUM ANALYZE service_records"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1500)
-    parser.add_argument("--client", choices=sorted(CLIENTS), default="requests", help="the load client (bench.common)")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     environment = env()
     print("rebuilding the bench database …", flush=True)
     rebuild_database(PG, REDIS, environment)
     code, tokens = seed(environment, args.members)
-    work = lanes(code, tokens)
-    bare = serve("bench.checkin.bare_app:create_app()", 8812, environment)
-    try:
-        load(8812, split([c for lane in work for c in lane][:200], CONNECTIONS), close=True)  # warm-up
-        baseline = load(8812, work, close=True, client=args.client)
-    finally:
-        bare.terminate()
-        bare.wait()
-    real = serve("app:create_app()", 8811, environment)
-    try:
-        result = load(8811, work, close=True, client=args.client)
-    finally:
-        real.terminate()
-        real.wait()
+    requests = work(code, tokens)
     engine = sa.create_engine(PG)
-    with engine.connect() as conn:
-        total, members, pending, worst = conn.execute(sa.text(
-            "SELECT count(*), count(DISTINCT member_id), count(*) FILTER (WHERE status = 'pending' "
-            "AND signout_at IS NOT NULL), coalesce(max(n), 0) FROM service_records "
-            "JOIN (SELECT member_id m, count(*) n FROM service_records GROUP BY member_id) c ON c.m = member_id")).one()
-    print(f"\n{' '.join(['gunicorn', *gunicorn_options()])}, {CONNECTIONS} connections, load client {args.client}")
-    print(line("bare Flask", baseline))
-    print(line("sign in/out", result))
-    print(f"ratio         : {result['rps'] / baseline['rps']:.2f} of the bare endpoint's throughput")
-    print(f"records       : {total} for {members} members ({args.members} expected), {pending} signed out "
-          f"and pending, at most {worst} per member")
-    print(f"errors        : bare {len(baseline['errors'])}, api {len(result['errors'])} {result['errors'][:3]}")
-    ok = total == members == pending == args.members and worst == 1 and not result["errors"]
-    print("exactly once  :", "yes" if ok else "NO")
-    sys.exit(0 if ok else 1)
+    ports = {"bare Flask": 8812, "sign in/out": 8811}
+    targets = {"bare Flask": "bench.checkin.bare_app:create_app()", "sign in/out": "app:create_app()"}
+    servers = {label: serve(targets[label], port, environment) for label, port in ports.items()}
+    rounds: list[dict] = []
+    failures: list[str] = []
+    settings = " ".join(["gunicorn", *gunicorn_options()])
+    print(f"\n{settings}, wrk -t1 -c{wrk.CONNECTIONS}, a new connection per request, {len(requests)} requests "
+          f"a round, {args.rounds} rounds", flush=True)
+    try:
+        warm = warm_up(tokens)
+        wrk.run(ports["bare Flask"], warm["bare"])
+        wrk.run(ports["sign in/out"], warm["api"])
+        for round_no in range(1, args.rounds + 1):
+            reset(engine)
+            measured = {}
+            for label, port in ports.items():
+                with CpuMeter(servers[label]) as meter:
+                    measured[label] = wrk.run(port, requests)
+                measured[label]["cpu"] = meter.line(len(requests))
+                print(f"round {round_no} " + line(label, measured[label]) + "\n        " + measured[label]["cpu"],
+                      flush=True)
+            time.sleep(0.5)  # the last answers wrk did not wait for
+            ok, state = once(engine, args.members)
+            errors = measured["bare Flask"]["errors"] + measured["sign in/out"]["errors"]
+            print(f"        {state}; errors: {len(errors)} {errors[:3]}", flush=True)
+            if not ok or errors:
+                failures.append(f"round {round_no}: {state}; {errors[:3]}")
+            rounds.append(measured)
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait()
+    print(f"\nmedians of {args.rounds} rounds ({settings}, wrk -t1 -c{wrk.CONNECTIONS}):")
+    for label in ports:
+        print("  " + line(label, medians([r[label] for r in rounds])))
+    ratios = [r["sign in/out"]["rps"] / r["bare Flask"]["rps"] for r in rounds]
+    print(f"  ratio         : {statistics.median(ratios):.2f} of the bare endpoint's throughput (rounds: "
+          + ", ".join(f"{ratio:.2f}" for ratio in ratios) + ")")
+    print("  exactly once  :", "yes, every round" if not failures else "NO: " + "; ".join(failures))
+    sys.exit(0 if not failures else 1)
 
 
 if __name__ == "__main__":
