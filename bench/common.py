@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = ["-w", "2", "--log-level", "warning"]
+GUNICORN = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2", "--log-level", "warning"]
 THREADS = 4  # README's production command
 
 

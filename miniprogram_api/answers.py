@@ -4,9 +4,8 @@ from __future__ import annotations
 
 def checkin_answer(result) -> dict:
     """The JSON a phone gets after signing in or out (shared with the mini-program API)."""
-    record = result.record
     return {"action": result.action, "created": result.created, "message": result.message,
-            "record": record_answer(record),
+            "record": record_answer(result.view),  # taken before the commit: no reload
             "fence": result.decision.as_dict() if result.decision else None}
 
 

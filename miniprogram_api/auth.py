@@ -15,7 +15,7 @@ from miniprogram_api.openapi import documented
 from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
 from miniprogram_api.schemas import LoginIn, OrgLoginIn
 from models import OrgAccount
-from services import accounts, consent, mp_sessions
+from services import accounts, mp_sessions
 from wechat.client import code_to_session
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def member_required(view=None, *, consent_needed: bool = True):
     def wrapped(*args, **kwargs):
         if g.mp_session.member_id is None:
             return _error(403, "not_registered", "请先完成实名注册")
-        if consent_needed and not consent.is_current(db.session, g.mp_session.member_id):
+        if consent_needed and not g.mp_session.consented:
             return _error(403, "consent_required", "《个人信息保护说明》已更新，请阅读（GET /privacy）并同意"
                                                    "（POST /me/consent）后继续")
         return view(*args, **kwargs)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from extensions import protector
 from models import AuthSession, SessionKind, utcnow
+from services import consent
 from services.uow import unit_of_work
 
 #: kind → (absolute lifetime, idle limit or None)
@@ -38,6 +39,7 @@ class Current:
     member_id: int | None
     openid: str | None
     unionid: str | None
+    consented: bool | None = None  # read with the session when asked: agreed to the current privacy notice
 
 
 def token_hash(token: str) -> str:
@@ -63,12 +65,15 @@ _COLUMNS = (AuthSession.id, AuthSession.kind, AuthSession.account_id, AuthSessio
             AuthSession.unionid, AuthSession.last_seen_at, AuthSession.idle_seconds)
 
 
-def read(session: Session, token: str | None, kind: SessionKind, *, now: dt.datetime | None = None) -> Current | None:
-    """The live session for this token, or None (unknown, revoked, expired, idle too long)."""
+def read(session: Session, token: str | None, kind: SessionKind, *, now: dt.datetime | None = None,
+         with_consent: bool = False) -> Current | None:
+    """The live session for this token, or None (unknown, revoked, expired, idle too long).
+    ``with_consent``: whether its member agreed to the current privacy notice, in the same round trip."""
     if not token:
         return None
     now = now or utcnow()
-    row = session.execute(sa.select(*_COLUMNS).where(
+    columns = (*_COLUMNS, consent.agreed(AuthSession.member_id).label("consented")) if with_consent else _COLUMNS
+    row = session.execute(sa.select(*columns).where(
         AuthSession.token_hash == token_hash(token), AuthSession.kind == kind, AuthSession.revoked_at.is_(None),
         AuthSession.expires_at > now)).first()
     if row is None:
@@ -78,7 +83,8 @@ def read(session: Session, token: str | None, kind: SessionKind, *, now: dt.date
     if now - row.last_seen_at > TOUCH_EVERY:
         with unit_of_work(session):
             session.execute(sa.update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
-    return Current(row.id, row.kind, row.account_id, row.member_id, row.openid, row.unionid)
+    return Current(row.id, row.kind, row.account_id, row.member_id, row.openid, row.unionid,
+                   bool(row.consented) if with_consent else None)
 
 
 def update(session: Session, token: str, **changes) -> None:

@@ -52,20 +52,51 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Titled:
+    title: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """The record as the answer shows it, taken before the commit: after it, reading the entity would
+    load the record and its project again (two more round trips on the busiest call of a service day)."""
+    id: int
+    project: Titled
+    status: RecordStatus
+    signin_at: dt.datetime
+    signout_at: dt.datetime | None
+    duration_minutes: int | None
+    original_signin_at: dt.datetime | None
+    original_signout_at: dt.datetime | None
+    edit_reason: str | None
+
+    @classmethod
+    def of(cls, record: ServiceRecord, project: Project) -> RecordView:
+        return cls(record.id, Titled(project.title), record.status, record.signin_at, record.signout_at,
+                   record.duration_minutes, record.original_signin_at, record.original_signout_at, record.edit_reason)
+
+
+@dataclass(frozen=True)
 class CheckinResult:
     action: str                  # signin or signout
     record: ServiceRecord
     created: bool                # False: a repeat that changed nothing
     decision: geo.FenceDecision | None
+    view: RecordView
+
+    @classmethod
+    def of(cls, action: str, record: ServiceRecord, created: bool, decision: geo.FenceDecision | None,
+           project: Project | None = None) -> CheckinResult:
+        return cls(action, record, created, decision, RecordView.of(record, project or record.project))
 
     @property
     def message(self) -> str:
-        project = self.record.project.title
+        project = self.view.project.title
         if self.action == "signin":
-            when = self.record.signin_at.astimezone(BEIJING).strftime("%H:%M")
+            when = self.view.signin_at.astimezone(BEIJING).strftime("%H:%M")
             return (f"签到成功：「{project}」，签到时间 {when}" if self.created
                     else f"你已于 {when} 在「{project}」签到，无需重复签到")
-        minutes = self.record.duration_minutes or 0
+        minutes = self.view.duration_minutes or 0
         return (f"签退成功：「{project}」，本次服务 {minutes // 60} 小时 {minutes % 60} 分钟，待负责人确认"
                 if self.created else f"你已在「{project}」签退，本次服务 {minutes} 分钟，待负责人确认")
 
@@ -89,14 +120,6 @@ def _require_inside(decision: geo.FenceDecision) -> None:
         raise Invalid("outside_fence", detail.pop("message"), **detail)
 
 
-def _lock_member(session: Session, member_id: int) -> Member:
-    """Serialises one member's check-ins: concurrent taps queue here instead of racing."""
-    member = session.scalar(sa.select(Member).where(Member.id == member_id).with_for_update())
-    if member is None:
-        raise NotFound("member_not_found", "请先完成实名注册")
-    return member
-
-
 def open_record(session: Session, member_id: int, project_id: int | None = None) -> ServiceRecord | None:
     query = sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id,
                                            ServiceRecord.status == RecordStatus.open)
@@ -118,6 +141,33 @@ def _check_window(project: Project, now: dt.datetime) -> None:
         raise Invalid("too_early", f"项目 {_bj(project.starts_at)} 开始，开始前30分钟内方可签到")
     if now > project.ends_at:
         raise Invalid("ended", f"项目已于 {_bj(project.ends_at)} 结束，不能签到")
+
+
+_OPEN = ServiceRecord.status == RecordStatus.open
+_MEMBER, _PROJECT, _KEY = sa.bindparam("member_id"), sa.bindparam("project_id"), sa.bindparam("key")
+_OTHER = sa.orm.aliased(Project)
+# The member's row locked (FOR UPDATE; SQLite ignores it and serialises writers itself), on its own: a
+# statement that locks and reads in one sees the data of when it began, not what the transaction it
+# waited for wrote. Then a sign-in's whole state in one round trip: a record this key already made, the
+# record open here, the title of a project signed in to elsewhere, the enrolment. Built once.
+_LOCK = sa.select(Member.id).where(Member.id == _MEMBER).with_for_update()
+_SIGNIN_STATE = sa.select(
+    Member.id,
+    sa.select(ServiceRecord.id).where(ServiceRecord.idempotency_key == _KEY).scalar_subquery().label("by_key"),
+    sa.select(ServiceRecord.id).where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id == _PROJECT,
+                                      _OPEN).limit(1).scalar_subquery().label("here"),
+    sa.select(_OTHER.title).join(ServiceRecord, ServiceRecord.project_id == _OTHER.id)
+    .where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id != _PROJECT, _OPEN)
+    .limit(1).scalar_subquery().label("elsewhere"),
+    sa.select(Enrolment.status).where(Enrolment.project_id == _PROJECT, Enrolment.member_id == Member.id)
+    .scalar_subquery().label("enrolment"),
+).where(Member.id == _MEMBER)
+
+
+def _lock_member(session: Session, member_id: int) -> None:
+    """Serialises one member's check-ins: concurrent taps queue here instead of racing."""
+    if session.execute(_LOCK, {"member_id": member_id}).first() is None:
+        raise NotFound("member_not_found", "请先完成实名注册")
 
 
 def _require_enrolled(session: Session, member: Member, project: Project) -> None:
@@ -174,54 +224,54 @@ def _counted(action: str):
 @_counted("signin")
 def sign_in(session: Session, member_id: int, project_id: int, location: Location, *, now: dt.datetime | None = None,
             key: str | None = None, source: str = "api") -> CheckinResult:
+    """Round trips: the project (usually in the session already), the member's lock, the state, the
+    INSERT, the COMMIT; every check in between runs on what they brought."""
     now = now or utcnow()
     try:
         with unit_of_work(session):
-            done = _by_key(session, key)
-            if done is not None:
-                return CheckinResult("signin", done, False, None)
-            member = _lock_member(session, member_id)
             project = get_project(session, project_id)
-            here = open_record(session, member.id, project.id)
-            if here is not None:
-                return CheckinResult("signin", here, False, None)
-            elsewhere = open_record(session, member.id)
-            if elsewhere is not None:
+            _lock_member(session, member_id)
+            state = session.execute(_SIGNIN_STATE, {"member_id": member_id, "project_id": project.id,
+                                                    "key": key}).one()
+            if state.by_key is not None or state.here is not None:
+                return CheckinResult.of("signin", session.get(ServiceRecord, state.by_key or state.here), False, None)
+            if state.elsewhere is not None:
                 raise Conflict("signed_in_elsewhere",
-                               f"你在「{elsewhere.project.title}」的签到还未签退，请先签退再签到新的项目")
+                               f"你在「{state.elsewhere}」的签到还未签退，请先签退再签到新的项目")
             _check_window(project, now)
-            _require_enrolled(session, member, project)
+            if state.enrolment != EnrolmentStatus.enrolled:
+                _require_enrolled(session, session.get(Member, member_id), project)
             decision = fence_decision(project, location)
             _require_inside(decision)
-            record = ServiceRecord(project_id=project.id, member_id=member.id, status=RecordStatus.open,
+            record = ServiceRecord(project_id=project.id, member_id=member_id, status=RecordStatus.open,
                                    signin_at=now, source=source, idempotency_key=key)
             _point(record, "signin", location, decision)
             session.add(record)
             session.flush()
-            return CheckinResult("signin", record, True, decision)
+            return CheckinResult.of("signin", record, True, decision, project)
     except IntegrityError:
         again = open_record(session, member_id, project_id) or _by_key(session, key)
         if again is None:
             raise
-        return CheckinResult("signin", again, False, None)
+        return CheckinResult.of("signin", again, False, None)
 
 
 @_counted("signout")
 def sign_out(session: Session, member_id: int, project_id: int, location: Location, *,
              now: dt.datetime | None = None, source: str = "api") -> CheckinResult:
     with unit_of_work(session):
-        member = _lock_member(session, member_id)
+        project = get_project(session, project_id)
+        _lock_member(session, member_id)
         # The time is read once the member's lock is held: a sign-in that held it meanwhile has a later
         # time than one read before waiting, and a sign-out before its sign-in breaks the record's check.
         now = now or utcnow()
-        project = get_project(session, project_id)
-        record = open_record(session, member.id, project.id)
+        record = open_record(session, member_id, project.id)
         if record is None:
             recent = session.scalar(sa.select(ServiceRecord).where(
-                ServiceRecord.member_id == member.id, ServiceRecord.project_id == project.id,
+                ServiceRecord.member_id == member_id, ServiceRecord.project_id == project.id,
                 ServiceRecord.signout_at >= now - RETRY_WINDOW).order_by(ServiceRecord.signout_at.desc()).limit(1))
             if recent is not None:
-                return CheckinResult("signout", recent, False, None)
+                return CheckinResult.of("signout", recent, False, None)
             raise NotFound("not_signed_in", "你还没有在该项目签到")
         deadline = (record.signin_at if project.is_long_term else project.ends_at) + MISSING_AFTER
         if now > deadline:
@@ -234,7 +284,7 @@ def sign_out(session: Session, member_id: int, project_id: int, location: Locati
         record.status = RecordStatus.pending
         if source != record.source:
             record.source = f"{record.source}/{source}"[:20]
-        return CheckinResult("signout", record, True, decision)
+        return CheckinResult.of("signout", record, True, decision, project)
 
 
 def toggle(session: Session, member_id: int, project_id: int, location: Location, *,

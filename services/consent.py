@@ -61,10 +61,16 @@ def record(session: Session, member_id: int) -> None:
     session.add_all(Consent(member_id=member_id, version=VERSION, kind=kind, given_at=now) for kind in ConsentKind)
 
 
+def agreed(member_id: sa.ColumnElement[int] | int) -> sa.ColumnElement[bool]:
+    """Whether the member gave every consent at the current version, as a column: the login read asks
+    it in the same round trip as the session on every call (the rule lives here, once)."""
+    given = (sa.select(sa.func.count(sa.distinct(Consent.kind)))
+             .where(Consent.member_id == member_id, Consent.version == VERSION).scalar_subquery())
+    return given == len(ConsentKind)
+
+
 def is_current(session: Session, member_id: int) -> bool:
-    kinds = set(session.scalars(sa.select(Consent.kind).where(Consent.member_id == member_id,
-                                                              Consent.version == VERSION)))
-    return kinds == set(ConsentKind)
+    return bool(session.scalar(sa.select(agreed(member_id))))
 
 
 def accept(session: Session, member: Member, *, notice: bool, sensitive: bool) -> None:

@@ -25,6 +25,7 @@ class MpSession:
     unionid: str | None
     member_id: int | None
     account_id: int | None = None  # a coordinator signed in with the organisation account
+    consented: bool = False  # the member agreed to the current privacy notice
 
 
 def create(session: Session, *, openid: str, unionid: str | None, session_key: str | None = None,
@@ -37,10 +38,11 @@ def create(session: Session, *, openid: str, unionid: str | None, session_key: s
 
 
 def read(session: Session, token: str | None) -> MpSession | None:
-    current = auth_sessions.read(session, token, SessionKind.mp)
+    current = auth_sessions.read(session, token, SessionKind.mp, with_consent=True)
     if current is None:
         return None
-    return MpSession(current.openid or "", current.unionid, current.member_id, current.account_id)
+    return MpSession(current.openid or "", current.unionid, current.member_id, current.account_id,
+                     bool(current.consented))
 
 
 def attach_member(session: Session, token: str, member_id: int) -> None:

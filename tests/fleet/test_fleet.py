@@ -73,8 +73,8 @@ class Fleet:
         port, metrics = free_port(), self.tmp / f"metrics-{name}"
         metrics.mkdir()
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "--worker-connections",
-             "4", "--keep-alive", "0", "-b", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT,
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "app:create_app()"], cwd=ROOT,
             env={**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         self.processes.append(process)
