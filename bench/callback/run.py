@@ -10,7 +10,11 @@ measured in turn, round after round, and the medians reported: this machine's sp
 within minutes. Every round starts with nobody joined, and afterwards every scanning member must be in
 the team exactly once.
 Run: .venv/bin/python -m bench.callback.run [--members 1500] [--requests 3000] [--rounds 5]
-     [--worker-class gthread|sync] [--threads 4] [--worker-connections N]
+     [--worker-class gthread|sync] [--threads 4] [--worker-connections N] [--compare REV]
+--compare REV serves that git revision's /wechat too (a worktree; a copy of the seeded database and
+its own Redis db), measured in the same rounds: a change is judged against its before, side by side.
+The project's virtualenv must hold what that revision imports (e.g. psycopg2-binary for revisions
+before psycopg 3).
 WeRoBot runs from its own virtualenv (bench/.peer-venv, made on first use by bench/callback/peer.py).
 Needs PostgreSQL (BENCH_DATABASE_URL, default a database "bench_callback" on the local server) and
 Redis (BENCH_REDIS_URL, default db 14); the database is dropped and rebuilt.
@@ -21,6 +25,7 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,9 +48,10 @@ from bench.common import (  # noqa: E402
     rebuild_database,
     serve,
 )
+from config import normalise_database_url  # noqa: E402
 from wechat import simulator  # noqa: E402
 
-PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback")
+PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback"))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TOKEN = "bench-token"
 CONNECTIONS = 16
@@ -124,6 +130,35 @@ def reset(engine: sa.Engine) -> None:
         conn.execute(sa.text("VACUUM ANALYZE team_memberships, audit_log"))
 
 
+class Before:
+    """A git revision's app served beside this one: a worktree, a copy of the seeded database (the same
+    team code and members), its own Redis db."""
+
+    def __init__(self, revision: str, environment: dict) -> None:
+        self.label = "/wechat@" + subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True,
+                                                 capture_output=True, text=True).stdout.strip()
+        self.tree = Path(tempfile.mkdtemp(prefix="bench-before-"))
+        subprocess.run(["git", "worktree", "add", "--detach", "-f", str(self.tree), revision], cwd=ROOT, check=True,
+                       capture_output=True)
+        url = sa.engine.make_url(PG)
+        copy = f"{url.database}_before"
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{copy}" TEMPLATE "{url.database}"'))
+        admin.dispose()
+        # Without a driver in the URL: each revision picks its own (psycopg2 before psycopg 3).
+        self.database = url.set(drivername="postgresql", database=copy).render_as_string(hide_password=False)
+        redis_url = REDIS.rsplit("/", 1)[0] + "/11"
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        self.environment = {**environment, "DATABASE_URL": self.database, "REDIS_URL": redis_url}
+
+    def remove(self) -> None:
+        subprocess.run(["git", "worktree", "remove", "--force", str(self.tree)], cwd=ROOT, capture_output=True)
+
+
 def _short(errors: list[str]) -> str:
     """The peer's errors by count (its SQLite session storage answers "database is locked" under load,
     and WeRoBot then replies with an empty body)."""
@@ -137,6 +172,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="the servers measured in turn, this many times")
     parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn -k, for every server")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread), every server")
+    parser.add_argument("--compare", metavar="REV", help="also serve this git revision's /wechat, side by side")
     parser.add_argument("--worker-connections", type=int, default=None,
                         help="gunicorn --worker-connections, every server; default: as many as --threads, as README's "
                              "production command (a worker takes a connection only when it has a thread free for it)")
@@ -148,8 +184,12 @@ def main() -> None:
     code = seed(environment, args.members)
     total = min(args.requests, args.members * 2)
     os.environ.update(environment)
-    engine = sa.create_engine(PG)
+    engines = {"/wechat": sa.create_engine(PG)}
     ports = {"echo": 8802, "WeRoBot": 8803, "/wechat": 8801}
+    before = Before(args.compare, environment) if args.compare else None
+    if before:
+        ports[before.label] = 8804
+        engines[before.label] = sa.create_engine(normalise_database_url(before.database))
     options = {"threads": args.threads, "worker_class": args.worker_class,
                "worker_connections": args.worker_connections}
     peer_home = tempfile.TemporaryDirectory(prefix="bench-werobot-")  # its session file
@@ -158,6 +198,9 @@ def main() -> None:
                                 {**environment, "PYTHONPATH": str(Path(__file__).parent)}, **options,
                                 python=peer_python, cwd=Path(peer_home.name)),
                "/wechat": serve("app:create_app()", ports["/wechat"], environment, **options)}
+    if before:
+        servers[before.label] = serve("app:create_app()", ports[before.label], before.environment, **options,
+                                      cwd=before.tree)
     rounds: list[dict] = []
     failures: list[str] = []
     settings = " ".join(["gunicorn", *gunicorn_options(args.threads, args.worker_class, args.worker_connections)])
@@ -167,7 +210,8 @@ def main() -> None:
         for port in ports.values():
             wrk.run(port, harmless(200), expect="<xml>")  # both workers up, pools, caches and sessions warm
         for round_no in range(1, args.rounds + 1):
-            reset(engine)
+            for engine in engines.values():
+                reset(engine)
             work = payloads(code, args.members, total, round_no)
             requests = [wrk.raw("POST", "/wechat", body=body, params=query) for query, body, _ in work]
             measured = {}
@@ -178,8 +222,10 @@ def main() -> None:
                 print(f"round {round_no} " + line(label, measured[label]) + "\n        " + measured[label]["cpu"],
                       flush=True)
             time.sleep(0.5)  # the last answers wrk did not wait for
-            once, joined = joined_once(engine, sum(1 for _, _, kind in work if kind == "scan"))
-            ours = measured["echo"]["errors"] + measured["/wechat"]["errors"]
+            scans = sum(1 for _, _, kind in work if kind == "scan")
+            checks = [joined_once(engine, scans) for engine in engines.values()]
+            once, joined = all(ok for ok, _ in checks), "; ".join(state for _, state in checks)
+            ours = [e for label in ports if label != "WeRoBot" for e in measured[label]["errors"]]
             print(f"        {joined}; errors: echo and /wechat {len(ours)} {ours[:2]}; "
                   f"WeRoBot {_short(measured['WeRoBot']['errors'])}", flush=True)
             if not once or ours:
@@ -190,10 +236,12 @@ def main() -> None:
             server.terminate()
             server.wait()
         peer_home.cleanup()
+        if before:
+            before.remove()
     print(f"\nmedians of {args.rounds} rounds ({settings}, wrk -t1 -c{wrk.CONNECTIONS}):")
     for label in ports:
         print("  " + line(label, medians([r[label] for r in rounds])))
-    for other in ("echo", "WeRoBot"):
+    for other in ("echo", "WeRoBot", *([before.label] if before else [])):
         ratios = [r["/wechat"]["rps"] / r[other]["rps"] for r in rounds]
         print(f"  /wechat ÷ {other:8s}: {statistics.median(ratios):.2f} (rounds: "
               + ", ".join(f"{ratio:.2f}" for ratio in ratios) + ")")
