@@ -102,11 +102,9 @@ def _instance_secret(name: str, make) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """PostgreSQL through psycopg 3 unless the URL names another driver (Heroku-style postgres:// too,
-    which SQLAlchemy 2 does not know)."""
-    for plain in ("postgres://", "postgresql://"):
-        if url.startswith(plain):
-            return "postgresql+psycopg://" + url[len(plain):]
+    # Heroku-style postgres:// is common in the wild; SQLAlchemy 2 only knows postgresql://.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
     return url
 
 
@@ -161,13 +159,7 @@ def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     options = {"hide_parameters": True} if production else {}
     if database_url.startswith("sqlite"):
         return options
-    options["pool_size"] = _number(env, "DB_POOL_SIZE", 10, minimum=1)
-    if normalise_database_url(database_url).startswith("postgresql+psycopg://"):
-        # psycopg prepares a statement after this many runs on a connection; 0 never (a transaction-mode
-        # pooler older than PgBouncer 1.21 would hand the next statement to another server connection).
-        threshold = _number(env, "DB_PREPARE_THRESHOLD", 5, minimum=0)
-        options["connect_args"] = {"prepare_threshold": threshold or None}
-    return options
+    return {**options, "pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
 
 
 def _intervals(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:

@@ -41,7 +41,7 @@ def _retrying(view, db):
                 raise
             logger.warning("database connection lost mid-request; running it again on a new connection")
             db.session.rollback()
-            db.engine.dispose()  # every pooled connection predates the restart (those in use are dropped when returned)
+            db.engine.dispose(close=False)  # every pooled connection predates the restart
             return view(*args, **kwargs)
     return wrapped
 

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from extensions import protector, store
 from models import BranchApplication, Member, Organization, OrgKind, Sex, utcnow
 from privacy import mask_id_number, mask_phone
-from services import autocommit, consent, hours, orgs
+from services import consent, hours, orgs
 from services.beijing_time import beijing_today
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.idcard import IdNumberError, age_on, parse_id_number
 from services.passwords import check_password, hash_password
+from services.prepared import Prepared
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -198,8 +199,8 @@ def _card_query(which_member: sa.ColumnElement[bool]) -> sa.Select:
 
 # Built once: asked on every 时长/我的 message, with the hours in the same round trip; by openid, the
 # bot's reply needs no lookup of the member before it.
-_CARD_BY_ID = _card_query(Member.id == sa.bindparam("member_id"))
-_CARD_BY_OPENID = _card_query(Member.openid == sa.bindparam("openid"))
+_CARD_BY_ID = Prepared(_card_query(Member.id == sa.bindparam("member_id")))
+_CARD_BY_OPENID = Prepared(_card_query(Member.openid == sa.bindparam("openid")))
 
 
 def card_and_hours(session: Session, member_id: int | None = None, *, openid: str | None = None,
@@ -208,7 +209,7 @@ def card_and_hours(session: Session, member_id: int | None = None, *, openid: st
     year, params = hours.summary_params(now=now)
     statement, which = (_CARD_BY_ID, {"member_id": member_id}) if openid is None else (_CARD_BY_OPENID,
                                                                                          {"openid": openid})
-    row = autocommit.one_or_none(session, statement, {**which, **params})  # one round trip, no BEGIN/ROLLBACK
+    row = statement.one_or_none(session, {**which, **params})  # one round trip, no BEGIN/ROLLBACK around it
     if row is None:
         if openid is not None:
             return None

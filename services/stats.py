@@ -176,9 +176,8 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         session.execute(sa.delete(OrgStats).where(OrgStats.org_id.in_(sa.select(Organization.id).where(in_tree))))
-        # Counted from RETURNING: psycopg 3 reports no row count for an INSERT … SELECT with CTEs.
-        written = len(session.execute(sa.insert(OrgStats.__table__).from_select(
-            ["org_id", "year", *columns, "refreshed_at"], rows).returning(OrgStats.org_id)).all())
+        written = session.execute(sa.insert(OrgStats).from_select(
+            ["org_id", "year", *columns, "refreshed_at"], rows)).rowcount
     return written
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
-from services import autocommit, projects
+from services import projects
 from services.errors import Conflict, Invalid, NotFound
+from services.prepared import Prepared
 from services.uow import audit, audit_now, new_code, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -127,11 +128,11 @@ class _JoinStatements:
 
     ``checks``: the team with everything the join decides on and the rule's verdict, one round trip.
     ``in_one`` (PostgreSQL): the same checks, the membership when the rule allows it and its audit row,
-    in one statement (data-modifying CTEs), run in autocommit: one round trip (services/autocommit.py);
-    SQLite has no data-modifying CTEs and runs the checks, then two plain INSERTs.
+    in one statement (data-modifying CTEs), prepared and run in autocommit: one round trip; SQLite has
+    no data-modifying CTEs and runs the checks, then two plain INSERTs.
     """
-    checks: sa.Select
-    in_one: sa.Select
+    checks: Prepared
+    in_one: Prepared
 
     @classmethod
     def build(cls, which_team: sa.ColumnElement[bool], which_member: sa.ColumnElement[bool]) -> _JoinStatements:
@@ -149,7 +150,7 @@ class _JoinStatements:
                       joined.c.team_id, sa.bindparam("detail", type_=_AUDIT.c.detail.type), _NOW)).cte("audited")
         in_one = (sa.select(state, joined.c.id.label("joined_id"))
                   .select_from(state.outerjoin(joined, sa.true())).add_cte(audited))
-        return cls(checks=sa.select(checks, verdict), in_one=in_one)
+        return cls(checks=Prepared(sa.select(checks, verdict)), in_one=Prepared(in_one))
 
 
 _BY_ID, _BY_CODE = Team.id == sa.bindparam("team_id"), Team.code == sa.bindparam("code")
@@ -205,7 +206,7 @@ def _join(session: Session, statements: _JoinStatements, which: dict, unknown: s
     try:
         row, joined_id = _checked_insert(session, statements, which, source)
     except IntegrityError:  # a concurrent join of the same member got there first: answer from what is there
-        row, joined_id = autocommit.one_or_none(session, statements.checks, which), None
+        row, joined_id = statements.checks.one_or_none(session, which), None
     if row is None:
         raise NotFound("team_not_found", unknown)
     team = TeamInfo(row.team_id, row.name, row.contact_name, row.contact_phone, row.is_community)
@@ -220,12 +221,12 @@ def _checked_insert(session: Session, statements: _JoinStatements, which: dict,
                     source: str) -> tuple[sa.Row | None, int | None]:
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        row = autocommit.one_or_none(session, statements.in_one, {**which, "source": source, "now": now,
-                                                                   "detail": {"source": source}}, writes=True)
+        row = statements.in_one.one_or_none(session, {**which, "source": source, "now": now,
+                                                      "detail": {"source": source}}, writes=True)
         return row, row.joined_id if row is not None else None
     with unit_of_work(session):
         connection = session.connection()
-        row = connection.execute(statements.checks, which).one_or_none()
+        row = connection.execute(statements.checks.statement, which).one_or_none()
         if row is None or not row.may_join:
             return row, None
         joined_id = connection.execute(_INSERT_MEMBERSHIP, {

@@ -18,12 +18,11 @@ from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
 from app import create_app
-from config import normalise_database_url
 from extensions import db
 from sharedstore import MemoryStore, RedisStore
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-PG_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATA_KEY = Fernet.generate_key().decode()
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -26,9 +26,8 @@ from cryptography.fernet import Fernet
 
 from bench import wrk
 from bench.common import CpuMeter, community_with_team, gunicorn_options, line, medians, rebuild_database, serve
-from config import normalise_database_url
 
-PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_checkin"))
+PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_checkin")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 CONNECTIONS = 16
 

@@ -28,9 +28,8 @@ import time
 import sqlalchemy as sa
 
 from bench.common import rebuild_database
-from config import normalise_database_url
 
-PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_dashboard"))
+PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_dashboard")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DISTRICTS, STREETS, COMMUNITIES = 16, 20, 15
 UNIVERSITIES, DEPARTMENTS, CLASSES = 30, 15, 20

@@ -31,9 +31,8 @@ from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
 from bench.common import ROOT, community_with_team, rebuild_database
-from config import normalise_database_url
 
-PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_push"))
+PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_push")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 SANDBOX_PORT = 8821
 TEMPLATE = "cgi-bin/message/template/send"

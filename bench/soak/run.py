@@ -24,9 +24,8 @@ import requests
 from cryptography.fernet import Fernet
 
 from bench.common import ROOT, community_with_team, rebuild_database, serve
-from config import normalise_database_url
 
-PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_soak"))
+PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_soak")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 PORT, TOKEN, APPID = 8821, "soak-token", "wxsoak0000000000"
 LANES = 8

@@ -25,10 +25,8 @@ def test_production_refuses_a_malformed_data_key():
     env["DATA_KEY"] = Fernet.generate_key().decode()
     env["DATABASE_URL"] = "postgres://u@h/db"
     config = load_config(env)
-    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"  # psycopg 3 unless told otherwise
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql://u@h/db"
     assert config["SESSION_COOKIE_SECURE"] is True
-    env["DATABASE_URL"] = "postgresql+psycopg2://u@h/db"
-    assert load_config(env)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u@h/db"
 
 
 def test_unknown_app_env_is_an_error():
@@ -40,10 +38,7 @@ def test_a_server_databases_pool_is_sized_and_sqlite_keeps_its_own():
     key = Fernet.generate_key().decode()
     server = load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db",
                           "DB_POOL_SIZE": "16"})
-    assert server["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 16, "connect_args": {"prepare_threshold": 5}}
-    never = load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db",
-                         "DB_PREPARE_THRESHOLD": "0"})  # behind a transaction-mode pooler
-    assert never["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"prepare_threshold": None}
+    assert server["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 16}
     assert load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db"})[
         "SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 10
     assert load_config({"DATA_KEY": key, "SECRET_KEY": "s"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
