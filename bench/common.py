@@ -62,11 +62,11 @@ def gunicorn_options(threads: int = THREADS, worker_class: str = "gthread",
 
 def serve(target: str, port: int, environment: dict, threads: int = THREADS, worker_class: str = "gthread",
           worker_connections: int | None = None, *, python: str = sys.executable,
-          cwd: Path = ROOT) -> subprocess.Popen:
+          cwd: Path = ROOT, stderr=None) -> subprocess.Popen:
     """``python``/``cwd``: a peer framework's own virtualenv and working directory (bench/callback/peer.py)."""
     process = subprocess.Popen([python, "-m", "gunicorn",
                                 *gunicorn_options(threads, worker_class, worker_connections),
-                                "-b", f"127.0.0.1:{port}", target], cwd=cwd, env=environment)
+                                "-b", f"127.0.0.1:{port}", target], cwd=cwd, env=environment, stderr=stderr)
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=0.5)

@@ -46,9 +46,10 @@ def raw(method: str, path: str, *, body: bytes = b"", params: dict | None = None
 
 
 def run(port: int, requests: list[bytes], *, expect: str | None = None, status: int = 200,
-        connections: int = CONNECTIONS) -> dict:
+        connections: int = CONNECTIONS, limit: float | None = None) -> dict:
     """Send every request once over ``connections`` connections; the figures as bench/common.line reads
-    them, with ``errors`` (bad answers and socket errors) listed."""
+    them, with ``errors`` (bad answers and socket errors) listed. ``limit``: seconds after which the run
+    is cut short (a server that stalls), reported as requests not sent."""
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         listing, result = Path(folder, "requests.hex"), Path(folder, "result.json")
@@ -62,8 +63,10 @@ def run(port: int, requests: list[bytes], *, expect: str | None = None, status: 
         process = subprocess.Popen([wrk, "-t1", f"-c{connections}", "-d600s", "--timeout", "10s", "-s", str(SCRIPT),
                                     f"http://127.0.0.1:{port}/"], env=environment, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
-        marker = Path(str(result) + ".out")
+        marker, began = Path(str(result) + ".out"), time.monotonic()
         while process.poll() is None and not marker.exists():
+            if limit is not None and time.monotonic() - began > limit:
+                break
             time.sleep(0.01)
         time.sleep(0.05)
         process.send_signal(signal.SIGINT)
@@ -75,8 +78,9 @@ def run(port: int, requests: list[bytes], *, expect: str | None = None, status: 
     errors = ([f"{figures['bad']} bad answers: {figures['sample']}"] if figures["bad"] else []) + \
         ([f"socket errors {socket_errors}"] if socket_errors else [])
     if figures["sent"] < len(requests):
-        errors.append(f"only {figures['sent']} of {len(requests)} requests sent")
+        errors.append(f"only {figures['sent']} of {len(requests)} requests sent in {limit} s")
     seconds = figures["elapsed_us"] / 1e6
     return {"requests": figures["answered"], "rps": figures["answered"] / seconds, "seconds": seconds,
+            "good_rps": (figures["answered"] - figures["bad"]) / seconds,
             "p50_ms": figures["p50_us"] / 1000, "p90_ms": figures["p90_us"] / 1000,
             "p99_ms": figures["p99_us"] / 1000, "errors": errors}

@@ -11,7 +11,7 @@ from extensions import db
 from flashing import attempt
 from models import REVIEW_LABELS, ApplicationStatus, BranchApplication, Organization, Team
 from qr.certificate import pdf_response
-from requestargs import int_arg, page_arg
+from requestargs import int_arg
 from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
@@ -40,11 +40,25 @@ def _listing(template: str, default_filter: str | None = None):
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
     query = rosters.search(member_ids, year=year, q=q, filter_=filter_)
-    page = page_arg(request.args)
-    total = rosters.count(db.session, query)
-    rows = rosters.page(db.session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    after, shown = int_arg(request.args, "after"), int_arg(request.args, "shown", 0)
+    rows = rosters.page(db.session, query, limit=PAGE_SIZE + 1, after=after or None)
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,
-                total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), filters=rosters.FILTERS)
+                filters=rosters.FILTERS, total=_total(query, scope), first=shown + 1, shown=shown + len(rows),
+                next_after=rows[-1].id if more else None)
+
+
+def _total(query: rosters.Roster, scope: str) -> dict:
+    """A large sub-tree's whole list: as the last recount found it (counting a million members took
+    seconds), labelled with its time; anything smaller, a team's, a search's or a filter's: counted,
+    up to rosters.COUNT_CAP."""
+    if scope == "branch" and not query.narrowed:
+        sub_org = int_arg(request.args, "org")
+        counted, at = stats.members_counted(db.session, require_org(sub_org) if sub_org else current_account().org)
+        if at is not None and counted > rosters.COUNT_CAP:
+            return {"count": counted, "more": False, "as_of": at.astimezone(BEIJING).strftime("%m-%d %H:%M")}
+    counted, more = rosters.count_upto(db.session, query)
+    return {"count": counted, "more": more, "as_of": None}
 
 
 @bp.get("/members")

@@ -55,6 +55,7 @@ class Member(TimestampMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("is_volunteer = (volunteer_registered_at IS NOT NULL)", name="volunteer_dated"),
+        sa.Index("ix_members_name_id", "name", "id"),  # the member lists' order and keyset paging
     )
 
 

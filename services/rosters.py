@@ -3,6 +3,7 @@ team, with the year's approved hours, personal data masked. One query serves the
 and the CSV/Excel exports, so they never disagree."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -60,13 +61,24 @@ class Row:
 
 
 HOURS_FILTERS = {"under_target", "not_excellent"}
+_NUMBER = re.compile(r"[A-Za-z]{0,2}\d{5,}")
 
 
 @dataclass(frozen=True)
 class Roster:
-    """A search: the rows' query and the year their hours are counted in."""
+    """A search: the rows' query, the year their hours are counted in, and whether it narrows the
+    sub-tree (a search or a filter) or lists all of it."""
     query: sa.Select
     year: int
+    narrowed: bool = False
+
+    @property
+    def ids(self) -> sa.Select:
+        """The same members without what the rows show (for counting)."""
+        return self.query.with_only_columns(Member.id).order_by(None)
+
+
+COUNT_CAP = 10_000  # a narrowed list counts this far and then says "more than"
 
 
 def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None = None) -> Roster:
@@ -97,7 +109,9 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
                               results_column(year).label("review"), this_quarter.label("quarter_done"))
     q = (q or "").strip()
     if q:
-        matches = [Member.name.contains(q, autoescape=True), Member.league_number == q]
+        matches = [Member.league_number == q]
+        if not _NUMBER.fullmatch(q):  # a 团员编号 or a phone number is looked up by index, never in names
+            matches.append(Member.name.contains(q, autoescape=True))
         try:
             matches.append(Member.phone_hash == protector.lookup_hash("phone", normalise_phone(q)))
         except Invalid:
@@ -113,11 +127,20 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     }
     if filter_ in conditions:
         query = query.where(conditions[filter_])
-    return Roster(query, year)
+    return Roster(query, year, narrowed=bool(q) or filter_ in conditions)
 
 
 def count(session: Session, roster: Roster) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(roster.query.order_by(None).subquery()))
+    """Every row counted (the exports' progress); a page shows ``count_upto`` instead."""
+    return session.scalar(sa.select(sa.func.count()).select_from(roster.ids.subquery()))
+
+
+def count_upto(session: Session, roster: Roster, cap: int | None = None) -> tuple[int, bool]:
+    """How many, counting no further than ``cap`` (COUNT_CAP; True: there are more): counting a million
+    members for the first page of a city-wide search cost seconds."""
+    cap = COUNT_CAP if cap is None else cap
+    found = session.scalar(sa.select(sa.func.count()).select_from(roster.ids.limit(cap + 1).subquery()))
+    return min(found, cap), found > cap
 
 
 def _with_minutes(session: Session, rows: list, year: int) -> list[Row]:
@@ -140,8 +163,16 @@ def _row(member: Member, branch: str | None, team: str | None, minutes: int, ove
                review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done))
 
 
-def page(session: Session, roster: Roster, *, limit: int, offset: int = 0) -> list[Row]:
-    return _with_minutes(session, session.execute(roster.query.limit(limit).offset(offset)).all(), roster.year)
+def page(session: Session, roster: Roster, *, limit: int, after: int | None = None) -> list[Row]:
+    """``limit`` rows by name, those after the member ``after`` (keyset paging on the (name, id) index:
+    the next page of a million costs what the first does; an offset made the database walk past every
+    row before it)."""
+    query = roster.query
+    if after is not None:
+        name = session.scalar(sa.select(Member.name).where(Member.id == after))
+        if name is not None:
+            query = query.where(sa.tuple_(Member.name, Member.id) > sa.tuple_(sa.literal(name), sa.literal(after)))
+    return _with_minutes(session, session.execute(query.limit(limit)).all(), roster.year)
 
 
 def iterate(session: Session, roster: Roster) -> Iterator[Row]:

@@ -185,6 +185,14 @@ def refreshed_at(session: Session, org: Organization) -> dt.datetime | None:
     return session.scalar(sa.select(OrgStats.refreshed_at).where(OrgStats.org_id == org.id))
 
 
+def members_counted(session: Session, org: Organization) -> tuple[int, dt.datetime | None]:
+    """The sub-tree's members (league age and over) as the last recount found them, and when: what the
+    member list shows as its total, labelled with the time, instead of counting a million rows."""
+    total = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(OrgStats.members + OrgStats.over_age), 0))
+                           .join(Organization, OrgStats.org_id == Organization.id).where(subtree_filter(org)))
+    return int(total), refreshed_at(session, org)
+
+
 def is_stale(session: Session, org: Organization, max_age_seconds: int, *, now: dt.datetime | None = None) -> bool:
     """Older than ``max_age_seconds``, or counted on an earlier Beijing day: league age and the year's
     hours change at Beijing midnight, and a birthday must show on its day."""

@@ -283,3 +283,35 @@ def test_certificate_for_a_member(app, session, world):
     assert other.get(page).status_code == 403
     assert other.get(done.headers["Location"]).status_code == 404
     assert session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 12
+
+
+def test_the_member_list_pages_by_name_and_counts_cheaply(app, session, world, monkeypatch):
+    """Keyset paging (issue 24.6): every member once, by name then id (two of the same name included),
+    page after page; the whole sub-tree's total comes from the last recount, labelled with its time; a
+    search counts up to a cap and then says "more than"."""
+    import console.members
+    from services import rosters, stats
+
+    tree = world
+    monkeypatch.setattr(console.members, "PAGE_SIZE", 2)
+    for name in ("王五", "李四", "张三", "李四", "赵六"):
+        make_member(session, branch=tree.branch, name=name)
+    client = console_login(app, "jisuanji")
+    seen, url = [], "/console/members"
+    for _ in range(5):
+        html = client.get(url).get_data(as_text=True)
+        table = html.split('id="members"')[1].split("</table>")[0]
+        seen += re.findall(r"<tr><td>([^<\s]+)", table)
+        following = re.search(r'href="([^"]*after=[^"]*)">下一页', html)
+        if following is None:
+            break
+        url = following.group(1).replace("&amp;", "&")
+    ordered = sorted(["王五", "李四", "张三", "李四", "赵六"])  # the database's order here: by code point
+    assert sorted(seen) == ordered and len(seen) == 5 and "第 5–5 名" in html and "第一页" in html
+    assert "共 5 人" in html  # a small sub-tree: counted
+    stats.refresh(session, tree.city)
+    monkeypatch.setattr(rosters, "COUNT_CAP", 2)  # a large one: from the recount
+    html = client.get("/console/members").get_data(as_text=True)
+    assert re.search(r"约 5 人（\d\d-\d\d \d\d:\d\d 统计）", html), html.split('id="roster-total"')[1][:80]
+    assert "超过 2 人" in client.get("/console/members", query_string={"filter": "volunteer"}).get_data(as_text=True)
+    assert "共 1 人" in client.get("/console/members", query_string={"q": "张三"}).get_data(as_text=True)
