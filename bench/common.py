@@ -1,17 +1,13 @@
 """What the HTTP benchmarks share: a fresh PostgreSQL database migrated to head, a gunicorn server,
-and a closed-loop load of N connections that records latencies."""
+where the machine's CPU went, and the figures' lines (the load itself is wrk's: bench/wrk.py)."""
 from __future__ import annotations
 
-import http.client
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
 import sqlalchemy as sa
@@ -19,14 +15,6 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2", "--log-level", "warning"]
 THREADS = 4  # README's production command
-
-
-@dataclass(frozen=True)
-class Call:
-    path: str
-    body: bytes
-    params: dict | None = None
-    headers: dict | None = None
 
 
 def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
@@ -75,66 +63,6 @@ def serve(target: str, port: int, environment: dict, threads: int = THREADS, wor
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{target} did not start")
-
-
-def _post_with_requests(session: requests.Session, port: int, call: Call, close: bool) -> tuple[int, str]:
-    headers = {**(call.headers or {}), **({"Connection": "close"} if close else {})}
-    response = session.post(f"http://127.0.0.1:{port}{call.path}", params=call.params, data=call.body,
-                            headers=headers, timeout=10)
-    return response.status_code, response.text
-
-
-def _post_plain(_session, port: int, call: Call, _close: bool) -> tuple[int, str]:
-    """The standard library's HTTP client on a new connection: a fifth to a third of requests' CPU a
-    call (0.3-0.4 ms against 1.4-1.6 ms on this machine)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        target = call.path + ("?" + urlencode(call.params) if call.params else "")
-        connection.request("POST", target, body=call.body, headers={**(call.headers or {}), "Connection": "close"})
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
-CLIENTS = {"requests": _post_with_requests, "plain": _post_plain}
-
-
-def load(port: int, lanes: list[list[Call]], ok=lambda status, text: status == 200, *, close: bool = False,
-         client: str = "requests") -> dict:
-    """One thread per lane, each sending its calls in order (a lane is one client's sequence, e.g. a
-    member's sign-in then sign-out). ``close``: a new connection per request, as nginx opens them
-    towards gunicorn by default; kept-alive connections stay with whichever worker accepted them first,
-    which can leave one of gunicorn's workers with all the load and the other idle. ``client``:
-    "requests" (what the benchmarks always used), or "plain" (http.client, a new connection per request):
-    on this 2-core machine the load generator shares the CPU with the servers, and requests spends
-    about as much CPU a call as the callback itself."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    post = CLIENTS[client]
-
-    def run(calls: list[Call]) -> None:
-        session = requests.Session() if client == "requests" else None
-        for call in calls:
-            start = time.perf_counter()
-            status, text = post(session, port, call, close)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                if not ok(status, text):
-                    errors.append(f"{status} {text[:100]}")
-
-    threads = [threading.Thread(target=run, args=(lane,)) for lane in lanes]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-    return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, "errors": errors}
 
 
 def _cpu_ticks() -> dict[int, int]:
@@ -189,10 +117,6 @@ class CpuMeter:
         per_request = r["workers"] * self.seconds / max(1, requests) * 1000
         return (f"cores: workers {r['workers']:.2f} ({per_request:.2f} ms a request), client {r['client']:.2f}, "
                 f"databases and kernel {r['others']:.2f}, idle {r['idle']:.2f}")
-
-
-def split(calls: list, lanes: int) -> list[list]:
-    return [calls[i::lanes] for i in range(lanes)]
 
 
 def medians(results: list[dict]) -> dict:
