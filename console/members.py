@@ -40,7 +40,8 @@ def _listing(template: str, default_filter: str | None = None):
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
     query = rosters.search(member_ids, year=year, q=q, filter_=filter_)
-    after, shown = int_arg(request.args, "after"), int_arg(request.args, "shown", 0)
+    after = int_arg(request.args, "after", label="after（上一页最后一名团员）")
+    shown = int_arg(request.args, "shown", 0, maximum=10_000_000, label="shown（已显示人数）")
     rows = rosters.page(db.session, query, limit=PAGE_SIZE + 1, after=after or None)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,

@@ -50,14 +50,17 @@ def _path_value(spec: str, value: str) -> str:
 
 
 def test_page_overflow_is_a_clear_400(app, clients):
-    for url in ("/console/members", "/console/review", "/console/teams"):
-        response = clients["console"].get(url, query_string={"page": HUGE})
-        assert response.status_code == 400 and "页码" in response.get_data(as_text=True), url
+    response = clients["console"].get("/console/teams", query_string={"page": HUGE})
+    assert response.status_code == 400 and "页码" in response.get_data(as_text=True)
+    for url in ("/console/members", "/console/review"):  # keyset pages: after the last member shown
+        for name, label in (("after", "上一页最后一名团员"), ("shown", "已显示人数")):
+            response = clients["console"].get(url, query_string={name: HUGE})
+            assert response.status_code == 400 and label in response.get_data(as_text=True), (url, name)
     teams = clients["api"].get("/api/mp/v1/org/teams", headers=clients["auth"]).get_json()["teams"]
     response = clients["api"].get(f"/api/mp/v1/org/teams/{teams[0]['code']}/members",
                                   query_string={"page": HUGE}, headers=clients["auth"])
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_number"
-    assert clients["console"].get("/console/members", query_string={"page": "100000"}).status_code == 200
+    assert clients["console"].get("/console/members", query_string={"after": "100000"}).status_code == 200
 
 
 def test_every_get_route_with_hostile_values_never_500(app, clients):

@@ -49,6 +49,22 @@ def test_double_taps_and_retries_give_the_same_record(session, world):
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRecord)) == 1
 
 
+def test_a_sign_in_retried_with_its_key_after_the_window_closed_answers_with_its_record(session, world):
+    """The answer was lost, the phone retried after the project ended: the same record, not 已结束."""
+    tree, team, project, member = world
+    first = checkin.sign_in(session, member.id, project.id, here(), now=START + dt.timedelta(hours=2, minutes=59),
+                            key="mp:retry-1")
+    late = START + dt.timedelta(hours=3, minutes=5)  # the project ended at START + 3 h
+    retry = checkin.sign_in(session, member.id, project.id, here(), now=late, key="mp:retry-1")
+    assert not retry.created and retry.record.id == first.record.id and "无需重复签到" in retry.message
+    other = make_member(session)  # the window is closed then: anybody else's sign-in is refused
+    join(session, other, team)
+    session.add(Enrolment(project_id=project.id, member_id=other.id))
+    session.commit()
+    with pytest.raises(Invalid, match="已于"):
+        checkin.sign_in(session, other.id, project.id, here(), now=late, key="mp:other-1")
+
+
 def test_time_window(session, world):
     tree, team, project, member = world
     with pytest.raises(Invalid, match="开始前30分钟") as err:

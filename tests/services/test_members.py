@@ -109,6 +109,9 @@ def test_volunteer_registration_is_idempotent_and_14_plus(session):
                      league_number="202600001111")
     with pytest.raises(Invalid, match="14周岁"):
         members.register_volunteer(session, young.id, today=dt.date(2026, 1, 5))
+    with pytest.raises(Invalid, match="14周岁"):  # the day before the 14th birthday
+        members.register_volunteer(session, young.id, today=dt.date(2026, 1, 9))
+    assert members.register_volunteer(session, young.id, today=dt.date(2026, 1, 10)).is_volunteer  # exactly 14
 
 
 def test_over_age_from_the_28th_birthday(session):
