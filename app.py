@@ -112,7 +112,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
-        from miniprogram_api.schemas import describe
+        from bodies import describe
 
         message, fields = describe(err)
         return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
@@ -181,10 +181,10 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>é’æ˜
 
 def register_blueprints(app: Flask) -> None:
     from console import register_console
+    from console.posters import bp as qr_bp
     from console.rq_dashboard import register_rq_dashboard
     from miniprogram_api import register_api
     from mobile import register_mobile
-    from qr.views import bp as qr_bp
     from wechat import register_wechat
 
     register_wechat(app)
@@ -211,8 +211,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from cli import register_commands
+    from console.poster_cli import qr_cli
     from jobs.cli import jobs_cli, push_cli
-    from qr.cli import qr_cli
     from wechat.cli import wechat_cli
 
     register_commands(app)

@@ -11,9 +11,11 @@ choose their own address by sending the header, and the rate limits see the real
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 
-from flask import Flask, g, request, session
+from flask import Flask, g, redirect, request, session, url_for
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -79,3 +81,20 @@ def live_login(cookie_key: str, kind):
     if token not in cache:
         cache[token] = auth_sessions.read(db.session, token, kind)
     return cache[token]
+
+
+def login_gate(who: Callable[[], object | None], login_endpoint: str,
+               then: Callable[[object], None] | None = None):
+    """A view decorator for the web surfaces: without a login (``who()`` is None) the person is sent to
+    ``login_endpoint`` and brought back afterwards; ``then`` sees the login first (e.g. for the logs)."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            current = who()
+            if current is None:
+                return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+            if then is not None:
+                then(current)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

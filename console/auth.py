@@ -2,7 +2,6 @@
 inside its own organisation's sub-tree."""
 from __future__ import annotations
 
-import functools
 import logging
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -13,7 +12,7 @@ from extensions import db, limiter
 from models import OrgAccount, SessionKind
 from services import accounts, auth_sessions, orgs
 from services.errors import DomainError
-from websecurity import CONSOLE_COOKIE, live_login
+from websecurity import CONSOLE_COOKIE, live_login, login_gate
 
 logger = logging.getLogger(__name__)
 
@@ -28,15 +27,8 @@ def current_account() -> OrgAccount | None:
     return db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
 
 
-def login_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        account = current_account()
-        if account is None:
-            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-        logsetup.who(org_id=account.org_id)
-        return view(*args, **kwargs)
-    return wrapped
+login_required = login_gate(lambda: current_account(), "console.login",
+                            then=lambda account: logsetup.who(org_id=account.org_id))
 
 
 def require_org(org_id: int):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
+from answers import pdf_response
 from console import bp
 from console.auth import current_account, login_required, require_org
 from extensions import db
 from flashing import attempt
 from models import REVIEW_LABELS, ApplicationStatus, BranchApplication, Organization, Team
-from qr.certificate import pdf_response
 from requestargs import int_arg
 from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today

@@ -14,7 +14,7 @@ from console.teams import COORD_LABELS
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from models import Organization, Project, ProjectStatus, Team
+from models import DELIVERY_LABELS, Organization, Project, ProjectStatus, Team
 from qr.poster import qr_png
 from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
 from services.beijing_time import BEIJING, from_local_input
@@ -22,8 +22,6 @@ from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.orgs import subtree_filter
 from services.posters import subtree_teams
 
-DELIVERY_LABELS = {"sent": "已发送", "delivered": "已送达", "pending": "待发送", "sending": "发送中",
-                   "failed": "失败", "blocked": "被拒收", "unknown": "状态未知"}
 RUN_LABELS = {"queued": "排队中", "running": "推送中", "paused": "已暂停（额度）", "done": "已完成", "failed": "已中止"}
 
 

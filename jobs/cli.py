@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from rq import SimpleWorker
 
 from extensions import db
+from models import DELIVERY_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +162,12 @@ def _print_progress(project) -> None:
     from services import push
 
     progress = push.progress(db.session, project)
-    labels = {"sent": "已发送", "delivered": "已送达", "pending": "待发送", "sending": "发送中",
-              "failed": "失败", "blocked": "被拒收", "unknown": "状态未知"}
     click.echo(f"项目「{project.title}」推送：共 {progress.total} 人；" + "，".join(
-        f"{labels[k]} {progress.counts[k]}" for k in labels if progress.counts.get(k)))
+        f"{DELIVERY_LABELS[k]} {progress.counts[k]}" for k in DELIVERY_LABELS if progress.counts.get(k)))
     if progress.run is not None:
         click.echo(f"最近一次：{progress.run.state.value}" + (f"（{progress.run.last_error}）" if progress.run.last_error else ""))
     for status, reason, count in progress.reasons:
-        click.echo(f"  {labels[status]} {count}：{reason}")
+        click.echo(f"  {DELIVERY_LABELS[status]} {count}：{reason}")
     if progress.unreachable:
         click.echo(f"  另有 {progress.unreachable} 名服务队成员未绑定微信，无法推送")
 

@@ -9,11 +9,11 @@ from flask import g, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
 import logsetup
+from bodies import LoginIn, OrgLoginIn
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
-from miniprogram_api.schemas import LoginIn, OrgLoginIn
 from models import OrgAccount
 from services import accounts, mp_sessions
 from wechat.client import code_to_session

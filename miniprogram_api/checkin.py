@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from answers import checkin_answer
+from bodies import LocationIn
 from extensions import db
 from miniprogram_api import bp
-from miniprogram_api.answers import checkin_answer
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import CheckinOut, HoursOut
-from miniprogram_api.schemas import LocationIn
 from services import checkin, hours, members, participation
 from services.projects import get_project_by_code
 

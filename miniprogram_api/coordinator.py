@@ -7,10 +7,11 @@ import dataclasses
 import sqlalchemy as sa
 from flask import jsonify, request
 
+from answers import correction_answer, project_answer, record_answer, team_answer
+from bodies import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
 from extensions import db
 from jobs import notify
 from miniprogram_api import bp
-from miniprogram_api.answers import correction_answer, project_answer, record_answer, team_answer
 from miniprogram_api.auth import account_required, current_org_id
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import (
@@ -24,7 +25,6 @@ from miniprogram_api.responses import (
     TeamChangeOut,
     TeamsOut,
 )
-from miniprogram_api.schemas import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
 from models import Member, Organization, Project, Team
 from requestargs import page_arg
 from services import approval, corrections, members, profile_extras, projects, team_changes, teams

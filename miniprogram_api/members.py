@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from answers import pdf_response
+from bodies import (
+    AppealForm,
+    BranchIn,
+    CertificateIn,
+    RegisterIn,
+    ResetCodeIn,
+    ResetIn,
+    SkillsIn,
+    SmsCodeIn,
+    ZybIn,
+)
 from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
@@ -22,18 +34,6 @@ from miniprogram_api.responses import (
     VolunteerOut,
     ZybOut,
 )
-from miniprogram_api.schemas import (
-    AppealForm,
-    BranchIn,
-    CertificateIn,
-    RegisterIn,
-    ResetCodeIn,
-    ResetIn,
-    SkillsIn,
-    SmsCodeIn,
-    ZybIn,
-)
-from qr.certificate import pdf_response
 from requestargs import read_upload
 from services import (
     appeals,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from bodies import CloseIn, ConsentIn, CorrectIn
 from extensions import db
 from miniprogram_api import bp
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import ClosedOut, ExportOut, PrivacyOut, ProfileOut, SmsSentOut
-from miniprogram_api.schemas import CloseIn, ConsentIn, CorrectIn
 from services import consent, members, my_data
 
 

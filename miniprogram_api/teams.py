@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from answers import project_answer, record_answer, team_answer
+from bodies import JoinIn
 from extensions import db
 from jobs import notify
 from miniprogram_api import bp
-from miniprogram_api.answers import project_answer, record_answer, team_answer
 from miniprogram_api.auth import current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import (
@@ -19,7 +20,6 @@ from miniprogram_api.responses import (
     TeamsOut,
     WithdrawnOut,
 )
-from miniprogram_api.schemas import JoinIn
 from qr.codes import team_from_payload
 from services import belonging, checkin, enrolment, members, projects, teams
 from services.errors import Invalid

@@ -17,7 +17,7 @@ from mobile import bp
 from models import Member, SessionKind
 from services import auth_sessions, consent, wechat_users
 from services.errors import DomainError
-from websecurity import PHONE_COOKIE, live_login
+from websecurity import PHONE_COOKIE, live_login, login_gate
 from wechat.client import oauth_client
 
 logger = logging.getLogger(__name__)
@@ -76,13 +76,7 @@ def member_required(view=None, *, consent_needed: bool = True):
     return wrapped
 
 
-def openid_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if current_openid() is None:
-            return redirect(url_for("mobile.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-    return wrapped
+openid_required = login_gate(lambda: current_openid(), "mobile.login")
 
 
 @bp.get("/login")

@@ -8,12 +8,12 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from answers import pdf_response
 from extensions import db
 from flashing import attempt
 from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS, ServiceRecord
-from qr.certificate import pdf_response
 from requestargs import int_arg
 from services import (
     belonging,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 
+from answers import checkin_answer
+from bodies import OnsiteIn
 from extensions import db
-from miniprogram_api.answers import checkin_answer
-from miniprogram_api.schemas import OnsiteIn
 from mobile import bp
 from mobile.auth import current_member, member_required
 from services import onsite_qr

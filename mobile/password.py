@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 
+from bodies import ResetCodeIn
 from extensions import db, limiter
-from miniprogram_api.schemas import ResetCodeIn
 from mobile import bp
 from services import recovery
 from services.errors import DomainError

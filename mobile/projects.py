@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
+from answers import checkin_answer
+from bodies import LocationIn
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from miniprogram_api.answers import checkin_answer
-from miniprogram_api.schemas import LocationIn
 from mobile import bp
 from mobile.auth import current_member, in_wechat, member_required
 from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
+from bodies import RegisterIn, SmsCodeIn, describe
 from extensions import db
-from miniprogram_api.schemas import RegisterIn, SmsCodeIn, describe
 from mobile import bp
 from mobile.auth import current_member, current_openid, openid_required
 from models import Organization

@@ -13,11 +13,19 @@ from models.review import REVIEW_LABELS, LeagueReview, ReviewResult, ReviewYear
 from models.session import AuthSession, SessionKind
 from models.stats import OrgStats, RateTarget
 from models.team import CoordSystem, Team, TeamMembership
-from models.wechat import DeliveryStatus, PushDelivery, PushRun, PushState, Subscription, WechatFollower
+from models.wechat import (
+    DELIVERY_LABELS,
+    DeliveryStatus,
+    PushDelivery,
+    PushRun,
+    PushState,
+    Subscription,
+    WechatFollower,
+)
 
 __all__ = [
     "ApplicationStatus", "AuditEntry", "AuthSession", "SessionKind", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
-    "DeliveryStatus", "Enrolment", "EnrolmentStatus", "IdentityAppeal", "Member",
+    "DELIVERY_LABELS", "DeliveryStatus", "Enrolment", "EnrolmentStatus", "IdentityAppeal", "Member",
     "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",

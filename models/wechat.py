@@ -36,6 +36,12 @@ class DeliveryStatus(enum.StrEnum):
     unknown = "unknown"      # the job died or WeChat did not answer in time: maybe sent, never resent by itself
 
 
+# In the order the console and `flask push status` list them.
+DELIVERY_LABELS = {DeliveryStatus.sent: "已发送", DeliveryStatus.delivered: "已送达", DeliveryStatus.pending: "待发送",
+                   DeliveryStatus.sending: "发送中", DeliveryStatus.failed: "失败", DeliveryStatus.blocked: "被拒收",
+                   DeliveryStatus.unknown: "状态未知"}
+
+
 class PushDelivery(TimestampMixin, Base):
     """One per (project, member): the unique constraint is what makes a re-run push send nothing twice."""
 

@@ -101,14 +101,3 @@ def _footer_block(pdf: _Certificate, data: CertificateData) -> None:
     text_width = pdf.w - 40 - QR_MM - 4
     for text in (f"证明编号：{data.code}", "扫码或访问以下地址核验真伪：", data.verify_url, f"开具日期：{_date(data.issued)}"):
         pdf.multi_cell(text_width, 7, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
-
-
-def pdf_response(session, certificate, *, inline: bool = False):
-    """The certificate's PDF as a download (the API, the console) or shown in the phone's browser."""
-    from flask import Response
-
-    from services.certificates import pdf
-
-    disposition = "inline" if inline else "attachment"
-    return Response(pdf(session, certificate), mimetype="application/pdf", headers={
-        "Content-Disposition": f'{disposition}; filename="certificate-{certificate.code}.pdf"'})

@@ -1,5 +1,10 @@
-"""JSON answers shared by the mini-program API and the phone pages' fetch calls."""
+"""Answers shared by the surfaces: the JSON the mini-program API and the phone pages' fetch calls give,
+and the 志愿服务证明 PDF as a download or shown in the phone's browser."""
 from __future__ import annotations
+
+from flask import Response
+
+from services.certificates import pdf
 
 
 def checkin_answer(result) -> dict:
@@ -43,3 +48,10 @@ def correction_answer(request) -> dict:
             "signin_at": request.signin_at.isoformat(), "signout_at": request.signout_at.isoformat(),
             "reason": request.reason, "status": request.status.value, "decision_note": request.decision_note,
             "created_at": request.created_at.isoformat()}
+
+
+def pdf_response(session, certificate, *, inline: bool = False):
+    """The certificate's PDF as a download (the API, the console) or shown in the phone's browser."""
+    disposition = "inline" if inline else "attachment"
+    return Response(pdf(session, certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="certificate-{certificate.code}.pdf"'})
