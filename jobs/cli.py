@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from rq import SimpleWorker
 
 from extensions import db
+from jobs import push as push_job
 from models import DELIVERY_LABELS
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def push_project(ref: str, resend_unknown: bool) -> None:
             bar.length = total
             bar.update(1)
 
-        push.run(db.session, run.id, on_progress=advance)
+        push.run(db.session, run.id, client=push_job.client(), on_progress=advance)
     _print_progress(project)
 
 

@@ -11,11 +11,20 @@ def push_project(run_id: int) -> dict | None:
     return in_app_context(_run, run_id)
 
 
+def client():
+    """The WeChat API client a push run sends with (its own timeout, PUSH_HTTP_TIMEOUT)."""
+    from flask import current_app
+
+    from wechat.client import get_client
+
+    return get_client(timeout=current_app.config["PUSH_HTTP_TIMEOUT"])
+
+
 def _run(run_id: int) -> dict | None:
     from extensions import db
     from services import push
 
-    report = push.run(db.session, run_id)
+    report = push.run(db.session, run_id, client=client())
     return None if report is None else {"sent": report.sent, "failed": report.failed,
                                         "unknown": report.unknown, "state": report.state.value}
 

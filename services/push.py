@@ -394,10 +394,9 @@ class RunReport:
     state: PushState = PushState.done
 
 
-def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunReport | None:
-    """The push job: plan, sweep stale claims, then claim → send → settle row by row."""
-    from wechat.client import get_client
-
+def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport | None:
+    """The push job: plan, sweep stale claims, then claim → send → settle row by row. ``client`` is the
+    WeChat API client the caller (the job, the CLI) made: a service does not reach for a transport."""
     push_run = session.get(PushRun, run_id)
     if push_run is None:
         logger.warning("push run %s does not exist", run_id)
@@ -411,7 +410,6 @@ def run(session: Session, run_id: int, *, client=None, on_progress=None) -> RunR
     release_interrupted(session, project_id)
     channel = push_channels.current()
     message = message_for(project, channel)
-    client = client or get_client(timeout=current_app.config["PUSH_HTTP_TIMEOUT"])
     pacer, report, beat = Pacer(), RunReport(), time.monotonic()
     while True:
         batch = session.execute(sa.select(PushDelivery.id, PushDelivery.openid).where(

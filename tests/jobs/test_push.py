@@ -9,6 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
 from services import projects, push, teams
 from tests.factories import join, make_member, make_project_input, make_tree, pair
@@ -332,7 +333,7 @@ def test_concurrent_runs_send_each_member_once(session, community, sandbox, app,
     sandbox.latency[ENDPOINTS[channel]] = 0.005
     project = _published(session, tree, tree.community, team)
     runs = [push.request_push(session, project.id, enqueue=False, resend_unknown=True).id for _ in range(2)]
-    reports = run_threads(2, lambda own, i: push.run(own, runs[i]))
+    reports = run_threads(2, lambda own, i: push.run(own, runs[i], client=push_job.client()))
     assert sum(r.sent for r in reports) == 40 and all(r.sent for r in reports)  # both really worked
     assert Counter(sandbox.sent_to(ENDPOINTS[channel])) == Counter({m.openid: 1 for m in people})
     assert _statuses(session, project) == {"sent": 40}
