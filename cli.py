@@ -33,7 +33,7 @@ def register_commands(app: Flask) -> None:
     @records_group.command("mark-missing")
     def mark_missing_command() -> None:
         """Mark records never signed out, 12 h after their project's end, as missing sign-out (the scheduler does it hourly; this is for a setup without Redis)."""
-        from services.checkin import mark_missing_signouts
+        from services.records import mark_missing_signouts
 
         count = mark_missing_signouts(db.session)
         click.echo(f"已标记 {count} 条缺少签退的记录，请负责人核实更正。")

@@ -179,7 +179,7 @@ def _print_progress(project) -> None:
 def push_project(ref: str, resend_unknown: bool) -> None:
     """Push project REF (its code or id) to its members; inline without Redis, else queued."""
     from jobs.queue import is_inline
-    from services import push
+    from services import push, push_run
     from services.errors import DomainError
 
     project = _project(db.session, ref)
@@ -195,7 +195,7 @@ def push_project(ref: str, resend_unknown: bool) -> None:
             bar.length = total
             bar.update(1)
 
-        push.run(db.session, run.id, client=push_job.client(), on_progress=advance)
+        push_run.run(db.session, run.id, client=push_job.client(), on_progress=advance)
     _print_progress(project)
 
 

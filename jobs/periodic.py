@@ -34,7 +34,7 @@ def mark_missing_signouts() -> int:
 
 def _mark_missing() -> int:
     from extensions import db
-    from services.checkin import mark_missing_signouts as mark
+    from services.records import mark_missing_signouts as mark
 
     return mark(db.session)
 

@@ -1,4 +1,4 @@
-"""The push job: ``services.push.run`` on the queue."""
+"""The push job: ``services.push_run.run`` on the queue, with the WeChat client it sends with."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +22,9 @@ def client():
 
 def _run(run_id: int) -> dict | None:
     from extensions import db
-    from services import push
+    from services import push_run
 
-    report = push.run(db.session, run_id, client=client())
+    report = push_run.run(db.session, run_id, client=client())
     return None if report is None else {"sent": report.sent, "failed": report.failed,
                                         "unknown": report.unknown, "state": report.state.value}
 

@@ -21,7 +21,7 @@ from miniprogram_api.responses import (
     WithdrawnOut,
 )
 from qr.codes import team_from_payload
-from services import belonging, checkin, enrolment, members, projects, teams
+from services import belonging, enrolment, members, projects, records, teams
 from services.errors import Invalid
 
 
@@ -97,4 +97,4 @@ def withdraw(code: str):
 @documented("我的服务记录与审核状态", response=RecordsOut)
 @member_required
 def my_records():
-    return jsonify({"records": [record_answer(r) for r in checkin.member_records(db.session, current_member_id())]})
+    return jsonify({"records": [record_answer(r) for r in records.member_records(db.session, current_member_id())]})

@@ -19,13 +19,13 @@ from services import (
     belonging,
     branches,
     certificates,
-    checkin,
     corrections,
     hours,
     members,
     orgs,
     participation,
     profile_extras,
+    records,
     teams,
 )
 from services.beijing_time import BEIJING, from_local_input
@@ -168,9 +168,9 @@ def my_hours():
 @bp.get("/records")
 @member_required
 def my_records():
-    records = checkin.member_records(db.session, current_member().id)
-    return render_template("mobile/records.html", records=records, labels=RECORD_STATUS_LABELS, beijing=BEIJING,
-                           corrections=corrections.latest_by_record(db.session, [r.id for r in records]))
+    mine = records.member_records(db.session, current_member().id)
+    return render_template("mobile/records.html", records=mine, labels=RECORD_STATUS_LABELS, beijing=BEIJING,
+                           corrections=corrections.latest_by_record(db.session, [r.id for r in mine]))
 
 
 @bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])

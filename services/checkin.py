@@ -34,7 +34,7 @@ from models import (
 from services.beijing_time import BEIJING
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.projects import get_project, ineligibility
-from services.uow import audit, unit_of_work
+from services.uow import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -324,25 +324,3 @@ def project_on_now(session: Session, member_id: int, *, now: dt.datetime | None 
     if membership is None:
         return None
     return session.scalar(sa.select(Project).where(Project.team_id == membership.team_id, Project.is_long_term))
-
-
-def member_records(session: Session, member_id: int, limit: int = 200) -> list[ServiceRecord]:
-    """A member's own records, newest first (my records, on every surface)."""
-    return list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id)
-                                .order_by(ServiceRecord.signin_at.desc()).limit(limit)))
-
-
-def mark_missing_signouts(session: Session, *, now: dt.datetime | None = None) -> int:
-    """Open records 12 h past their project's end (long-term: 12 h past sign-in) become missing_signout."""
-    now = now or utcnow()
-    with unit_of_work(session):
-        ids = list(session.scalars(sa.select(ServiceRecord.id).join(Project).where(
-            ServiceRecord.status == RecordStatus.open,
-            sa.or_(sa.and_(Project.is_long_term.is_(False), Project.ends_at < now - MISSING_AFTER),
-                   sa.and_(Project.is_long_term.is_(True), ServiceRecord.signin_at < now - MISSING_AFTER)))))
-        if ids:
-            session.execute(sa.update(ServiceRecord).where(ServiceRecord.id.in_(ids),
-                                                           ServiceRecord.status == RecordStatus.open)
-                            .values(status=RecordStatus.missing_signout).execution_options(synchronize_session=False))
-            audit(session, ("system", None), "records.missing_signout", ("service_record", None), ids=ids)
-        return len(ids)

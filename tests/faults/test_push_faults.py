@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from models import DeliveryStatus, PushDelivery, PushRun, PushState, utcnow
-from services import push
+from services import push, push_run
 from tests.factories import make_tree
 from tests.jobs.test_push import TEMPLATE, _members, _published, _statuses
 from wechat.sandbox.views import ACCEPT_THEN_500
@@ -24,11 +24,11 @@ def test_a_5xx_after_wechat_took_the_message_is_unknown_not_resent(session, sand
     assert _statuses(session, project) == {"unknown": 1, "sent": 2}
     assert len(sandbox.sent_to()) == 3  # WeChat did take all three
     unknown = session.scalar(sa.select(PushDelivery).where(PushDelivery.status == DeliveryStatus.unknown))
-    assert unknown.errmsg == push.HTTP_ERROR_UNKNOWN
+    assert unknown.errmsg == push_run.HTTP_ERROR_UNKNOWN
     push.request_push(session, project.id)  # a plain rerun leaves it alone
     assert len(sandbox.calls_to(TEMPLATE)) == 3
     page = push.progress(session, project)
-    assert page.counts["unknown"] == 1 and any(reason == push.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
+    assert page.counts["unknown"] == 1 and any(reason == push_run.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
     push.request_push(session, project.id, resend_unknown=True)  # the coordinator's explicit choice
     assert sorted(sandbox.sent_to()) == sorted([m.openid for m in people] + [unknown.openid])
 
@@ -44,7 +44,7 @@ def test_a_rerun_settles_the_row_a_killed_inline_push_left_sending(session, sand
     killed = PushRun(project_id=project.id, state=PushState.running, heartbeat_at=utcnow(), started_at=utcnow())
     session.add(killed)
     session.commit()
-    push.plan(session, project)
+    push_run.plan(session, project)
     first = session.scalar(sa.select(PushDelivery).order_by(PushDelivery.id).limit(1))
     first.status, first.claimed_at, first.attempts = DeliveryStatus.sending, utcnow() - dt.timedelta(seconds=1), 1
     session.commit()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
-from services import projects, push, teams
+from services import projects, push, push_run, teams
 from tests.factories import join, make_member, make_project_input, make_tree, pair
 from wechat.sandbox.views import HANG
 
@@ -97,10 +97,10 @@ def test_recipients_follow_the_audience(session, community):
     join(session, unbound, team)                   # not bound to WeChat: cannot be reached
     teams.quit_team(session, members[2].id, team.id)  # left the team: not a recipient
     project = _published(session, tree, tree.community, team)
-    assert push.plan(session, project) == 2
+    assert push_run.plan(session, project) == 2
     chosen = set(session.scalars(sa.select(PushDelivery.member_id).where(PushDelivery.project_id == project.id)))
     assert chosen == {members[0].id, members[1].id}
-    assert push.plan(session, project) == 2        # planning again adds nobody
+    assert push_run.plan(session, project) == 2        # planning again adds nobody
 
     # A street's project also reaches its paired departments' members; "paired only" reaches only them.
     street_team = tree.team(session, tree.street)
@@ -113,13 +113,13 @@ def test_recipients_follow_the_audience(session, community):
     session.commit()
     for audience, expected in (("team", {student.id, street_member.id}), ("paired", {student.id})):
         p = _published(session, tree, tree.street, street_team, audience=audience)
-        push.plan(session, p)
+        push_run.plan(session, p)
         assert set(session.scalars(sa.select(PushDelivery.member_id).where(
             PushDelivery.project_id == p.id))) == expected
 
     # A department's project reaches the members of its branches.
     dept_project = _published(session, tree, tree.dept, tree.team(session, tree.dept))
-    push.plan(session, dept_project)
+    push_run.plan(session, dept_project)
     assert set(session.scalars(sa.select(PushDelivery.member_id).where(
         PushDelivery.project_id == dept_project.id))) == {student.id}
 
@@ -198,7 +198,7 @@ def test_error_paths(session, community, sandbox, mode, app):
     assert [c.body["touser"] for c in sandbox.calls_to(TEMPLATE)].count(people[1]) == 1
     progress = push.progress(session, session.get(projects.Project, project_id))
     assert progress.counts == {"sent": 5, "failed": 1}
-    assert progress.reasons == [("failed", push.REASONS[43004], 1)]
+    assert progress.reasons == [("failed", push_run.REASONS[43004], 1)]
 
 
 def test_busy_beyond_the_retries_fails_and_a_rerun_retries(session, community, sandbox, app, monkeypatch):
@@ -247,11 +247,11 @@ def test_connection_refused_is_retried_then_failed(session, community, app, monk
     client = SharedTokenClient("wx", "s", f"http://127.0.0.1:{port}", app.extensions["store"], timeout=1)
     client.session.set(client.access_token_key, "tok", 60)
     touched = []
-    outcome = push.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
-    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, push.NETWORK_ERROR)
+    outcome = push_run.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
+    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, push_run.NETWORK_ERROR)
     assert touched == [1]
-    assert push._never_reached(requests.ConnectTimeout())
-    assert not push._never_reached(requests.ReadTimeout())
+    assert push_run._never_reached(requests.ConnectTimeout())
+    assert not push_run._never_reached(requests.ReadTimeout())
 
 
 def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mode, app):
@@ -333,7 +333,7 @@ def test_concurrent_runs_send_each_member_once(session, community, sandbox, app,
     sandbox.latency[ENDPOINTS[channel]] = 0.005
     project = _published(session, tree, tree.community, team)
     runs = [push.request_push(session, project.id, enqueue=False, resend_unknown=True).id for _ in range(2)]
-    reports = run_threads(2, lambda own, i: push.run(own, runs[i], client=push_job.client()))
+    reports = run_threads(2, lambda own, i: push_run.run(own, runs[i], client=push_job.client()))
     assert sum(r.sent for r in reports) == 40 and all(r.sent for r in reports)  # both really worked
     assert Counter(sandbox.sent_to(ENDPOINTS[channel])) == Counter({m.openid: 1 for m in people})
     assert _statuses(session, project) == {"sent": 40}

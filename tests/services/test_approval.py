@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from models import AuditEntry, CorrectionStatus, Enrolment, RecordStatus, ServiceRecord
 from services import approval, checkin, corrections, hours, projects
 from services.errors import Conflict, Forbidden, Invalid
+from services.records import mark_missing_signouts
 from tests.factories import START, here, join, make_dated_project, make_member, make_project_input, make_tree, pair
 
 UTC = dt.UTC
@@ -91,7 +92,7 @@ def test_edit_times_keeps_the_original_and_fixes_a_missing_signout(session, worl
     session.add(Enrolment(project_id=project.id, member_id=late.id))
     session.commit()
     checkin.sign_in(session, late.id, project.id, here(), now=START)
-    checkin.mark_missing_signouts(session, now=project.ends_at + dt.timedelta(hours=13))
+    mark_missing_signouts(session, now=project.ends_at + dt.timedelta(hours=13))
     missing = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.member_id == late.id))
     assert missing.status == RecordStatus.missing_signout
     corrections.edit_times(session, tree.community.id, missing.id, START, START + dt.timedelta(minutes=150),

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Enrolment, RecordStatus, ServiceRecord
-from services import checkin, hours, onsite_qr, projects
+from services import checkin, hours, onsite_qr, projects, records
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import SITE, START, here, join, make_dated_project, make_member, make_project_input, make_tree
 
@@ -122,10 +122,10 @@ def test_missing_signouts_are_marked_12_hours_after_the_end(session, world):
     tree, team, project, member = world
     checkin.sign_in(session, member.id, project.id, here(), now=START)
     end = project.ends_at
-    assert checkin.mark_missing_signouts(session, now=end + dt.timedelta(hours=11)) == 0
+    assert records.mark_missing_signouts(session, now=end + dt.timedelta(hours=11)) == 0
     with pytest.raises(Conflict, match="超时"):
         checkin.sign_out(session, member.id, project.id, here(), now=end + dt.timedelta(hours=12, minutes=1))
-    assert checkin.mark_missing_signouts(session, now=end + dt.timedelta(hours=12, minutes=1)) == 1
+    assert records.mark_missing_signouts(session, now=end + dt.timedelta(hours=12, minutes=1)) == 1
     record = session.scalar(sa.select(ServiceRecord))
     assert record.status == RecordStatus.missing_signout and record.duration_minutes is None
     assert hours.summary(session, member.id, year=2026).year_minutes == 0

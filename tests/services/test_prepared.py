@@ -63,9 +63,7 @@ def test_inside_the_session_transaction_it_sees_and_commits_with_the_session(ses
     assert _name_elsewhere(member_id) == "李四"
 
 
-def test_errors_are_sqlalchemys_with_hidden_parameters_and_no_connection_left_in_autocommit(session, backend):
-    if backend != "postgresql":
-        pytest.skip("the driver-level path is PostgreSQL's")
+def test_errors_are_sqlalchemys_with_hidden_parameters_and_no_connection_left_in_autocommit(session, pg_only):
     member = make_member(session)
     member_id = member.id
     session.commit()
@@ -79,11 +77,9 @@ def test_errors_are_sqlalchemys_with_hidden_parameters_and_no_connection_left_in
     assert _NAME.one_or_none(session, {"member_id": member_id}).id == member_id  # the pool works on
 
 
-def test_a_statement_postgresql_lost_or_cannot_reuse_is_prepared_again(backend):
+def test_a_statement_postgresql_lost_or_cannot_reuse_is_prepared_again(pg_only):
     """A pooler's DISCARD ALL drops prepared statements; a migration changing a column's type makes the
     cached plan unusable: neither ran anything, so the statement is prepared again and run once more."""
-    if backend != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
     engine = sa.create_engine(PG_URL, pool_size=1, max_overflow=0)  # one connection: the same one each time
     probe = sa.Table("prepared_probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
                      sa.Column("amount", sa.Integer))

@@ -257,13 +257,11 @@ def test_hours_and_scans_from_an_openid_known_only_by_unionid_bind_it_on_the_way
     assert session.get(Member, other.id).openid == "o_known2"
 
 
-def test_a_scan_and_a_hours_reply_are_one_statement_each_on_postgresql(app, session, world, backend):
+def test_a_scan_and_a_hours_reply_are_one_statement_each_on_postgresql(app, session, world, pg_only):
     """报到 day's hot path: one statement each reply needs (the join's checks, membership and audit row in
     one; the card with the hours in one), prepared (a pooled connection PREPAREs it the first time it
     runs it) and run in autocommit (no BEGIN/COMMIT round trips), and the pooled connection goes back
     out of autocommit."""
-    if backend != "postgresql":
-        pytest.skip("round trips are a server database's cost; SQLite runs the join as checks + two INSERTs")
     tree, team, member = world
     from extensions import db
 

@@ -1,0 +1,305 @@
+"""The push job: plan the deliveries, then claim → send → settle row by row, paced across workers,
+paused by the daily quota (services/push.py says what exactly-once rests on; this is the part that
+runs on a worker). ``jobs.push`` puts :func:`run` on RQ and hands it the WeChat client.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import time
+from dataclasses import dataclass
+
+import requests
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+from wechatpy.exceptions import WeChatClientException
+
+from metrics import PUSH_DELIVERIES
+from models import DeliveryStatus, Member, Project, PushDelivery, PushRun, PushState, utcnow
+from services import push_channels, subscriptions
+from services.beijing_time import BEIJING
+from services.push import message_for, recipient_filter
+from services.uow import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+HEARTBEAT_SECONDS = 2.0
+TOKEN_ERRORS = (40001, 40014, 42001)
+
+#: Why a message did not go, in the coordinator's words.
+REASONS = {
+    43004: "对方未关注公众号（或已取消关注）",
+    43101: subscriptions.NOT_SUBSCRIBED_TEXT,
+    40003: "openid 无效",
+    40037: "模板 ID 无效",
+    47003: "模板参数不合规",
+    45009: "今日模板消息额度已用完",
+    -1: "微信系统繁忙，多次重试未成功",
+}
+NETWORK_ERROR = "网络错误，多次重试未成功"
+TIMEOUT_UNKNOWN = "微信未在时限内答复，可能已送达；为免重复不自动重发"
+INTERRUPTED_UNKNOWN = "推送任务中断于发送途中，可能已送达；为免重复不自动重发"
+HTTP_ERROR_UNKNOWN = "微信接口返回服务器错误，可能已送达；为免重复不自动重发"
+
+
+@dataclass
+class Outcome:
+    status: DeliveryStatus
+    msgid: str | None = None
+    errcode: int | None = None
+    errmsg: str | None = None
+    stop: str | None = None  # "quota" or "token": the run cannot go on now
+
+
+def _never_reached(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach WeChat (so resending cannot duplicate)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        import urllib3
+
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+def send_one(client, openid: str, message: dict, *, touch, channel: push_channels.Channel | None = None) -> Outcome:
+    """One message with retries; ``touch()`` renews the claim before each try."""
+    channel = channel or push_channels.current()
+    config = current_app.config
+    attempts, delay = config["PUSH_MAX_ATTEMPTS"], config["PUSH_RETRY_BACKOFF"]
+    last = Outcome(DeliveryStatus.failed)
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(delay * 2 ** (attempt - 1))
+            touch()
+        try:
+            result = push_channels.send(client, channel, openid, message)
+            return Outcome(DeliveryStatus.sent, msgid=str(result.get("msgid")) if result.get("msgid") else None)
+        except WeChatClientException as exc:
+            code = exc.errcode
+            if code == 45009:
+                return Outcome(DeliveryStatus.pending, stop="quota", errcode=code)
+            if code in TOKEN_ERRORS:  # the client refreshed once and was refused again
+                return Outcome(DeliveryStatus.pending, stop="token", errcode=code)
+            if code == -1:  # "system busy": WeChat says it did not take the message; try again
+                last = Outcome(DeliveryStatus.failed, errcode=-1, errmsg=REASONS[-1])
+                continue
+            if code is None:  # an HTTP error status (5xx): it may have been taken before the error
+                return Outcome(DeliveryStatus.unknown, errmsg=HTTP_ERROR_UNKNOWN)
+            return Outcome(DeliveryStatus.failed, errcode=code,
+                           errmsg=REASONS.get(code, f"{code} {exc.errmsg or ''}".strip())[:200])
+        except requests.RequestException as exc:
+            if not _never_reached(exc):
+                return Outcome(DeliveryStatus.unknown, errmsg=TIMEOUT_UNKNOWN)
+            last = Outcome(DeliveryStatus.failed, errmsg=NETWORK_ERROR)
+    return last
+
+
+class Pacer:
+    """At most PUSH_RATE_PER_SECOND sends a second across every worker (Redis-backed when configured),
+    with the ``limits`` library's fixed windows."""
+
+    def __init__(self) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        app = current_app
+        key = "push_rate_storage"
+        if key not in app.extensions:
+            app.extensions[key] = storage_from_string(app.config.get("REDIS_URL") or "memory://")
+        self.limiter = FixedWindowRateLimiter(app.extensions[key])
+        self.item = RateLimitItemPerSecond(app.config["PUSH_RATE_PER_SECOND"])
+        self.scope = app.config["WECHAT_APP_ID"]
+
+    def wait(self) -> None:
+        while not self.limiter.hit(self.item, "wechat-template", self.scope):
+            reset, _ = self.limiter.get_window_stats(self.item, "wechat-template", self.scope)
+            time.sleep(min(1.0, max(0.005, reset - time.time())))
+
+
+def plan(session: Session, project: Project) -> int:
+    """Create the missing delivery rows (one per reachable recipient); the total number of rows."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(PushDelivery)
+    now = utcnow()
+    chosen = sa.select(sa.literal(project.id), Member.id, Member.openid, sa.literal(DeliveryStatus.pending.value),
+                       sa.literal(0), sa.literal(now, PushDelivery.created_at.type)).where(
+        recipient_filter(session, project))
+    channel = push_channels.current()
+    with unit_of_work(session):
+        session.execute(insert.from_select(
+            ["project_id", "member_id", "openid", "status", "attempts", "created_at"], chosen)
+            .on_conflict_do_nothing(index_elements=["project_id", "member_id"]))
+        if channel.name == push_channels.SUBSCRIBE:  # not asked of WeChat: reported as not subscribed
+            session.execute(sa.update(PushDelivery).where(
+                PushDelivery.project_id == project.id, PushDelivery.status == DeliveryStatus.pending,
+                PushDelivery.openid.not_in(subscriptions.accepted(channel.template_id)))
+                .values(status=DeliveryStatus.failed, errcode=subscriptions.NOT_SUBSCRIBED,
+                        errmsg=subscriptions.NOT_SUBSCRIBED_TEXT, updated_at=now)
+                .execution_options(synchronize_session=False))
+    return session.scalar(sa.select(sa.func.count()).where(PushDelivery.project_id == project.id))
+
+
+def release_interrupted(session: Session, project_id: int, *, silent_for: dt.timedelta | None = None,
+                        now: dt.datetime | None = None) -> int:
+    """Rows a dead job left in ``sending`` (claimed longer ago than ``silent_for``, by default the lease):
+    they may have reached WeChat, so they become ``unknown``."""
+    now = now or utcnow()
+    stale = now - (silent_for or dt.timedelta(seconds=current_app.config["PUSH_CLAIM_LEASE"]))
+    with unit_of_work(session):
+        return session.execute(sa.update(PushDelivery).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending,
+            PushDelivery.claimed_at < stale).values(
+            status=DeliveryStatus.unknown, errmsg=INTERRUPTED_UNKNOWN, updated_at=now)).rowcount
+
+
+def claim_silence() -> dt.timedelta:
+    """How long a live job's claim can go unrenewed: one request's timeout and the longest pause between
+    tries (``touch`` renews the claim before each try), with a margin. Older is a dead job's."""
+    config = current_app.config
+    longest_pause = config["PUSH_RETRY_BACKOFF"] * 2 ** max(0, config["PUSH_MAX_ATTEMPTS"] - 2)
+    return dt.timedelta(seconds=config["PUSH_HTTP_TIMEOUT"] + longest_pause + 2)
+
+
+def settle_leftovers(session: Session, project_id: int) -> int:
+    """Before a run says "done": rows still ``sending`` belong to a job that is sending them now (wait
+    for it) or to a killed one (its claim falls silent: ``unknown``, never resent by itself). A killed
+    inline push used to leave such a row behind a rerun reported done. The number made unknown."""
+    deadline = time.monotonic() + current_app.config["PUSH_CLAIM_LEASE"]
+    silence, released = claim_silence(), 0
+    while True:
+        released += release_interrupted(session, project_id, silent_for=silence)
+        in_flight = session.scalar(sa.select(sa.func.count()).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.sending))
+        session.rollback()
+        if not in_flight or time.monotonic() > deadline:
+            return released
+        time.sleep(0.5)
+
+
+def _settle_and_claim(session: Session, settle: tuple[int, Outcome] | None, claim_id: int | None) -> bool:
+    """One commit writes the previous message's outcome and claims the next one (pending → sending,
+    durable before its request leaves): one commit per message instead of two, and a job dying still
+    leaves at most one row in ``sending``. A row a stale-claim sweep marked ``unknown`` meanwhile
+    still gets the truth. True when the claim was won."""
+    with unit_of_work(session):
+        if settle is not None:
+            delivery_id, outcome = settle
+            session.execute(sa.update(PushDelivery).where(
+                PushDelivery.id == delivery_id,
+                PushDelivery.status.in_([DeliveryStatus.sending, DeliveryStatus.unknown])).values(
+                status=outcome.status, msgid=outcome.msgid, errcode=outcome.errcode,
+                errmsg=outcome.errmsg, updated_at=utcnow()))
+        if claim_id is None:
+            return False
+        return session.execute(sa.update(PushDelivery).where(
+            PushDelivery.id == claim_id, PushDelivery.status == DeliveryStatus.pending).values(
+            status=DeliveryStatus.sending, claimed_at=utcnow(),
+            attempts=PushDelivery.attempts + 1)).rowcount == 1
+
+
+def _touch(session: Session, delivery_id: int) -> None:
+    with unit_of_work(session):
+        session.execute(sa.update(PushDelivery).where(PushDelivery.id == delivery_id)
+                        .values(claimed_at=utcnow()))
+
+
+def next_quota_day(now: dt.datetime) -> dt.datetime:
+    """WeChat's daily quotas reset at midnight, Beijing time; resume a few minutes after."""
+    local = now.astimezone(BEIJING)
+    tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0, 5), tzinfo=BEIJING)
+    return tomorrow.astimezone(dt.UTC)
+
+
+def _set_run(session: Session, run_id: int, **values) -> None:
+    with unit_of_work(session):
+        session.execute(sa.update(PushRun).where(PushRun.id == run_id).values(**values))
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    state: PushState = PushState.done
+
+
+def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport | None:
+    """The push job: plan, sweep stale claims, then claim → send → settle row by row. ``client`` is the
+    WeChat API client the caller (the job, the CLI) made: a service does not reach for a transport."""
+    push_run = session.get(PushRun, run_id)
+    if push_run is None:
+        logger.warning("push run %s does not exist", run_id)
+        return None
+    project = session.get(Project, push_run.project_id)
+    project_id, now = project.id, utcnow()
+    _set_run(session, run_id, state=PushState.running, heartbeat_at=now, resume_after=None, last_error=None,
+             started_at=push_run.started_at or now)
+    total = plan(session, project)
+    _set_run(session, run_id, recipients=total)
+    release_interrupted(session, project_id)
+    channel = push_channels.current()
+    message = message_for(project, channel)
+    pacer, report, beat = Pacer(), RunReport(), time.monotonic()
+    while True:
+        batch = session.execute(sa.select(PushDelivery.id, PushDelivery.openid).where(
+            PushDelivery.project_id == project_id, PushDelivery.status == DeliveryStatus.pending)
+            .order_by(PushDelivery.id).limit(BATCH)).all()
+        session.rollback()
+        if not batch:
+            break
+        done: tuple[int, Outcome] | None = None
+        for delivery_id, openid in batch:
+            claimed, done = _settle_and_claim(session, done, delivery_id), None
+            if not claimed:
+                continue  # another job has it
+            pacer.wait()
+            outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id),
+                               channel=channel)
+            if outcome.stop:
+                _settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
+                return _stop(session, run_id, outcome, report)
+            done = (delivery_id, outcome)
+            PUSH_DELIVERIES.labels(channel.name, outcome.status.value).inc()
+            if outcome.status == DeliveryStatus.sent:
+                report.sent += 1
+            elif outcome.status == DeliveryStatus.unknown:
+                report.unknown += 1
+            else:
+                report.failed += 1
+            if on_progress is not None:
+                on_progress(total)
+            if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                _set_run(session, run_id, heartbeat_at=utcnow())
+                beat = time.monotonic()
+        _settle_and_claim(session, done, None)
+    report.unknown += settle_leftovers(session, project_id)
+    _set_run(session, run_id, state=PushState.done, finished_at=utcnow(), heartbeat_at=utcnow())
+    logger.info("push run %s for project %s done: %s sent, %s failed, %s unknown", run_id, project_id,
+                report.sent, report.failed, report.unknown)
+    return report
+
+
+def _stop(session: Session, run_id: int, outcome: Outcome, report: RunReport) -> RunReport:
+    if outcome.stop == "quota":
+        resume = next_quota_day(utcnow())
+        _set_run(session, run_id, state=PushState.paused, resume_after=resume, heartbeat_at=utcnow(),
+                 last_error=REASONS[45009] + "，将于北京时间次日 0:05 后继续")
+        from jobs.push import enqueue_run
+
+        enqueue_run(run_id, at=resume)
+        report.state = PushState.paused
+    else:
+        _set_run(session, run_id, state=PushState.failed, finished_at=utcnow(),
+                 last_error=f"access_token 刷新后仍被拒绝（{outcome.errcode}），请检查 AppID/AppSecret")
+        report.state = PushState.failed
+    logger.warning("push run %s stopped: %s", run_id, outcome.stop)
+    return report
+
+
