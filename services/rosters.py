@@ -130,11 +130,6 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     return Roster(query, year, narrowed=bool(q) or filter_ in conditions)
 
 
-def count(session: Session, roster: Roster) -> int:
-    """Every row counted (the exports' progress); a page shows ``count_upto`` instead."""
-    return session.scalar(sa.select(sa.func.count()).select_from(roster.ids.subquery()))
-
-
 def count_upto(session: Session, roster: Roster, cap: int | None = None) -> tuple[int, bool]:
     """How many, counting no further than ``cap`` (COUNT_CAP; True: there are more): counting a million
     members for the first page of a city-wide search cost seconds."""
