@@ -19,8 +19,7 @@ from qr.poster import qr_png
 from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
 from services.beijing_time import BEIJING, from_local_input
 from services.errors import Conflict, DomainError, Forbidden, Invalid
-from services.orgs import subtree_filter
-from services.posters import subtree_teams
+from services.orgs import subtree_teams
 
 RUN_LABELS = {"queued": "排队中", "running": "推送中", "paused": "已暂停（额度）", "done": "已完成", "failed": "已中止"}
 
@@ -37,10 +36,7 @@ def _screen_project(project_id: int) -> Project:
 @login_required
 def project_list():
     org = current_account().org
-    rows = db.session.scalars(
-        sa.select(Project).join(Team, Project.team_id == Team.id).join(Organization, Team.org_id == Organization.id)
-        .where(subtree_filter(org)).order_by(Project.is_long_term, Project.starts_at.desc().nulls_last())
-        .limit(200)).all()
+    rows = db.session.scalars(projects.in_subtree(org).limit(200)).all()
     return render_template("console/projects.html", projects=rows, beijing=BEIJING)
 
 
@@ -93,7 +89,7 @@ def save_timekeepers(project_id: int):
 
 
 def _managed_teams() -> list[Team]:
-    return db.session.scalars(subtree_teams(db.session, current_account().org).limit(500)).all()
+    return db.session.scalars(subtree_teams(current_account().org).limit(500)).all()
 
 
 def _project_input(form) -> projects.ProjectInput:

@@ -15,8 +15,7 @@ from services import members as members_service
 from services import profile_extras, team_changes, teams
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
-from services.orgs import require_within
-from services.posters import subtree_teams
+from services.orgs import require_within, subtree_teams
 
 PAGE_SIZE = 50
 
@@ -25,7 +24,7 @@ PAGE_SIZE = 50
 @login_required
 def team_list():
     org = current_account().org
-    query = subtree_teams(db.session, org)
+    query = subtree_teams(org)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Team.name.contains(q, autoescape=True))

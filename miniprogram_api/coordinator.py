@@ -25,11 +25,11 @@ from miniprogram_api.responses import (
     TeamChangeOut,
     TeamsOut,
 )
-from models import Member, Organization, Project, Team
+from models import Member, Project, Team
 from requestargs import page_arg
 from services import approval, corrections, members, profile_extras, projects, team_changes, teams
 from services.errors import NotFound
-from services.orgs import get_org, require_within, subtree_filter
+from services.orgs import get_org, require_within, subtree_teams
 
 PAGE = 100
 
@@ -45,8 +45,7 @@ def _managed_team(code: str) -> Team:
 @account_required
 def org_teams():
     org = get_org(db.session, current_org_id())
-    rows = db.session.scalars(sa.select(Team).join(Organization, Team.org_id == Organization.id)
-                              .where(subtree_filter(org)).order_by(Organization.path).limit(PAGE)).all()
+    rows = db.session.scalars(subtree_teams(org).limit(PAGE)).all()
     return jsonify({"teams": [team_answer(t) for t in rows]})
 
 

@@ -11,7 +11,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, utcnow
+from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, Team, utcnow
 from services import teams
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.passwords import hash_password
@@ -81,6 +81,14 @@ def search_branches(session: Session, q: str, limit: int = 20) -> list[Organizat
 def subtree_filter(ancestor: Organization):
     """A WHERE clause selecting the organisations of ``ancestor``'s whole sub-tree (itself included)."""
     return Organization.path.startswith(ancestor.path, autoescape=True)
+
+
+def subtree_teams(ancestor: Organization, *, community_only: bool = False) -> sa.Select:
+    """The teams of ``ancestor``'s sub-tree, in the tree's order (the console's list, the API's, the
+    posters printed for a district)."""
+    query = (sa.select(Team).join(Organization, Team.org_id == Organization.id)
+             .where(subtree_filter(ancestor)).order_by(Organization.path))
+    return query.where(Team.is_community.is_(True)) if community_only else query
 
 
 def subtree_member_ids(ancestor: Organization) -> sa.Select:

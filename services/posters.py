@@ -8,13 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from models import Organization, Team
 from qr.codes import qr_content
 from qr.poster import PosterData
-from services.orgs import subtree_filter
+from services.orgs import subtree_teams
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +29,8 @@ def poster_data(session: Session, team: Team) -> PosterData:
                       team_code=team.code, group_qr=team.group_qr_png)
 
 
-def subtree_teams(session: Session, org: Organization, *, community_only: bool = False) -> sa.Select:
-    query = (sa.select(Team).join(Organization, Team.org_id == Organization.id)
-             .where(subtree_filter(org)).order_by(Organization.path))
-    if community_only:
-        query = query.where(Team.is_community.is_(True))
-    return query
-
-
 def iter_poster_data(session: Session, org: Organization, *, community_only: bool = False) -> Iterator[PosterData]:
-    query = subtree_teams(session, org, community_only=community_only).options(
+    query = subtree_teams(org, community_only=community_only).options(
         joinedload(Team.org).joinedload(Organization.parent))
     for team in session.scalars(query):
         yield poster_data(session, team)

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import geo
-from models import Audience, CoordSystem, Member, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
+from models import Audience, CoordSystem, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
 from services import orgs
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.uow import audit, new_code, unit_of_work
@@ -66,6 +66,12 @@ def get_project(session: Session, project_id: int) -> Project:
     if project is None:
         raise NotFound("project_not_found", "项目不存在")
     return project
+
+
+def in_subtree(org: Organization) -> sa.Select:
+    """The projects of the teams in ``org``'s sub-tree: the dated ones first, newest first."""
+    return (sa.select(Project).join(Team, Project.team_id == Team.id).join(Organization, Team.org_id == Organization.id)
+            .where(orgs.subtree_filter(org)).order_by(Project.is_long_term, Project.starts_at.desc().nulls_last()))
 
 
 def get_project_by_code(session: Session, code: str) -> Project:
