@@ -7,7 +7,7 @@ from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
 from models import Member, Project
-from services import belonging, hours, members, projects, push, subscriptions, wechat_users
+from services import belonging, hours, member_card, members, projects, push, subscriptions, wechat_users
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +106,11 @@ def my_hours(ctx: Context) -> str:
 def my_profile(ctx: Context) -> str:
     # By openid first: the bound member, their card and hours in one statement (the 时长 reply is half
     # of what members send on 报到 day); an openid bound only by unionid is bound on the way by member_id.
-    found = members.card_and_hours(ctx.session, openid=ctx.openid, now=ctx.now)
+    found = member_card.card_and_hours(ctx.session, openid=ctx.openid, now=ctx.now)
     if found is None:
         if ctx.member_id is None:
             return common.unbound_reply(ctx)
-        found = members.card_and_hours(ctx.session, ctx.member_id, now=ctx.now)
+        found = member_card.card_and_hours(ctx.session, ctx.member_id, now=ctx.now)
     member, summary = found
     star = "★" * summary.star if summary.star else "暂无星级"
     return (f"{member.name}（{member.branch or '尚未加入团支部'}）\n"

@@ -28,7 +28,6 @@ from miniprogram_api.responses import (
 from models import Member, Project, Team
 from requestargs import page_arg
 from services import approval, corrections, members, profile_extras, projects, team_changes, teams
-from services.errors import NotFound
 from services.orgs import get_org, require_within, subtree_teams
 
 PAGE = 100
@@ -150,9 +149,4 @@ def decide_correction(request_id: int):
 
 def _project(code: str, *, published_only: bool = True) -> Project:
     """By its public code; drafts too when publishing. Rights are checked by the service called."""
-    if published_only:
-        return projects.get_project_by_code(db.session, code)
-    project = db.session.scalar(sa.select(Project).where(Project.code == code.strip().upper()))
-    if project is None:
-        raise NotFound("project_not_found", "项目不存在")
-    return project
+    return projects.get_project_by_code(db.session, code, drafts=not published_only)

@@ -15,7 +15,7 @@ from services import orgs
 from services.beijing_time import BEIJING, beijing_today, days_bounds
 from services.errors import Forbidden, Invalid, NotFound
 from services.members import get_member
-from services.uow import audit, new_code, unit_of_work
+from services.uow import audit, new_code, normalise_code, unit_of_work
 
 MAX_DAYS = 366 * 5
 
@@ -84,7 +84,7 @@ def may_certify(session: Session, member: Member, org_id: int) -> bool:
 
 
 def get(session: Session, code: str) -> Certificate:
-    certificate = session.scalar(sa.select(Certificate).where(Certificate.code == (code or "").strip().upper()))
+    certificate = session.scalar(sa.select(Certificate).where(Certificate.code == normalise_code(code)))
     if certificate is None:
         raise NotFound("certificate_not_found", "未找到该证明编号，请核对后重试")
     return certificate

@@ -18,6 +18,7 @@ from models import Project, utcnow
 from services import checkin
 from services.errors import Invalid
 from services.projects import get_project_by_code
+from services.uow import normalise_code
 
 STEP_SECONDS = 30
 
@@ -47,7 +48,7 @@ def payload(project: Project, base_url: str, *, now: dt.datetime | None = None) 
 
 def verify(code: str, token: str, *, now: dt.datetime | None = None) -> bool:
     window = _window(now or utcnow())
-    given = (token or "").strip().upper()
+    given = normalise_code(token)
     return any(hmac.compare_digest(given, _token(code, w)) for w in (window, window - 1))
 
 

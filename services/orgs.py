@@ -15,7 +15,7 @@ from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, 
 from services import teams
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.passwords import hash_password
-from services.uow import audit, new_code, unit_of_work
+from services.uow import audit, new_code, normalise_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def generate_registration_codes(session: Session, issuer_org_id: int, count: int
 
 def revoke_registration_code(session: Session, actor_org_id: int, code: str) -> None:
     with unit_of_work(session):
-        row = session.scalar(sa.select(RegistrationCode).where(RegistrationCode.code == code.strip().upper()))
+        row = session.scalar(sa.select(RegistrationCode).where(RegistrationCode.code == normalise_code(code)))
         if row is None or not is_within(session, row.issuer_org_id, actor_org_id):
             raise NotFound("code_not_found", "注册码不存在")
         if row.used_at is not None:
@@ -176,7 +176,7 @@ def register_organization(session: Session, code: str, name: str, kind: OrgKind 
                           password: str, *, category: StreetCategory | str | None = None,
                           contact_name: str | None = None, contact_phone: str | None = None) -> Organization:
     """组织注册: a registration code from the superior, the organisation's name, its own login."""
-    code = (code or "").strip().upper()
+    code = normalise_code(code)
     with unit_of_work(session):
         row = session.scalar(sa.select(RegistrationCode).where(RegistrationCode.code == code))
         if row is None or row.revoked_at is not None:

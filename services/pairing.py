@@ -26,7 +26,7 @@ from models import Organization, OrgKind, Pairing, PairingCode, PairingStatus, S
 from services import orgs
 from services.beijing_time import BEIJING, day_start
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.uow import audit, new_code, unit_of_work
+from services.uow import audit, new_code, normalise_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def issue_codes(session: Session, city_id: int, university_id: int, category: St
 
 def allocate_code(session: Session, university_id: int, code: str, department_id: int) -> PairingCode:
     with unit_of_work(session):
-        row = session.scalar(sa.select(PairingCode).where(PairingCode.code == code.strip().upper(),
+        row = session.scalar(sa.select(PairingCode).where(PairingCode.code == normalise_code(code),
                                                           PairingCode.university_id == university_id))
         if row is None:
             raise NotFound("pairing_code_not_found", "结对码不存在")
@@ -113,7 +113,7 @@ def pair(session: Session, department_id: int, street_id: int, code: str, *, now
             if department.kind != OrgKind.department:
                 raise Forbidden("department_only", "只有院系团委可以结对")
             street = _locked_street(session, street_id)
-            row = session.scalar(sa.select(PairingCode).where(PairingCode.code == (code or "").strip().upper()))
+            row = session.scalar(sa.select(PairingCode).where(PairingCode.code == normalise_code(code)))
             if row is None or row.department_id != department.id:
                 raise Invalid("pairing_code_invalid", "结对码无效：请使用本校分配给本院系的申请结对码")
             if row.category != street.category:

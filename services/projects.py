@@ -18,7 +18,7 @@ import geo
 from models import Audience, CoordSystem, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
 from services import orgs
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.uow import audit, new_code, unit_of_work
+from services.uow import audit, new_code, normalise_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +74,12 @@ def in_subtree(org: Organization) -> sa.Select:
             .where(orgs.subtree_filter(org)).order_by(Project.is_long_term, Project.starts_at.desc().nulls_last()))
 
 
-def get_project_by_code(session: Session, code: str) -> Project:
-    project = session.scalar(sa.select(Project).where(Project.code == (code or "").strip().upper()))
-    if project is None or project.status == ProjectStatus.draft:
+def get_project_by_code(session: Session, code: str, *, drafts: bool = False) -> Project:
+    """By its public code; a draft only when asked (publishing it)."""
+    project = session.scalar(sa.select(Project).where(Project.code == normalise_code(code)))
+    if project is None:
+        raise NotFound("project_not_found", "项目不存在")
+    if project.status == ProjectStatus.draft and not drafts:
         raise NotFound("project_not_found", "项目不存在或尚未发布")
     return project
 

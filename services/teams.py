@@ -19,7 +19,7 @@ from models import AuditEntry, CoordSystem, Member, Organization, OrgKind, Team,
 from services import projects
 from services.errors import Conflict, Invalid, NotFound
 from services.prepared import Prepared
-from services.uow import audit, audit_now, new_code, unit_of_work
+from services.uow import audit, audit_now, new_code, normalise_code, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ _TEAM_BY_CODE = sa.select(Team).where(Team.code == sa.bindparam("code"))  # buil
 
 
 def get_team_by_code(session: Session, code: str) -> Team:
-    team = session.scalar(_TEAM_BY_CODE, {"code": (code or "").strip().upper()})
+    team = session.scalar(_TEAM_BY_CODE, {"code": normalise_code(code)})
     if team is None:
         raise NotFound("team_not_found", "服务队不存在或二维码已失效")
     return team
@@ -195,7 +195,7 @@ def join_team_by_code(session: Session, code: str, *, source: str, member_id: in
                       openid: str | None = None) -> JoinResult | None:
     """The same by the code a scanned poster carries, for a member or for the member bound to a WeChat
     openid (None when no member is bound to it): the team and the member are read with the checks."""
-    which = {"code": (code or "").strip().upper()}
+    which = {"code": normalise_code(code)}
     statements = _JOIN_BY_CODE if openid is None else _JOIN_BY_CODE_FOR_OPENID
     which.update({"member_id": member_id} if openid is None else {"openid": openid})
     return _join(session, statements, which, "服务队不存在或二维码已失效", source, unbound_is_none=openid is not None)

@@ -21,6 +21,11 @@ def new_code(length: int = 10) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def normalise_code(code: str | None) -> str:
+    """A code as typed or scanned: spaces around it dropped, letters upper case (codes are stored so)."""
+    return (code or "").strip().upper()
+
+
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
     """Commit on success, roll back on any error: a service never leaves a half-written record.
