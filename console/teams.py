@@ -12,7 +12,7 @@ from jobs import notify
 from models import Team
 from requestargs import int_arg, page_arg
 from services import members as members_service
-from services import profile_extras, team_changes, teams
+from services import profile_extras, team_changes, team_extras, teams
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
 from services.orgs import require_within, subtree_teams
@@ -51,7 +51,7 @@ def upload_group_qr(team_id: int):
         if data == b"":
             flash("请选择微信群二维码图片", "error")
         else:
-            teams.set_group_qr(db.session, team.id, data, actor=("account", current_account().id))
+            team_extras.set_group_qr(db.session, team.id, data, actor=("account", current_account().id))
             flash("已删除微信群二维码" if data is None else "微信群二维码已更新，海报将包含该二维码", "ok")
     except DomainError as err:
         flash(err.message, "error")
@@ -119,7 +119,7 @@ def save_zyb(team_id: int):
     team = _team(team_id)
     form = request.form
     unbind = bool(form.get("unbind"))
-    attempt(lambda: teams.bind_zyb(db.session, team.id, None if unbind else form.get("zyb_team_id"),
+    attempt(lambda: team_extras.bind_zyb(db.session, team.id, None if unbind else form.get("zyb_team_id"),
                                    None if unbind else form.get("zyb_username"),
                                    None if unbind else form.get("zyb_password"), actor=("account", current_account().id)),
             "已解除志愿北京绑定" if unbind else "已绑定志愿北京团队账号")
