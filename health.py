@@ -25,16 +25,22 @@ def _heads(config_key: int) -> frozenset[str]:  # noqa: ARG001 - one cache entry
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
+def _answers() -> bool:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is not answering
+        db.session.rollback()
+        return False
+    return True
+
+
 def _database() -> str | None:
     """None when the database answers at the migrations' head; otherwise what is wrong."""
     try:
         current = set(db.session.scalars(sa.text("SELECT version_num FROM alembic_version")))
     except Exception:  # noqa: BLE001 - no answer, or no migrations applied at all
         db.session.rollback()
-        try:
-            db.session.execute(sa.text("SELECT 1"))
-        except Exception:  # noqa: BLE001
-            db.session.rollback()
+        if not _answers():
             return "database: no answer"
         return "database: migrations not applied (flask --app app db upgrade)"
     heads = _heads(id(current_app._get_current_object()))
@@ -66,14 +72,7 @@ def readyz():
 def healthz():
     """"ok", or "degraded" naming the part that is down (200 while the database answers: Redis is
     an accelerator); 503 only when the database, the truth, does not answer."""
-    parts = {"database": "ok", "store": "ok"}
-    try:
-        db.session.execute(db.text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means the database is not answering
-        db.session.rollback()
-        parts["database"] = "down"
-    if _store():
-        parts["store"] = "down"
+    parts = {"database": "ok" if _answers() else "down", "store": "down" if _store() else "ok"}
     status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
     body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
             "store_kind": type(current_app.extensions["store"]).__name__}

@@ -83,6 +83,11 @@ def live_login(cookie_key: str, kind):
     return cache[token]
 
 
+def to_login(login_endpoint: str):
+    """Off to log in, and back to this page afterwards."""
+    return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+
+
 def login_gate(who: Callable[[], object | None], login_endpoint: str,
                then: Callable[[object], None] | None = None):
     """A view decorator for the web surfaces: without a login (``who()`` is None) the person is sent to
@@ -92,7 +97,7 @@ def login_gate(who: Callable[[], object | None], login_endpoint: str,
         def wrapped(*args, **kwargs):
             current = who()
             if current is None:
-                return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+                return to_login(login_endpoint)
             if then is not None:
                 then(current)
             return view(*args, **kwargs)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, request
 
-from websecurity import CSP, talisman
+from websecurity import CSP, talisman, to_login
 
 PREFIX = "/console/rq"
 REGISTRIES = {"queued", "failed", "deferred", "started", "finished", "scheduled", "canceled"}
@@ -37,7 +37,7 @@ def register_rq_dashboard(app: Flask) -> None:
             return None
         account = current_account()
         if account is None:
-            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            return to_login("console.login")
         if account.org.kind.value != "city":
             abort(403, description="任务队列仅团市委可以查看")
         args = request.view_args or {}

@@ -6,7 +6,7 @@ import logging
 
 import requests
 import sqlalchemy as sa
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
 from answers import checkin_answer
@@ -17,7 +17,7 @@ from jobs import notify
 from mobile import bp
 from mobile.auth import current_member, in_wechat, member_required
 from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow
-from services import checkin, enrolment, projects
+from services import checkin, enrolment, projects, push_channels
 from services.beijing_time import BEIJING
 from wechat import jsapi
 
@@ -54,11 +54,11 @@ def project_page(code: str):
 def _subscribe_offer() -> dict | None:
     """The wx-open-subscribe button, inside WeChat when the subscription channel is on: its template and
     the JS-SDK configuration signed for this page. Without WeChat's answer the page works without it."""
-    template_id = current_app.config.get("PUSH_SUBSCRIBE_TEMPLATE_ID")
-    if current_app.config["PUSH_CHANNEL"] != "subscribe" or not template_id or not in_wechat():
+    channel = push_channels.current()
+    if channel.name != push_channels.SUBSCRIBE or not channel.template_id or not in_wechat():
         return None
     try:
-        return {"template_id": template_id, **jsapi.config_for(request.url)}
+        return {"template_id": channel.template_id, **jsapi.config_for(request.url)}
     except (WeChatClientException, requests.RequestException) as exc:
         logger.info("no subscription button: the jsapi_ticket could not be had (%s)", type(exc).__name__)
         return None

@@ -28,7 +28,7 @@ RULES = {"thing": "20个字以内", "number": "32位以内数字", "letter": "32
          "time": "时间（如 2026年11月28日 09:00 或 09:00）", "date": "日期（如 2026年11月28日）"}
 _PATTERNS = {"number": re.compile(r"^[\d.]+$"), "letter": re.compile(r"^[A-Za-z]+$"),
              "phrase": re.compile(r"^[\u4e00-\u9fff]+$"), "phone_number": re.compile(r"^[\d+\-() ]+$"),
-             "amount": re.compile(r"^[¥￥]?[\d.]+元?$")}
+             "amount": re.compile(r"^[¥￥]?[\d.]+元?$"), "time": _TIME, "date": _DATE}
 CUT = {"thing", "name", "character_string"}  # free text: shortened with "…", never refused
 
 
@@ -44,7 +44,7 @@ def fit_subscribe_value(keyword: str, value: str) -> str:
     limit = LIMITS.get(kind)
     if kind in CUT and limit and len(value) > limit:
         return value[:limit - 1] + "…"
-    pattern = {"time": _TIME, "date": _DATE}.get(kind) or _PATTERNS.get(kind)
+    pattern = _PATTERNS.get(kind)
     if (limit and len(value) > limit) or (pattern is not None and not pattern.match(value)):
         raise Invalid("push_field", f"订阅通知字段 {keyword} 须为{RULES[kind]}，「{value}」不符合，请调整 PUSH_TEMPLATE_FIELDS")
     return value
