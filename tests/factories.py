@@ -78,6 +78,19 @@ def join(session, member: Member, team: Team):
     return teams.join_team(session, member.id, team.id, source="test")
 
 
+def make_followers(session, team: Team, n: int, prefix: str) -> list[Member]:
+    """``n`` members in ``team``, each bound to the WeChat openid ``prefix`` + its number: who a push
+    reaches."""
+    people = []
+    for i in range(n):
+        member = make_member(session)
+        join(session, member, team)
+        member.openid = f"{prefix}{i}"
+        people.append(member)
+    session.commit()
+    return people
+
+
 def make_project_input(**overrides):
     from services.projects import ProjectInput
 

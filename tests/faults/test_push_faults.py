@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from models import DeliveryStatus, PushDelivery, PushRun, PushState, utcnow
 from services import push, push_run
-from tests.factories import make_tree
-from tests.jobs.test_push import TEMPLATE, _members, _published, _statuses
+from tests.factories import make_followers, make_tree
+from tests.jobs.test_push import TEMPLATE, _published, _statuses
 from wechat.sandbox.views import ACCEPT_THEN_500
 
 
@@ -17,7 +17,7 @@ def test_a_5xx_after_wechat_took_the_message_is_unknown_not_resent(session, sand
     tree = make_tree(session)
     team = tree.team(session, tree.community)
     monkeypatch.setitem(app.config, "REDIS_URL", None)
-    people = _members(session, team, 3, prefix="o_5xx_")
+    people = make_followers(session, team, 3, "o_5xx_")
     sandbox.failures[TEMPLATE] = [ACCEPT_THEN_500]
     project = _published(session, tree, tree.community, team)
     push.request_push(session, project.id, actor_org_id=tree.community.id)
@@ -38,7 +38,7 @@ def test_a_rerun_settles_the_row_a_killed_inline_push_left_sending(session, sand
     team = tree.team(session, tree.community)
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_HTTP_TIMEOUT", 0.5)
-    _members(session, team, 4, prefix="o_killed_")
+    make_followers(session, team, 4, "o_killed_")
     project = _published(session, tree, tree.community, team)
     # The killed push: its run still "running", one row claimed a moment before the process died.
     killed = PushRun(project_id=project.id, state=PushState.running, heartbeat_at=utcnow(), started_at=utcnow())

@@ -22,7 +22,7 @@ from extensions import db
 from models import PushRun, PushState, utcnow
 from services import projects, push
 from tests.conftest import DATA_KEY, PG_URL
-from tests.factories import join, make_member, make_project_input, make_tree
+from tests.factories import make_followers, make_project_input, make_tree
 from tests.faults.servers import Proxy
 from wechat.sandbox import SandboxState, create_sandbox_app
 
@@ -72,11 +72,7 @@ def processes(fault_app, own_redis, sandbox_server):
 
 
 def _project(session, tree, team, n: int, prefix: str):
-    for i in range(n):
-        member = make_member(session)
-        join(session, member, team)
-        member.openid = f"{prefix}{i}"
-    session.commit()
+    make_followers(session, team, n, prefix)
     project = projects.create_project(session, tree.community.id, team.id, make_project_input(title=prefix))
     projects.publish_project(session, tree.community.id, project.id)
     return project.id

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
 from services import projects, push, push_run, teams
-from tests.factories import join, make_member, make_project_input, make_tree, pair
+from tests.factories import join, make_followers, make_member, make_project_input, make_tree, pair
 from wechat.sandbox.views import HANG
 
 TEMPLATE = "cgi-bin/message/template/send"
@@ -42,17 +42,6 @@ def _statuses(session, project) -> Counter:
     session.expire_all()
     return Counter(d.status.value for d in session.scalars(
         sa.select(PushDelivery).where(PushDelivery.project_id == project_id)))
-
-
-def _members(session, team, n, prefix="o_push_"):
-    people = []
-    for i in range(n):
-        member = make_member(session)
-        join(session, member, team)
-        member.openid = f"{prefix}{i}"
-        people.append(member)
-    session.commit()
-    return people
 
 
 def _published(session, tree, org, team, **overrides):
@@ -92,7 +81,7 @@ def community(session):
 
 def test_recipients_follow_the_audience(session, community):
     tree, team = community
-    members = _members(session, team, 3)
+    members = make_followers(session, team, 3, "o_push_")
     unbound = make_member(session)
     join(session, unbound, team)                   # not bound to WeChat: cannot be reached
     teams.quit_team(session, members[2].id, team.id)  # left the team: not a recipient
@@ -107,7 +96,7 @@ def test_recipients_follow_the_audience(session, community):
     pair(session, tree, tree.dept, tree.street)
     student = make_member(session, branch=tree.branch)
     student.openid = "o_student"
-    street_member = _members(session, street_team, 1, prefix="o_street_")[0]
+    street_member = make_followers(session, street_team, 1, "o_street_")[0]
     other = make_member(session, branch=tree.branch2)
     other.openid = "o_other"
     session.commit()
@@ -130,7 +119,7 @@ def test_template_values_fit_wechats_limits(session, community, sandbox, monkeyp
     assert push.keyword_value("a\nb\tc  ") == "a b c"
     assert push.keyword_value("") == "—"
     assert push.keyword_value("很" * 30) == "很" * 19 + "…"
-    _members(session, team, 1)
+    make_followers(session, team, 1, "o_push_")
     project = _published(session, tree, tree.community, team, title="社区垃圾分类桶前值守与宣传引导志愿服务活动（第二期）")
     push.request_push(session, project.id, actor_org_id=tree.community.id)
     (_, touser, body), = sandbox.sent
@@ -149,7 +138,7 @@ def test_template_values_fit_wechats_limits(session, community, sandbox, monkeyp
 
 def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, community, sandbox, mode, app, channel):
     tree, team = community
-    openids = [m.openid for m in _members(session, team, 5)]
+    openids = [m.openid for m in make_followers(session, team, 5, "o_push_")]
     _reachable(session, app, channel, openids)
     project = _published(session, tree, tree.community, team)
     project_id, community_id, team_id = project.id, tree.community.id, team.id
@@ -162,7 +151,7 @@ def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, communit
 
     # Asked again (a double click, a re-run after a new member joined): only the newcomer gets it.
     team = session.get(type(team), team_id)
-    newcomer = _members(session, team, 1, prefix="o_new_")[0].openid
+    newcomer = make_followers(session, team, 1, "o_new_")[0].openid
     _reachable(session, app, channel, [newcomer])
     push.request_push(session, project_id, actor_org_id=community_id)
     push.request_push(session, project_id)  # the operator's CLI too
@@ -173,7 +162,7 @@ def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, communit
 
 def test_error_paths(session, community, sandbox, mode, app):
     tree, team = community
-    people = [m.openid for m in _members(session, team, 6)]
+    people = [m.openid for m in make_followers(session, team, 6, "o_push_")]
     sandbox.unfollowed.add(people[1])                        # 43004: recorded, not retried
     sandbox.failures[TEMPLATE] = [-1, -1]                    # busy twice, then fine: retried
     project = _published(session, tree, tree.community, team)
@@ -205,7 +194,7 @@ def test_busy_beyond_the_retries_fails_and_a_rerun_retries(session, community, s
     tree, team = community
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_MAX_ATTEMPTS", 3)
-    person = _members(session, team, 1)[0]
+    person = make_followers(session, team, 1, "o_push_")[0]
     sandbox.failures[TEMPLATE] = [-1, -1, -1]
     project = _published(session, tree, tree.community, team)
     push.request_push(session, project.id, actor_org_id=tree.community.id)
@@ -221,7 +210,7 @@ def test_no_answer_in_time_is_unknown_and_never_resent_by_itself(session, commun
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_HTTP_TIMEOUT", 0.3)
     sandbox.hang_seconds = 0.6
-    people = _members(session, team, 2)
+    people = make_followers(session, team, 2, "o_push_")
     sandbox.failures[TEMPLATE] = [HANG]
     project = _published(session, tree, tree.community, team)
     push.request_push(session, project.id, actor_org_id=tree.community.id)
@@ -256,7 +245,7 @@ def test_connection_refused_is_retried_then_failed(session, community, app, monk
 
 def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mode, app):
     tree, team = community
-    openids = [m.openid for m in _members(session, team, 4)]
+    openids = [m.openid for m in make_followers(session, team, 4, "o_push_")]
     sandbox.quotas[TEMPLATE] = 2
     project = _published(session, tree, tree.community, team)
     project_id = project.id
@@ -285,7 +274,7 @@ def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mo
 def test_template_finished_event_sets_the_final_status(session, community, sandbox, app, monkeypatch):
     tree, team = community
     monkeypatch.setitem(app.config, "REDIS_URL", None)
-    people = _members(session, team, 3)
+    people = make_followers(session, team, 3, "o_push_")
     project = _published(session, tree, tree.community, team)
     push.request_push(session, project.id, actor_org_id=tree.community.id)
     rows = {d.openid: d for d in session.scalars(sa.select(PushDelivery))}
@@ -305,7 +294,7 @@ def test_publishing_pushes_when_configured(session, community, sandbox, app, mon
     tree, team = community
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_ON_PUBLISH", True)
-    _members(session, team, 2)
+    make_followers(session, team, 2, "o_push_")
     project = _published(session, tree, tree.community, team)
     assert len(sandbox.sent_to()) == 2
     assert session.scalar(sa.select(PushRun.requested_by_org_id).where(PushRun.project_id == project.id)) == tree.community.id
@@ -328,7 +317,7 @@ def test_only_managers_push_published_projects(session, community, app, monkeypa
 def test_concurrent_runs_send_each_member_once(session, community, sandbox, app, pg_only, run_threads, monkeypatch,
                                                channel):
     tree, team = community
-    people = _members(session, team, 40)
+    people = make_followers(session, team, 40, "o_push_")
     _reachable(session, app, channel, [m.openid for m in people])
     sandbox.latency[ENDPOINTS[channel]] = 0.005
     project = _published(session, tree, tree.community, team)

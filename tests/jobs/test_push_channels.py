@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from models import DeliveryStatus, Member, PushDelivery, Subscription
 from services import projects, push, push_channels, subscriptions
 from services.errors import Invalid
-from tests.factories import join, make_member, make_project_input, make_tree
+from tests.factories import make_followers, make_project_input, make_tree
 from tests.wechat.helpers import post
 
 BIZSEND = "cgi-bin/message/subscribe/bizsend"
@@ -25,14 +25,7 @@ def subscribing(app, session, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)  # the run happens inline
     tree = make_tree(session)
     team = tree.team(session, tree.community)
-    people = []
-    for i in range(4):
-        member = make_member(session)
-        join(session, member, team)
-        member.openid = f"o_sub_{i}"
-        people.append(member)
-    session.commit()
-    return tree, team, [m.openid for m in people]
+    return tree, team, [m.openid for m in make_followers(session, team, 4, "o_sub_")]
 
 
 def _published(session, tree, team, **overrides):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from services import projects
-from tests.factories import join, make_account, make_member, make_project_input, make_tree
+from tests.factories import join, make_account, make_followers, make_member, make_project_input, make_tree
 from tests.web import console_login, csrf_token
 
 
@@ -13,10 +13,7 @@ def published(session, app, sandbox, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)  # inline: the job runs within the request
     tree = make_tree(session)
     team = tree.team(session, tree.community)
-    for i in range(3):
-        member = make_member(session)
-        join(session, member, team)
-        member.openid = f"o_console_{i}"
+    make_followers(session, team, 3, "o_console_")
     join(session, make_member(session), team)  # not bound to WeChat
     session.commit()
     sandbox.unfollowed.add("o_console_2")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from models import PushDelivery, PushRun, PushState
 from services import projects, push
 from tests.conftest import DATA_KEY, PG_URL, REDIS_URL
-from tests.factories import join, make_member, make_project_input, make_tree
+from tests.factories import make_followers, make_project_input, make_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "cgi-bin/message/template/send"
@@ -35,13 +35,7 @@ def test_worker_killed_mid_push_then_restarted(session, app, sandbox, pg_only):
     queue(app).empty()
     tree = make_tree(session)
     team = tree.team(session, tree.community)
-    openids = []
-    for i in range(80):
-        member = make_member(session)
-        join(session, member, team)
-        member.openid = f"o_kill_{i}"
-        openids.append(member.openid)
-    session.commit()
+    openids = [m.openid for m in make_followers(session, team, 80, "o_kill_")]
     project = projects.create_project(session, tree.community.id, team.id, make_project_input())
     projects.publish_project(session, tree.community.id, project.id)
     project_id = project.id
