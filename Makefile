@@ -7,15 +7,23 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint db seed clean
+.PHONY: run test lint lock db seed clean
 
-$(STAMP): requirements.txt requirements-dev.txt tools/system-deps.sh
+# Installs exactly what requirements-dev.lock pins, every file checked against its hash.
+$(STAMP): requirements-dev.lock tools/system-deps.sh
 	@bash tools/system-deps.sh
 	@echo "==> 创建虚拟环境并安装依赖 ($(PYTHON))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
+
+# After editing requirements.txt or requirements-dev.txt (the direct pins): resolve both lock files
+# again against PyPI itself, so the hashes cover every file PyPI serves for each pinned version.
+LOCK := env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.lock requirements.txt
+	$(LOCK) --output-file requirements-dev.lock requirements-dev.txt
 
 db: $(STAMP)
 	$(FLASK) db upgrade
