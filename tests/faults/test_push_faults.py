@@ -10,7 +10,7 @@ from models import DeliveryStatus, PushDelivery, PushRun, PushState, utcnow
 from services import push, push_run
 from tests.factories import make_followers, make_tree
 from tests.jobs.test_push import TEMPLATE, _published, _statuses
-from wechat.sandbox.views import ACCEPT_THEN_500
+from wechat.sandbox.gate import ACCEPT_THEN_500
 
 
 def test_a_5xx_after_wechat_took_the_message_is_unknown_not_resent(session, sandbox, app, monkeypatch):

@@ -13,7 +13,7 @@ from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
 from services import projects, push, push_run, teams
 from tests.factories import join, make_followers, make_member, make_project_input, make_tree, pair
-from wechat.sandbox.views import HANG
+from wechat.sandbox.gate import HANG
 
 TEMPLATE = "cgi-bin/message/template/send"
 ENDPOINTS = {"template": TEMPLATE, "subscribe": "cgi-bin/message/subscribe/bizsend"}
