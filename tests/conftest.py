@@ -169,13 +169,15 @@ def pg_only(backend):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test asking for ``pg_only`` is PostgreSQL-only by parameter: its SQLite variant is deselected,
-    not skipped (a skip reads as something missing on this machine)."""
+    """A test asking for ``pg_only`` (or a fixture parameter marked ``pg_only``, such as the push tests'
+    RQ mode) is PostgreSQL-only by parameter: its SQLite variant is deselected, not skipped (a skip reads
+    as something missing on this machine)."""
     keep, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_sqlite = callspec is not None and callspec.params.get("app") == "sqlite"
-        (dropped if on_sqlite and "pg_only" in item.fixturenames else keep).append(item)
+        server_only = "pg_only" in item.fixturenames or item.get_closest_marker("pg_only") is not None
+        (dropped if on_sqlite and server_only else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -186,6 +188,12 @@ def kv(request):
     if request.param == "memory":
         yield MemoryStore()
         return
+    yield request.getfixturevalue("redis_kv")
+
+
+@pytest.fixture
+def redis_kv():
+    """The Redis store alone, for what only Redis has (its connections)."""
     require_service("redis")
     store = RedisStore(REDIS_URL, prefix="qctest:")
     store.flush()

@@ -50,14 +50,14 @@ def _published(session, tree, org, team, **overrides):
     return project
 
 
-@pytest.fixture(params=["inline", "rq"])
-def mode(request, app, backend, monkeypatch):
-    """Inline (no Redis: the job runs in the request) and RQ on Redis with a burst worker."""
+@pytest.fixture(params=["inline", pytest.param("rq", marks=pytest.mark.pg_only)])
+def mode(request, app, monkeypatch):
+    """Inline (no Redis: the job runs in the request) and RQ on Redis with a burst worker (with the
+    PostgreSQL + Redis app alone)."""
     if request.param == "inline":
         monkeypatch.setitem(app.config, "REDIS_URL", None)
         return "inline"
-    if backend != "postgresql":
-        pytest.skip("RQ runs with the PostgreSQL + Redis app")
+    assert app.config["REDIS_URL"]
     from jobs.queue import queue
 
     queue(app).empty()
