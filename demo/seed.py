@@ -19,7 +19,7 @@ from demo.history import seed_projects_and_records
 from extensions import protector
 from models import Member, OrgAccount, Organization, Team
 from privacy import mask_phone
-from services import branches, members, orgs, pairing, reviews, stats, teams, wechat_users
+from services import branches, joining, members, orgs, pairing, reviews, stats, teams, wechat_users
 from services.beijing_time import BEIJING, beijing_today
 from services.idcard import make_id_number
 from services.passwords import hash_password
@@ -135,7 +135,7 @@ def _seed_members(session: Session, result: SeedResult, pw_hash: str, today: dt.
                 members.confirm_cadre(session, result.orgs[branch_key].id, member.id)
         team = _home_team(session, result, branch_key, profile, rng)
         if team is not None and member.is_volunteer:
-            teams.join_team(session, member.id, team.id, source="demo")
+            joining.join_team(session, member.id, team.id, source="demo")
         if (index + 1) % 50 == 0:
             echo(f"  团员 {index + 1}/{len(plans)}")
 

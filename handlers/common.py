@@ -5,7 +5,7 @@ import logging
 
 from handlers import texts
 from handlers.context import Context
-from services import checkin, teams, wechat_users
+from services import checkin, joining, teams, wechat_users
 from services.errors import DomainError
 from services.projects import get_project_by_code
 
@@ -23,9 +23,9 @@ def unbound_reply(ctx: Context, then: str = "") -> str:
 def join_by_code(ctx: Context, code: str) -> str:
     try:
         # The member bound to the openid, the team and the checks in one statement (报到 day's hot path).
-        result = teams.join_team_by_code(ctx.session, code, openid=ctx.openid, source="scan")
+        result = joining.join_team_by_code(ctx.session, code, openid=ctx.openid, source="scan")
         if result is None and ctx.member_id is not None:  # just bound by unionid
-            result = teams.join_team_by_code(ctx.session, code, member_id=ctx.member_id, source="scan")
+            result = joining.join_team_by_code(ctx.session, code, member_id=ctx.member_id, source="scan")
         if result is None:
             team = teams.get_team_by_code(ctx.session, code)
             wechat_users.set_pending_team(ctx.session, ctx.openid, team.id)

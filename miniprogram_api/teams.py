@@ -21,7 +21,7 @@ from miniprogram_api.responses import (
     WithdrawnOut,
 )
 from qr.codes import team_from_payload
-from services import belonging, enrolment, members, projects, records, teams
+from services import belonging, enrolment, joining, members, projects, records, teams
 from services.errors import Invalid
 
 
@@ -42,7 +42,7 @@ def search_teams():
 def join_team():
     body = JoinIn.model_validate_json(request.get_data() or b"{}")
     team = team_from_payload(db.session, body.payload)
-    result = teams.join_team(db.session, current_member_id(), team.id, source="api")
+    result = joining.join_team(db.session, current_member_id(), team.id, source="api")
     return jsonify({"joined": result.created, "team": team_answer(team)}), 201 if result.created else 200
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, render_template, request
 from extensions import db
 from mobile.auth import current_member, current_openid, need_binding_page, openid_required
 from qr.codes import team_from_join_token
-from services import teams, wechat_users
+from services import joining, teams, wechat_users
 from services.errors import DomainError
 
 join_bp = Blueprint("join", __name__, template_folder="templates")
@@ -36,7 +36,7 @@ def join(token: str):
         already = teams.is_team_member(db.session, team, member)
         return render_template("mobile/join.html", team=team, already=already)
     try:
-        result = teams.join_team(db.session, member.id, team.id, source="link")
+        result = joining.join_team(db.session, member.id, team.id, source="link")
     except DomainError as err:
         return _message("无法加入", err.message, err.status)
     head = "报到成功" if result.created else "已在服务队中"

@@ -21,6 +21,7 @@ from services import (
     certificates,
     corrections,
     hours,
+    joining,
     members,
     orgs,
     participation,
@@ -127,7 +128,7 @@ def team_search():
 def team_join(code: str):
     team = teams.get_team_by_code(db.session, code)
     try:
-        result = teams.join_team(db.session, current_member().id, team.id, source="page")
+        result = joining.join_team(db.session, current_member().id, team.id, source="page")
         flash(f"已加入「{team.name}」" if result.created else f"你已在「{team.name}」，无需重复报到")
     except DomainError as err:
         flash(err.message, "error")

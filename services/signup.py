@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import Member
 from services import consent, members, sms, wechat_users
-from services.teams import JoinResult
+from services.joining import JoinResult
 
 
 def register_with_code(session: Session, form: members.Registration, sms_code: str, *,

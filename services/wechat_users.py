@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from extensions import store
 from models import Member, WechatFollower, utcnow
-from services import teams
+from services import joining
 from services.errors import Conflict, Invalid
 from services.uow import audit, unit_of_work
 from sharedstore import StoreUnavailable
@@ -128,7 +128,7 @@ def set_pending_team(session: Session, openid: str, team_id: int) -> None:
         follower.pending_team_id, follower.pending_since = team_id, utcnow()
 
 
-def bind(session: Session, member_id: int, openid: str) -> teams.JoinResult | None:
+def bind(session: Session, member_id: int, openid: str) -> joining.JoinResult | None:
     """Bind and complete a pending team scan. An openid bound to someone else is refused."""
     with unit_of_work(session):
         other = session.scalar(sa.select(Member).where(Member.openid == openid, Member.id != member_id))
@@ -145,7 +145,7 @@ def bind(session: Session, member_id: int, openid: str) -> teams.JoinResult | No
         audit(session, ("member", member.id), "wechat.bind", ("member", member.id))
     if pending is None:
         return None
-    return teams.join_team(session, member_id, pending, source="scan")
+    return joining.join_team(session, member_id, pending, source="scan")
 
 
 def remember_location(openid: str, lat: float, lng: float, coord_system: str, accuracy_m: float | None,

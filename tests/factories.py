@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from models import Member, Organization, Team
-from services import branches, members, orgs, teams
+from services import branches, joining, members, orgs
 from services.idcard import make_id_number
 
 _counter = itertools.count(1)
@@ -75,7 +75,7 @@ def make_member(session, *, branch: Organization | None = None, volunteer: bool 
 
 
 def join(session, member: Member, team: Team):
-    return teams.join_team(session, member.id, team.id, source="test")
+    return joining.join_team(session, member.id, team.id, source="test")
 
 
 def make_followers(session, team: Team, n: int, prefix: str) -> list[Member]:

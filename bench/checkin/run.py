@@ -44,7 +44,7 @@ def seed(environment: dict, members: int) -> tuple[str, list[str]]:
     from app import create_app
     from extensions import db
     from models import utcnow
-    from services import enrolment, mp_sessions, projects, teams
+    from services import enrolment, joining, mp_sessions, projects
     from services.idcard import make_id_number
     from tests.factories import make_member, make_project_input
 
@@ -60,7 +60,7 @@ def seed(environment: dict, members: int) -> tuple[str, list[str]]:
             born = dt.date(1990, 1, 1) + dt.timedelta(days=i)
             member = make_member(db.session, phone=f"135{i:08d}", born=born,
                                  id_number=make_id_number("110101", born, i % 100, i % 2 == 0))
-            teams.join_team(db.session, member.id, team.id, source="bench")
+            joining.join_team(db.session, member.id, team.id, source="bench")
             enrolment.enrol(db.session, member.id, project.id)
             token, _ = mp_sessions.create(db.session, openid=f"o_mp_{i}", unionid=None, member_id=member.id)
             tokens.append(token)

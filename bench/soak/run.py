@@ -43,7 +43,7 @@ def seed(environment: dict, members: int) -> dict:
     from app import create_app
     from extensions import db
     from models import utcnow
-    from services import enrolment, mp_sessions, orgs, projects, teams, wechat_users
+    from services import enrolment, joining, mp_sessions, orgs, projects, wechat_users
     from tests.factories import make_member, make_project_input
 
     app = create_app()
@@ -59,7 +59,7 @@ def seed(environment: dict, members: int) -> dict:
             member = make_member(db.session, phone=f"136{i:08d}")
             wechat_users.bind(db.session, member.id, f"o_soak_{i}")
             if i % 2:
-                teams.join_team(db.session, member.id, team.id, source="bench")
+                joining.join_team(db.session, member.id, team.id, source="bench")
                 enrolment.enrol(db.session, member.id, project.id)
             tokens.append(mp_sessions.create(db.session, openid=f"o_soak_{i}", unionid=None, member_id=member.id)[0])
         seeded = {"team": team.code, "project": project.code, "tokens": tokens}

@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, TeamMembership
-from services import teams, wechat_users
+from services import joining, teams, wechat_users
 from services.errors import Conflict, Invalid, NotFound
 from tests.factories import join, make_member, make_tree
 
@@ -51,26 +51,26 @@ def test_joining_by_a_posters_code_reads_the_team_with_the_checks(session):
     tree = make_tree(session)
     member = make_member(session)
     team = tree.team(session, tree.community)
-    first = teams.join_team_by_code(session, f" {team.code.lower()} ", member_id=member.id, source="scan")
+    first = joining.join_team_by_code(session, f" {team.code.lower()} ", member_id=member.id, source="scan")
     assert first.created and first.team.id == team.id and first.team.name == team.name
     assert first.team.is_community and first.team.contact_phone == team.contact_phone
-    again = teams.join_team_by_code(session, team.code, member_id=member.id, source="scan")
+    again = joining.join_team_by_code(session, team.code, member_id=member.id, source="scan")
     assert not again.created and again.membership_id == first.membership_id
     with pytest.raises(NotFound, match="二维码已失效"):
-        teams.join_team_by_code(session, "NOSUCHCODE", member_id=member.id, source="scan")
+        joining.join_team_by_code(session, "NOSUCHCODE", member_id=member.id, source="scan")
     with pytest.raises(NotFound, match="实名注册"):
-        teams.join_team_by_code(session, team.code, member_id=987654, source="scan")
+        joining.join_team_by_code(session, team.code, member_id=987654, source="scan")
     with pytest.raises(Conflict, match="请先退出"):
-        teams.join_team_by_code(session, tree.team(session, tree.community2).code, member_id=member.id,
+        joining.join_team_by_code(session, tree.team(session, tree.community2).code, member_id=member.id,
                                 source="scan")
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
     # For the member bound to a WeChat openid (the bot's scan): None when nobody is bound to it.
-    assert teams.join_team_by_code(session, team.code, openid="o_nobody", source="scan") is None
+    assert joining.join_team_by_code(session, team.code, openid="o_nobody", source="scan") is None
     wechat_users.bind(session, member.id, "o_bound")
-    by_openid = teams.join_team_by_code(session, team.code, openid="o_bound", source="scan")
+    by_openid = joining.join_team_by_code(session, team.code, openid="o_bound", source="scan")
     assert not by_openid.created and by_openid.membership_id == first.membership_id
     with pytest.raises(NotFound, match="二维码已失效"):
-        teams.join_team_by_code(session, "NOSUCHCODE", openid="o_nobody", source="scan")
+        joining.join_team_by_code(session, "NOSUCHCODE", openid="o_nobody", source="scan")
 
 
 def test_site_change_moves_the_long_term_project(session):
@@ -101,7 +101,7 @@ def test_concurrent_scans_make_one_membership(session, pg_only, run_threads):
     tree = make_tree(session)
     member = make_member(session)
     team_id, member_id = tree.team(session, tree.community).id, member.id
-    results = run_threads(8, lambda own, i: teams.join_team(own, member_id, team_id, source="scan").created)
+    results = run_threads(8, lambda own, i: joining.join_team(own, member_id, team_id, source="scan").created)
     assert sorted(results) == [False] * 7 + [True], results
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
 
@@ -110,7 +110,7 @@ def test_concurrent_scans_of_two_community_teams_keep_one(session, pg_only, run_
     tree = make_tree(session)
     member = make_member(session)
     ids, member_id = [tree.team(session, tree.community).id, tree.team(session, tree.community2).id], member.id
-    results = run_threads(6, lambda own, i: teams.join_team(own, member_id, ids[i % 2], source="scan").created)
+    results = run_threads(6, lambda own, i: joining.join_team(own, member_id, ids[i % 2], source="scan").created)
     assert sum(r is True for r in results) == 1, results
     assert all(r is False or isinstance(r, Conflict) for r in results if r is not True)
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
