@@ -134,12 +134,13 @@ class MemoryStore:
 class RedisStore:
     """Redis-backed store shared by every worker; keys carry a prefix so one Redis can serve several apps.
 
-    get, set and add (two on every WeChat message) go through each thread's own connection: redis-py's
-    client takes a pooled connection per command, checks it for unread data with a system call, records
-    metrics and wraps the call in its retry policy, which under gunicorn's threads cost more CPU than
-    the round trip itself. The thread's connection is made by the pool's own class and settings and
-    made again once when found broken (the commands are idempotent; a repeated SET NX answers as a
-    duplicate at worst); a forked child makes its own.
+    Every command goes through redis-py's public client. get, set and add (two on every WeChat
+    message) use each thread's own single-connection client (``single_connection_client``), which skips
+    the pool's per-command checkout and its readiness system call; a connection Redis closed is made
+    again once (a retry on connection errors only; a repeated SET NX answers as a duplicate at worst),
+    one that timed out is dropped, so a late answer is never read as the next one's. What this class
+    adds is the pause: after a failure, commands fail at once for a few seconds, so no thread waits on
+    a dead server and the callers that can do without Redis go on.
     """
 
     #: Seconds a command may take: a hung Redis costs a request this once, then the store pauses.
@@ -150,22 +151,36 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "qc:", *, timeout: float | None = None,
                  pause: float | None = None) -> None:
         import redis  # imported here so that the embedded default never needs a Redis client configured
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.client = redis.Redis.from_url(url, decode_responses=True,
-                                           **fail_fast(self.TIMEOUT if timeout is None else timeout))
+        options = fail_fast(self.TIMEOUT if timeout is None else timeout)
+        self.client = redis.Redis.from_url(url, decode_responses=True, **options)
+        # The threads' own connections: made again once when Redis closed them, never retried on a timeout.
+        reconnect_once = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+        self._own_pool = redis.ConnectionPool.from_url(url, decode_responses=True,
+                                                       **{**options, "retry": reconnect_once})
         self.prefix = prefix
         self.pause = self.PAUSE if pause is None else pause
         self._paused_until = 0.0
-        self._mine = threading.local()
-        self._timeout = (redis.TimeoutError, TimeoutError)
         self._broken = (redis.ConnectionError, redis.TimeoutError, OSError)
+        self._own = threading.local()
 
-    def _guarded(self, call):
+    def _mine(self):
+        """This thread's client on a connection of its own (made anew in a forked child)."""
+        own = self._own
+        if getattr(own, "pid", None) != os.getpid():
+            import redis
+
+            own.client, own.pid = redis.Redis(connection_pool=self._own_pool, single_connection_client=True), os.getpid()
+        return own.client
+
+    def _guarded(self, call, *args, **kwargs):
         """Run one call against Redis; a failure pauses the store for ``pause`` seconds."""
         if time.monotonic() < self._paused_until:
             raise StoreUnavailable("redis failed a moment ago")
         try:
-            return call()
+            return call(*args, **kwargs)
         except self._broken as exc:
             self._paused_until = time.monotonic() + self.pause
             logger.warning("shared store unavailable for %.0f s: %s", self.pause, type(exc).__name__)
@@ -175,26 +190,6 @@ class RedisStore:
     def available(self) -> bool:
         return time.monotonic() >= self._paused_until
 
-    def _command(self, *args):
-        return self._guarded(lambda: self._send(*args))
-
-    def _send(self, *args):
-        mine = self._mine
-        if getattr(mine, "pid", None) != os.getpid():
-            pool = self.client.connection_pool
-            mine.connection, mine.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
-        connection = mine.connection
-        try:
-            connection.send_command(*args)
-            return connection.read_response()
-        except self._timeout:
-            connection.disconnect()  # the answer may still come: never read it as the next one's
-            raise
-        except self._broken:
-            connection.disconnect()  # Redis restarted: connect again, once
-        connection.send_command(*args)
-        return connection.read_response()
-
     def _k(self, key: str) -> str:
         return self.prefix + key
 
@@ -203,17 +198,13 @@ class RedisStore:
         return None if ttl is None else max(1, int(ttl * 1000))
 
     def get(self, key: str) -> str | None:
-        return self._command("GET", self._k(key))
-
-    def _set(self, key: str, value: str, ttl: float | None, *flags: str):
-        expiry = () if ttl is None else ("PX", self._px(ttl))
-        return self._command("SET", self._k(key), value, *expiry, *flags)
+        return self._guarded(lambda: self._mine().get(self._k(key)))
 
     def set(self, key: str, value: str, ttl: float | None = None) -> None:
-        self._set(key, value, ttl)
+        self._guarded(lambda: self._mine().set(self._k(key), value, px=self._px(ttl)))
 
     def add(self, key: str, value: str, ttl: float | None = None) -> bool:
-        return bool(self._set(key, value, ttl, "NX"))
+        return bool(self._guarded(lambda: self._mine().set(self._k(key), value, px=self._px(ttl), nx=True)))
 
     def delete(self, key: str) -> None:
         self._guarded(lambda: self.client.delete(self._k(key)))
