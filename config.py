@@ -6,13 +6,15 @@ secrets, so a forgotten variable can never silently fall back to a demo key.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+
+import config_values as read
+from config_values import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +89,6 @@ DEV_VALUES = {"WECHAT_TOKEN": "qingchun-dev-token", "WECHAT_APP_ID": "wxdev00000
 MIN_SECRET_KEY = 32
 
 
-class ConfigError(RuntimeError):
-    """Raised at start-up when the environment cannot make a safe configuration."""
-
-
 def _instance_secret(name: str, make) -> str:
     """Read a development secret from instance/, creating it once so restarts keep the data readable."""
     INSTANCE.mkdir(exist_ok=True)
@@ -108,50 +106,6 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _networks(raw: str) -> tuple[str, ...]:
-    import ipaddress
-
-    try:
-        return tuple(str(ipaddress.ip_network(part.strip())) for part in raw.split(",") if part.strip())
-    except ValueError as exc:
-        raise ConfigError(f"METRICS_NETWORKS must be networks such as 10.0.0.0/8: {exc}") from exc
-
-
-def _choice(env: dict, name: str, allowed: tuple[str, ...]) -> str:
-    value = env.get(name) or allowed[0]
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-    return value
-
-
-def _message_mode(env: dict, aes_key: str | None, production: bool) -> str:
-    default = ("safe" if production else "compatible") if aes_key else "plain"
-    mode = env.get("WECHAT_MESSAGE_MODE") or default
-    if mode not in ("plain", "compatible", "safe"):
-        raise ConfigError(f"WECHAT_MESSAGE_MODE must be plain, compatible or safe, not {mode!r}")
-    if mode != "plain" and not aes_key:
-        raise ConfigError(f"WECHAT_MESSAGE_MODE={mode} needs WECHAT_ENCODING_AES_KEY")
-    return mode
-
-
-def _coord(env: dict, name: str, default: str) -> str:
-    value = env.get(name) or default
-    if value not in ("wgs84", "gcj02", "bd09"):
-        raise ConfigError(f"{name} must be wgs84, gcj02 or bd09, not {value!r}")
-    return value
-
-
-def _number(env: dict, name: str, default, kind=int, minimum=0):
-    raw = env.get(name)
-    try:
-        value = default if raw in (None, "") else kind(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}")
-    return value
-
-
 def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     """A server database's pool holds DB_POOL_SIZE connections (a connection idle for a while is pinged
     before use: dbping.py); SQLite keeps its own pools. Production hides statement parameters from
@@ -159,48 +113,7 @@ def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     options = {"hide_parameters": True} if production else {}
     if database_url.startswith("sqlite"):
         return options
-    return {**options, "pool_size": _number(env, "DB_POOL_SIZE", 10, minimum=1)}
-
-
-def _intervals(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        values = tuple(int(part) for part in raw.split(","))
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be whole seconds separated by commas, not {raw!r}") from exc
-    if any(v < 0 for v in values):
-        raise ConfigError(f"{name} must not be negative")
-    return values
-
-
-def _flag(env: dict, name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw not in ("1", "0", "true", "false", "yes", "no"):
-        raise ConfigError(f"{name} must be 1 or 0, not {raw!r}")
-    return raw in ("1", "true", "yes")
-
-
-PUSH_FIELD_SOURCES = ("title", "time", "site", "team", "contact")
-DEFAULT_PUSH_FIELDS = {"thing1": "title", "time2": "time", "thing3": "site"}
-
-
-def _push_fields(env: dict) -> dict[str, str]:
-    raw = env.get("PUSH_TEMPLATE_FIELDS")
-    if not raw:
-        return dict(DEFAULT_PUSH_FIELDS)
-    try:
-        fields = json.loads(raw)
-    except ValueError as exc:
-        raise ConfigError("PUSH_TEMPLATE_FIELDS must be a JSON object") from exc
-    if (not isinstance(fields, dict) or not fields
-            or any(not isinstance(k, str) or not k.isidentifier() or v not in PUSH_FIELD_SOURCES
-                   for k, v in fields.items())):
-        raise ConfigError("PUSH_TEMPLATE_FIELDS maps template keywords to one of " + ", ".join(PUSH_FIELD_SOURCES))
-    return fields
+    return {**options, "pool_size": read.number(env, "DB_POOL_SIZE", 10, minimum=1)}
 
 
 TENCENT_SMS_REQUIRED = ("TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
@@ -269,41 +182,41 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "WECHAT_APP_ID": env.get("WECHAT_APP_ID") or "wxdev0000000000000",
         "WECHAT_APP_SECRET": env.get("WECHAT_APP_SECRET") or "dev-app-secret",
         "WECHAT_ENCODING_AES_KEY": aes_key,
-        "WECHAT_MESSAGE_MODE": _message_mode(env, aes_key, production),
+        "WECHAT_MESSAGE_MODE": read.message_mode(env, aes_key, production),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
         "WECHAT_MINIPROGRAM_APP_ID": env.get("WECHAT_MINIPROGRAM_APP_ID") or "wxminiprogram0001",
         "WECHAT_MINIPROGRAM_APP_SECRET": env.get("WECHAT_MINIPROGRAM_APP_SECRET") or "dev-miniprogram-secret",
         "WECHAT_OAUTH_BASE_URL": env.get("WECHAT_OAUTH_BASE_URL") or None,
-        "SMS_BACKEND": _choice(env, "SMS_BACKEND", ("log", "tencent")),
+        "SMS_BACKEND": read.choice(env, "SMS_BACKEND", ("log", "tencent")),
         **_tencent_sms(env, production),
-        "TEAM_QR_MODE": _choice(env, "TEAM_QR_MODE", ("auto", "wechat", "link")),
+        "TEAM_QR_MODE": read.choice(env, "TEAM_QR_MODE", ("auto", "wechat", "link")),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        "WECHAT_LOCATION_EVENT_COORD": _coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),
-        "WECHAT_LOCATION_MESSAGE_COORD": _coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
+        "WECHAT_LOCATION_EVENT_COORD": read.coord(env, "WECHAT_LOCATION_EVENT_COORD", "wgs84"),
+        "WECHAT_LOCATION_MESSAGE_COORD": read.coord(env, "WECHAT_LOCATION_MESSAGE_COORD", "gcj02"),
         "PUSH_TEMPLATE_ID": env.get("PUSH_TEMPLATE_ID") or (None if production else "sandbox_project_notice"),
-        "PUSH_TEMPLATE_FIELDS": _push_fields(env),
-        "PUSH_CHANNEL": _choice(env, "PUSH_CHANNEL", ("template", "subscribe")),
+        "PUSH_TEMPLATE_FIELDS": read.push_fields(env),
+        "PUSH_CHANNEL": read.choice(env, "PUSH_CHANNEL", ("template", "subscribe")),
         "PUSH_SUBSCRIBE_TEMPLATE_ID": env.get("PUSH_SUBSCRIBE_TEMPLATE_ID") or (
             None if production else "sandbox_subscribe_project"),
         "PUSH_MINIPROGRAM_PAGEPATH": env.get("PUSH_MINIPROGRAM_PAGEPATH") or None,
-        "PUSH_ON_PUBLISH": _flag(env, "PUSH_ON_PUBLISH", True),
-        "PUSH_RATE_PER_SECOND": _number(env, "PUSH_RATE_PER_SECOND", 50, minimum=1),
-        "PUSH_MAX_ATTEMPTS": _number(env, "PUSH_MAX_ATTEMPTS", 4, minimum=1),
-        "PUSH_RETRY_BACKOFF": _number(env, "PUSH_RETRY_BACKOFF", 1.0, float),
-        "PUSH_CLAIM_LEASE": _number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
+        "PUSH_ON_PUBLISH": read.flag(env, "PUSH_ON_PUBLISH", True),
+        "PUSH_RATE_PER_SECOND": read.number(env, "PUSH_RATE_PER_SECOND", 50, minimum=1),
+        "PUSH_MAX_ATTEMPTS": read.number(env, "PUSH_MAX_ATTEMPTS", 4, minimum=1),
+        "PUSH_RETRY_BACKOFF": read.number(env, "PUSH_RETRY_BACKOFF", 1.0, float),
+        "PUSH_CLAIM_LEASE": read.number(env, "PUSH_CLAIM_LEASE", 120.0, float, minimum=1),
         "PUSH_HTTP_TIMEOUT": 5.0,
-        "TRUSTED_PROXIES": _number(env, "TRUSTED_PROXIES", 0),
+        "TRUSTED_PROXIES": read.number(env, "TRUSTED_PROXIES", 0),
         "APPEAL_PHOTO_DIR": env.get("APPEAL_PHOTO_DIR") or str(INSTANCE / "appeals"),
-        "APPEAL_PHOTO_RETENTION_DAYS": _number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
-        "LOCATION_RETENTION_DAYS": _number(env, "LOCATION_RETENTION_DAYS", 180, minimum=1),
+        "APPEAL_PHOTO_RETENTION_DAYS": read.number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
+        "LOCATION_RETENTION_DAYS": read.number(env, "LOCATION_RETENTION_DAYS", 180, minimum=1),
         "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),
-        "METRICS_NETWORKS": _networks(env.get("METRICS_NETWORKS") or "127.0.0.1/32,::1/128"),
+        "METRICS_NETWORKS": read.networks(env.get("METRICS_NETWORKS") or "127.0.0.1/32,::1/128"),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
-        "WORKER_METRICS_PORT": _number(env, "WORKER_METRICS_PORT", 0),
+        "WORKER_METRICS_PORT": read.number(env, "WORKER_METRICS_PORT", 0),
         "WORKER_METRICS_ADDR": env.get("WORKER_METRICS_ADDR") or "127.0.0.1",
-        "PUSH_RECOVERY_INTERVAL": _number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
-        "JOB_RETRY_INTERVALS": _intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
-        "STATS_MAX_AGE_SECONDS": _number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
+        "PUSH_RECOVERY_INTERVAL": read.number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
+        "JOB_RETRY_INTERVALS": read.intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
+        "STATS_MAX_AGE_SECONDS": read.number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
