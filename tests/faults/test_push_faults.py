@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from models import DeliveryStatus, PushDelivery, PushRun, PushState, utcnow
-from services import push, push_run
+from services import push, push_run, push_send
 from tests.factories import make_followers, make_tree
 from tests.jobs.test_push import TEMPLATE, _published, _statuses
 from wechat.sandbox.gate import ACCEPT_THEN_500
@@ -24,11 +24,11 @@ def test_a_5xx_after_wechat_took_the_message_is_unknown_not_resent(session, sand
     assert _statuses(session, project) == {"unknown": 1, "sent": 2}
     assert len(sandbox.sent_to()) == 3  # WeChat did take all three
     unknown = session.scalar(sa.select(PushDelivery).where(PushDelivery.status == DeliveryStatus.unknown))
-    assert unknown.errmsg == push_run.HTTP_ERROR_UNKNOWN
+    assert unknown.errmsg == push_send.HTTP_ERROR_UNKNOWN
     push.request_push(session, project.id)  # a plain rerun leaves it alone
     assert len(sandbox.calls_to(TEMPLATE)) == 3
     page = push.progress(session, project)
-    assert page.counts["unknown"] == 1 and any(reason == push_run.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
+    assert page.counts["unknown"] == 1 and any(reason == push_send.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
     push.request_push(session, project.id, resend_unknown=True)  # the coordinator's explicit choice
     assert sorted(sandbox.sent_to()) == sorted([m.openid for m in people] + [unknown.openid])
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
-from services import projects, push, push_run, teams
+from services import projects, push, push_run, push_send, teams
 from tests.factories import join, make_followers, make_member, make_project_input, make_tree, pair
 from wechat.sandbox.gate import HANG
 
@@ -187,7 +187,7 @@ def test_error_paths(session, community, sandbox, mode, app):
     assert [c.body["touser"] for c in sandbox.calls_to(TEMPLATE)].count(people[1]) == 1
     progress = push.progress(session, session.get(projects.Project, project_id))
     assert progress.counts == {"sent": 5, "failed": 1}
-    assert progress.reasons == [("failed", push_run.REASONS[43004], 1)]
+    assert progress.reasons == [("failed", push_send.REASONS[43004], 1)]
 
 
 def test_busy_beyond_the_retries_fails_and_a_rerun_retries(session, community, sandbox, app, monkeypatch):
@@ -236,11 +236,11 @@ def test_connection_refused_is_retried_then_failed(session, community, app, monk
     client = SharedTokenClient("wx", "s", f"http://127.0.0.1:{port}", app.extensions["store"], timeout=1)
     client.session.set(client.access_token_key, "tok", 60)
     touched = []
-    outcome = push_run.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
-    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, push_run.NETWORK_ERROR)
+    outcome = push_send.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
+    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, push_send.NETWORK_ERROR)
     assert touched == [1]
-    assert push_run._never_reached(requests.ConnectTimeout())
-    assert not push_run._never_reached(requests.ReadTimeout())
+    assert push_send._never_reached(requests.ConnectTimeout())
+    assert not push_send._never_reached(requests.ReadTimeout())
 
 
 def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mode, app):
