@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
@@ -12,10 +11,9 @@ from extensions import db
 from flashing import attempt
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
-from models import Organization, Team
 from models.calendar import PERIOD_LABELS
 from requestargs import int_arg
-from services import participation, stats, targets
+from services import orgs, participation, stats, targets, teams
 from services.beijing_time import BEIJING
 from services.errors import Invalid
 
@@ -42,7 +40,7 @@ def index():
     if key not in stats.RATE_KEYS:
         key = "reported"
     ranked = board.ranked(key)
-    team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
+    team = teams.team_of_org(db.session, org.id)
     return render_template("console/dashboard.html", org=org, board=board, key=key, ranked=ranked,
                            chart=ranked[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
                            team=team, beijing=BEIJING, own=org.id == current_account().org_id)
@@ -69,8 +67,7 @@ def target_settings():
             int_arg(request.form, "percent", minimum=1, maximum=100, label="目标（%）") if percent else None),
             "目标已保存")
         return redirect(url_for("console.target_settings"))
-    subs = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
-                              .order_by(Organization.name)).all()
+    subs = orgs.children_of(db.session, org)
     year = stats.current_year()
     return render_template("console/targets.html", org=org, subs=subs, rows=targets.listed(db.session, org),
                            year=year, defaults=(targets.UNIVERSITY, targets.DEFAULT),

@@ -2,7 +2,6 @@
 the flags that say what to look at, approved or rejected one by one, by selection or all at once."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 
 from console import bp
@@ -10,9 +9,9 @@ from console.auth import current_account, login_required
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from models import RECORD_STATUS_LABELS, Member
+from models import RECORD_STATUS_LABELS
 from requestargs import int_arg
-from services import approval, corrections, projects
+from services import approval, corrections, members, projects
 from services.beijing_time import BEIJING, from_local_input
 
 
@@ -24,8 +23,7 @@ def hours_page():
     project_id = int_arg(request.args, "project") or (waiting[0][0].id if waiting else None)
     project = projects.get_project(db.session, project_id) if project_id else None
     records = approval.pending_for_project(db.session, org_id, project.id) if project else []
-    names = dict(db.session.execute(sa.select(Member.id, Member.name).where(
-        Member.id.in_({record.member_id for record, _ in records}))).all())
+    names = members.names(db.session, (record.member_id for record, _ in records))
     return render_template("console/hours.html", waiting=waiting, project=project, records=records, names=names,
                            corrections=corrections.pending_for(db.session, org_id),
                            flag_labels=approval.FLAG_LABELS, status_labels=RECORD_STATUS_LABELS, beijing=BEIJING)

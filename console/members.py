@@ -10,13 +10,13 @@ from console import bp
 from console.auth import current_account, login_required, require_org
 from extensions import db
 from flashing import attempt
-from models import REVIEW_LABELS, ApplicationStatus, BranchApplication, Organization, Team
+from models import REVIEW_LABELS, Team
 from requestargs import int_arg
 from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError, Forbidden
 from services.members import get_member
-from services.orgs import subtree_filter, subtree_member_ids
+from services.orgs import subtree_member_ids
 
 PAGE_SIZE = 50
 
@@ -25,7 +25,7 @@ def roster_scope() -> tuple[str, sa.Select, Team | None]:
     """"branch": members whose branch is in the sub-tree (or in ``?org=``, a sub-organisation's);
     "team": members of the account's own team."""
     org = current_account().org
-    team = db.session.scalar(sa.select(Team).where(Team.org_id == org.id))
+    team = teams.team_of_org(db.session, org.id)
     if request.args.get("scope") == "team" and team is not None:
         return "team", teams.team_member_ids(db.session, team), team
     sub_org = int_arg(request.args, "org")
@@ -67,10 +67,7 @@ def _total(query: rosters.Roster, scope: str) -> dict:
 def member_list():
     context = _listing("console/members.html")
     org = current_account().org
-    context["applications"] = db.session.scalars(
-        sa.select(BranchApplication).join(Organization, BranchApplication.branch_id == Organization.id)
-        .where(BranchApplication.status == ApplicationStatus.pending, subtree_filter(org))
-        .order_by(BranchApplication.created_at).limit(200)).all()
+    context["applications"] = branches.pending_in_subtree(db.session, org)
     return render_template(context.pop("template"), beijing=BEIJING, **context)
 
 

@@ -1,14 +1,13 @@
 """下级组织 and 注册码: a superior hands out single-use codes; a new organisation registers with one."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
 from extensions import db, limiter
 from flashing import attempt
-from models import ORG_KIND_LABELS, Organization, OrgKind, RegistrationCode, StreetCategory
+from models import ORG_KIND_LABELS, OrgKind, StreetCategory
 from requestargs import int_arg
 from services import orgs, recovery
 from services.beijing_time import BEIJING
@@ -21,19 +20,8 @@ CODES_SHOWN = 300
 @login_required
 def org_list():
     org = current_account().org
-    children = db.session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
-                                  .options(sa.orm.joinedload(Organization.account))
-                                  .order_by(Organization.name)).all()
-    used_by = sa.orm.aliased(Organization)
-    codes = db.session.execute(
-        sa.select(RegistrationCode, used_by.name).outerjoin(used_by, RegistrationCode.used_by_org_id == used_by.id)
-        .where(RegistrationCode.issuer_org_id == org.id)
-        .order_by(RegistrationCode.used_at.is_not(None), RegistrationCode.revoked_at.is_not(None),
-                  RegistrationCode.created_at.desc(), RegistrationCode.id.desc())
-        .limit(CODES_SHOWN)).all()
-    unused = db.session.scalar(sa.select(sa.func.count()).where(
-        RegistrationCode.issuer_org_id == org.id, RegistrationCode.used_at.is_(None),
-        RegistrationCode.revoked_at.is_(None)))
+    children = orgs.children_of(db.session, org, with_account=True)
+    codes, unused = orgs.issued_codes(db.session, org, CODES_SHOWN)
     return render_template("console/orgs.html", org=org, children=children, codes=codes, unused=unused,
                            can_have_children=bool(orgs.ALLOWED_CHILDREN[org.kind]), beijing=BEIJING,
                            max_batch=orgs.MAX_CODES_PER_BATCH,

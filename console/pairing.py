@@ -3,14 +3,13 @@ allocates one code to each department, a department pairs at once with a street 
 that has a place (先到先得), and both sides confirm the offline pairing within three days."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
 from extensions import db
 from flashing import attempt
-from models import Organization, OrgKind, StreetCategory
+from models import OrgKind, StreetCategory
 from requestargs import int_arg
 from services import orgs, pairing
 from services.beijing_time import BEIJING
@@ -32,14 +31,12 @@ def pairing_page():
         context.update(pairs=pairing.of_street(db.session, org.id), used=pairing.accepted_count(db.session, org.id),
                        capacity=pairing.capacity_of(org), category_cap=pairing.category_cap(org))
     elif org.kind == OrgKind.university:
-        departments = db.session.scalars(sa.select(Organization).where(
-            Organization.parent_id == org.id, Organization.kind == OrgKind.department).order_by(Organization.name)).all()
+        departments = orgs.children_of(db.session, org, OrgKind.department)
         context.update(codes=pairing.university_codes(db.session, org.id), departments=departments,
                        names={d.id: d.name for d in departments})
     elif org.kind == OrgKind.city:
-        context.update(universities=db.session.scalars(sa.select(Organization).where(
-            Organization.parent_id == org.id, Organization.kind == OrgKind.university).order_by(Organization.name)).all(),
-            streets=pairing.streets_with_caps(db.session, org))
+        context.update(universities=orgs.children_of(db.session, org, OrgKind.university),
+                       streets=pairing.streets_with_caps(db.session, org))
     return render_template("console/pairing.html", **context)
 
 

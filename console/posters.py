@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response
 
 from console.auth import current_account, login_required
 from extensions import db
 from models import Team
 from qr import poster
-from services import orgs
+from services import orgs, teams
 from services.posters import poster_data
 
 logger = logging.getLogger(__name__)
@@ -20,9 +20,7 @@ bp = Blueprint("qr", __name__, url_prefix="/qr")
 
 
 def _team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        abort(404, description="服务队不存在")
+    team = teams.get_team(db.session, team_id)
     orgs.require_within(db.session, team.org_id, current_account().org_id)
     return team
 

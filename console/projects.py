@@ -5,7 +5,6 @@ every 30 s (services.onsite_qr), so a photo forwarded away from the site stops w
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from console import bp
@@ -14,7 +13,7 @@ from console.teams import COORD_LABELS
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from models import DELIVERY_LABELS, Organization, Project, ProjectStatus, Team
+from models import DELIVERY_LABELS, Project, ProjectStatus, Team
 from qr.poster import qr_png
 from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
 from services.beijing_time import BEIJING, from_local_input
@@ -52,8 +51,7 @@ def project_detail(project_id: int):
     reach, channel = push.reach(db.session, project), push_channels.current()
     paired = []
     if project.team.org.kind in orgs.STREET_KINDS:
-        paired = db.session.scalars(sa.select(Organization).where(Organization.id.in_(
-            pairing.paired_department_ids(db.session, project.team.org_id))).order_by(Organization.name)).all()
+        paired = pairing.paired_departments(db.session, project.team.org_id)
     return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
                            reach=reach, channel=channel, channel_labels=push_channels.CHANNEL_LABELS,
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,

@@ -1,7 +1,6 @@
 """The teams of the account's sub-tree: posters and the WeChat group QR."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
@@ -9,13 +8,12 @@ from console.auth import current_account, login_required
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from models import Team
 from requestargs import int_arg, page_arg
 from services import members as members_service
 from services import profile_extras, team_changes, team_extras, teams
 from services.beijing_time import BEIJING
 from services.errors import DomainError, Invalid
-from services.orgs import require_within, subtree_teams
+from services.orgs import require_within, subtree_teams_page
 
 PAGE_SIZE = 50
 
@@ -24,13 +22,8 @@ PAGE_SIZE = 50
 @login_required
 def team_list():
     org = current_account().org
-    query = subtree_teams(org)
-    q = request.args.get("q", "").strip()
-    if q:
-        query = query.where(Team.name.contains(q, autoescape=True))
-    page = page_arg(request.args)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    q, page = request.args.get("q", "").strip(), page_arg(request.args)
+    rows, total = subtree_teams_page(db.session, org, q, page, PAGE_SIZE)
     return render_template("console/teams.html", org=org, teams=rows, q=q, page=page, total=total,
                            pages=max(1, -(-total // PAGE_SIZE)))
 
@@ -63,8 +56,7 @@ def upload_group_qr(team_id: int):
 @login_required
 def team_detail(team_id: int):
     team = _team(team_id)
-    members = db.session.scalar(sa.select(sa.func.count()).select_from(
-        teams.team_member_ids(db.session, team).subquery()))
+    members = teams.member_count(db.session, team)
     page = page_arg(request.args)
     joined = [(member, membership, members_service.profile(member, viewer_is_owner=False))
               for member, membership in team_changes.joined_members(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import ApplicationStatus, BranchApplication, OrgKind, utcnow
+from models import ApplicationStatus, BranchApplication, Organization, OrgKind, utcnow
 from services import orgs
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.members import get_member
@@ -20,6 +20,14 @@ logger = logging.getLogger(__name__)
 def pending_application(session: Session, member_id: int) -> BranchApplication | None:
     return session.scalar(sa.select(BranchApplication).where(
         BranchApplication.member_id == member_id, BranchApplication.status == ApplicationStatus.pending))
+
+
+def pending_in_subtree(session: Session, org: Organization, limit: int = 200) -> list[BranchApplication]:
+    """Join and transfer requests waiting on a branch of the sub-tree, oldest first."""
+    return list(session.scalars(
+        sa.select(BranchApplication).join(Organization, BranchApplication.branch_id == Organization.id)
+        .where(BranchApplication.status == ApplicationStatus.pending, orgs.subtree_filter(org))
+        .order_by(BranchApplication.created_at).limit(limit)))
 
 
 def apply(session: Session, member_id: int, branch_id: int) -> BranchApplication:

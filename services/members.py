@@ -183,6 +183,10 @@ def get_member(session: Session, member_id: int) -> Member:
     return member
 
 
+def names(session: Session, member_ids) -> dict[int, str]:
+    return dict(session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(set(member_ids)))).all())
+
+
 def find_by_phone(session: Session, phone: str) -> Member | None:
     digest = protector.lookup_hash("phone", normalise_phone(phone))
     return session.scalar(sa.select(Member).where(Member.phone_hash == digest))

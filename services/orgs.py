@@ -48,6 +48,17 @@ def get_org(session: Session, org_id: int) -> Organization:
     return org
 
 
+def children_of(session: Session, org: Organization, kind: OrgKind | None = None, *,
+                with_account: bool = False) -> list[Organization]:
+    """The organisations directly under ``org`` (of one kind when given), by name."""
+    query = sa.select(Organization).where(Organization.parent_id == org.id).order_by(Organization.name)
+    if kind is not None:
+        query = query.where(Organization.kind == kind)
+    if with_account:
+        query = query.options(sa.orm.joinedload(Organization.account))
+    return list(session.scalars(query))
+
+
 def is_within(session: Session, org_id: int, ancestor_id: int) -> bool:
     """True when ``org_id`` is ``ancestor_id`` or below it."""
     org, ancestor = session.get(Organization, org_id), session.get(Organization, ancestor_id)
@@ -89,6 +100,32 @@ def subtree_teams(ancestor: Organization, *, community_only: bool = False) -> sa
     query = (sa.select(Team).join(Organization, Team.org_id == Organization.id)
              .where(subtree_filter(ancestor)).order_by(Organization.path))
     return query.where(Team.is_community.is_(True)) if community_only else query
+
+
+def subtree_teams_page(session: Session, ancestor: Organization, q: str, page: int,
+                       size: int) -> tuple[list[Team], int]:
+    """One page of the sub-tree's teams, by name (``q``: a part of the name), and how many there are."""
+    query = subtree_teams(ancestor)
+    if q:
+        query = query.where(Team.name.contains(q, autoescape=True))
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return list(session.scalars(query.limit(size).offset((page - 1) * size))), total
+
+
+def issued_codes(session: Session, issuer: Organization, limit: int) -> tuple[list[sa.Row], int]:
+    """The registration codes an organisation issued, unused first, each with the name of who used it;
+    and how many are still unused."""
+    used_by = sa.orm.aliased(Organization)
+    codes = session.execute(
+        sa.select(RegistrationCode, used_by.name).outerjoin(used_by, RegistrationCode.used_by_org_id == used_by.id)
+        .where(RegistrationCode.issuer_org_id == issuer.id)
+        .order_by(RegistrationCode.used_at.is_not(None), RegistrationCode.revoked_at.is_not(None),
+                  RegistrationCode.created_at.desc(), RegistrationCode.id.desc())
+        .limit(limit)).all()
+    unused = session.scalar(sa.select(sa.func.count()).where(
+        RegistrationCode.issuer_org_id == issuer.id, RegistrationCode.used_at.is_(None),
+        RegistrationCode.revoked_at.is_(None)))
+    return list(codes), unused
 
 
 def subtree_member_ids(ancestor: Organization) -> sa.Select:

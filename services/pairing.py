@@ -206,6 +206,11 @@ def paired_department_ids(session: Session, street_id: int) -> list[int]:
         Pairing.street_id == street_id, Pairing.status == PairingStatus.accepted)))
 
 
+def paired_departments(session: Session, street_id: int) -> list[Organization]:
+    return list(session.scalars(sa.select(Organization).where(Organization.id.in_(
+        paired_department_ids(session, street_id))).order_by(Organization.name)))
+
+
 def department_code(session: Session, department_id: int) -> PairingCode | None:
     return session.scalar(sa.select(PairingCode).where(PairingCode.department_id == department_id))
 

@@ -33,7 +33,7 @@ from services.beijing_time import BEIJING
 from services.belonging import paired_branches
 from services.hours import YEAR_TARGET_HOURS, year_minutes
 from services.members import LEAGUE_END_AGE
-from services.orgs import subtree_filter, subtree_member_ids
+from services.orgs import children_of, subtree_filter, subtree_member_ids
 from services.uow import unit_of_work
 
 RATE_KEYS = ("volunteers", "reported", "hours_ok")
@@ -204,8 +204,7 @@ def is_stale(session: Session, org: Organization, max_age_seconds: int, *, now: 
 def dashboard(session: Session, org: Organization) -> Dashboard:
     """The sub-tree's totals and one line per direct sub-organisation (its whole sub-tree)."""
     in_university = _in_university(session, org)
-    subs = session.scalars(sa.select(Organization).where(Organization.parent_id == org.id)
-                           .order_by(Organization.name)).all()
+    subs = children_of(session, org)
     year = current_year()
     set_here = targets.configured(session, [org, *subs], year)
 

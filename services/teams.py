@@ -40,6 +40,15 @@ def create_team_for_org(session: Session, org: Organization) -> Team:
     return team
 
 
+def team_of_org(session: Session, org_id: int) -> Team | None:
+    """The organisation's own team (None for kinds that have none, such as a city or a branch)."""
+    return session.scalar(sa.select(Team).where(Team.org_id == org_id))
+
+
+def member_count(session: Session, team: Team) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(team_member_ids(session, team).subquery()))
+
+
 def get_team(session: Session, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
