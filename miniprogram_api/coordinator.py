@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from answers import correction_answer, project_answer, record_answer, team_answer
@@ -25,7 +24,7 @@ from miniprogram_api.responses import (
     TeamChangeOut,
     TeamsOut,
 )
-from models import Member, Project, Team
+from models import Project, Team
 from requestargs import page_arg
 from services import approval, corrections, members, profile_extras, projects, team_changes, teams
 from services.orgs import get_org, require_within, subtree_teams
@@ -54,8 +53,7 @@ def org_teams():
 def team_members(code: str):
     team = _managed_team(code)
     page = page_arg(request.args)
-    rows = db.session.scalars(sa.select(Member).where(Member.id.in_(teams.team_member_ids(db.session, team)))
-                              .order_by(Member.id).limit(PAGE).offset((page - 1) * PAGE)).all()
+    rows = teams.members_page(db.session, team, page, PAGE)
     return jsonify({"members": [{"id": m.id, **members.profile(m, viewer_is_owner=False),
                                  "skills": profile_extras.skills_text(m)} for m in rows],
                     "page": page})

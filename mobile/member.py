@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from answers import pdf_response
 from extensions import db
 from flashing import attempt
 from mobile import bp
 from mobile.auth import current_member, member_required
-from models import RECORD_STATUS_LABELS, ServiceRecord
+from models import RECORD_STATUS_LABELS
 from requestargs import int_arg
 from services import (
     belonging,
@@ -151,9 +150,7 @@ def team_quit(code: str):
 def my_team():
     """社区服务: my team, its contact, how many members, my hours."""
     member = current_member()
-    rows = [(entry, db.session.scalar(sa.select(sa.func.count()).select_from(
-                teams.team_member_ids(db.session, entry.team).subquery())))
-            for entry in belonging.service_teams(db.session, member)]
+    rows = [(entry, teams.member_count(db.session, entry.team)) for entry in belonging.service_teams(db.session, member)]
     return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id),
                            skills=profile_extras.skills_text(member))
 
@@ -177,9 +174,7 @@ def my_records():
 @bp.route("/records/<int:record_id>/correction", methods=["GET", "POST"])
 @member_required
 def correction(record_id: int):
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None or record.member_id != current_member().id:
-        abort(404)
+    record = records.own_record(db.session, current_member().id, record_id)
     error = None
     if request.method == "POST":
         try:

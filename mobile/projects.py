@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import requests
-import sqlalchemy as sa
 from flask import jsonify, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
@@ -16,8 +15,8 @@ from flashing import attempt
 from jobs import notify
 from mobile import bp
 from mobile.auth import current_member, in_wechat, member_required
-from models import RECORD_STATUS_LABELS, Enrolment, EnrolmentStatus, ServiceRecord, utcnow
-from services import checkin, enrolment, projects, push_channels
+from models import RECORD_STATUS_LABELS, EnrolmentStatus, utcnow
+from services import checkin, enrolment, projects, push_channels, records
 from services.beijing_time import BEIJING
 from wechat import jsapi
 
@@ -28,8 +27,7 @@ logger = logging.getLogger(__name__)
 @member_required
 def project_list():
     member = current_member()
-    enrolled = dict(db.session.execute(sa.select(Enrolment.project_id, Enrolment.status).where(
-        Enrolment.member_id == member.id, Enrolment.status != EnrolmentStatus.withdrawn)).all())
+    enrolled = enrolment.statuses_of(db.session, member.id)
     return render_template("mobile/projects.html", projects=projects.open_projects_for(db.session, member.id),
                            enrolled=enrolled, beijing=BEIJING)
 
@@ -39,11 +37,8 @@ def project_list():
 def project_page(code: str):
     member = current_member()
     project = projects.get_project_by_code(db.session, code)
-    mine = db.session.scalar(sa.select(Enrolment).where(Enrolment.member_id == member.id,
-                                                        Enrolment.project_id == project.id))
-    record = db.session.scalar(sa.select(ServiceRecord).where(
-        ServiceRecord.member_id == member.id, ServiceRecord.project_id == project.id)
-        .order_by(ServiceRecord.signin_at.desc()).limit(1))
+    mine = enrolment.enrolment_of(db.session, member.id, project.id)
+    record = records.latest_record(db.session, member.id, project.id)
     return render_template("mobile/project.html", project=project, enrolment=mine, record=record,
                            record_labels=RECORD_STATUS_LABELS,
                            why_not=projects.ineligibility(db.session, member, project), beijing=BEIJING,

@@ -28,6 +28,18 @@ class EnrolResult:
     waitlist_position: int | None  # 1-based, when waitlisted
 
 
+def enrolment_of(session: Session, member_id: int, project_id: int) -> Enrolment | None:
+    """The member's enrolment in the project, whatever its status (withdrawn included)."""
+    return session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project_id,
+                                                     Enrolment.member_id == member_id))
+
+
+def statuses_of(session: Session, member_id: int) -> dict[int, EnrolmentStatus]:
+    """project id → the member's enrolment status, for the projects they have not withdrawn from."""
+    return dict(session.execute(sa.select(Enrolment.project_id, Enrolment.status).where(
+        Enrolment.member_id == member_id, Enrolment.status != EnrolmentStatus.withdrawn)).all())
+
+
 def enrolled_count(session: Session, project_id: int) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(
         Enrolment.project_id == project_id, Enrolment.status == EnrolmentStatus.enrolled)) or 0
@@ -67,8 +79,7 @@ def enrol(session: Session, member_id: int, project_id: int) -> EnrolResult:
             reason = ineligibility(session, member, project)
             if reason:
                 raise Forbidden("not_eligible", reason)
-            enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project.id,
-                                                                  Enrolment.member_id == member.id))
+            enrolment = enrolment_of(session, member.id, project.id)
             if enrolment is not None and enrolment.status != EnrolmentStatus.withdrawn:
                 return EnrolResult(enrolment, False, waitlist_position(session, enrolment))
             status = EnrolmentStatus.enrolled if _has_place(session, project) else EnrolmentStatus.waitlisted
@@ -85,8 +96,7 @@ def enrol(session: Session, member_id: int, project_id: int) -> EnrolResult:
             audit(session, ("member", member.id), "enrolment." + status.value, ("project", project.id))
             return EnrolResult(enrolment, True, waitlist_position(session, enrolment))
     except IntegrityError:
-        enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project_id,
-                                                              Enrolment.member_id == member_id))
+        enrolment = enrolment_of(session, member_id, project_id)
         if enrolment is None:
             raise
         return EnrolResult(enrolment, False, waitlist_position(session, enrolment))
@@ -102,8 +112,7 @@ def withdraw(session: Session, member_id: int, project_id: int, *, actor_org_id:
         project = _locked_project(session, project_id)
         if actor_org_id is not None:
             require_manager(session, actor_org_id, project.team)
-        enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project.id,
-                                                              Enrolment.member_id == member_id))
+        enrolment = enrolment_of(session, member_id, project.id)
         if enrolment is None or enrolment.status == EnrolmentStatus.withdrawn:
             raise NotFound("not_enrolled", "你没有报名该项目" if actor_org_id is None else "该团员没有报名这个项目")
         if session.scalar(sa.select(ServiceRecord.id).where(

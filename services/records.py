@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Project, RecordStatus, ServiceRecord, utcnow
 from services.checkin import MISSING_AFTER
+from services.errors import NotFound
 from services.uow import audit, unit_of_work
 
 
@@ -17,6 +18,21 @@ def member_records(session: Session, member_id: int, limit: int = 200) -> list[S
     """A member's own records, newest first (my records, on every surface)."""
     return list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id)
                                 .order_by(ServiceRecord.signin_at.desc()).limit(limit)))
+
+
+def own_record(session: Session, member_id: int, record_id: int) -> ServiceRecord:
+    """One of the member's own records; anybody else's is as unknown as a missing one."""
+    record = session.get(ServiceRecord, record_id)
+    if record is None or record.member_id != member_id:
+        raise NotFound("record_not_found", "服务记录不存在")
+    return record
+
+
+def latest_record(session: Session, member_id: int, project_id: int) -> ServiceRecord | None:
+    """The member's most recent record at the project (what the project page says about today)."""
+    return session.scalar(sa.select(ServiceRecord).where(
+        ServiceRecord.member_id == member_id, ServiceRecord.project_id == project_id)
+        .order_by(ServiceRecord.signin_at.desc()).limit(1))
 
 
 def mark_missing_signouts(session: Session, *, now: dt.datetime | None = None) -> int:

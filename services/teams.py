@@ -49,6 +49,12 @@ def member_count(session: Session, team: Team) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(team_member_ids(session, team).subquery()))
 
 
+def members_page(session: Session, team: Team, page: int, size: int) -> list[Member]:
+    """One page of the team's members, by id (the API's coordinator list)."""
+    return list(session.scalars(sa.select(Member).where(Member.id.in_(team_member_ids(session, team)))
+                                .order_by(Member.id).limit(size).offset((page - 1) * size)))
+
+
 def get_team(session: Session, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
