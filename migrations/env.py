@@ -102,6 +102,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it into a new one and dropping the old (batch mode); with
+            # foreign keys enforced (app.py turns them on) dropping a table others point at fails once
+            # there are rows. SQLite's own procedure for such changes: keys off while altering (the
+            # pragma only takes effect outside a transaction), then check nothing was left dangling.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -110,6 +118,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if dangling:
+                raise RuntimeError(f"the migration left rows pointing at nothing: {dangling[:5]}")
 
 
 if context.is_offline_mode():

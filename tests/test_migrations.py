@@ -84,3 +84,31 @@ def test_pairing_migration_settles_old_pairs_and_withdraws_open_applications(emp
         assert [tuple(row) for row in rows] == [(1, "accepted", True, True), (2, "withdrawn", False, False)]
         assert caps == {5: None, 6: 2}
         db.engine.dispose()
+
+
+def test_the_push_claims_downgrade_fails_the_deliveries_the_old_schema_cannot_name(empty_database_url):
+    """The one other migration that moves data (443fc4b68a79, on its way down): deliveries caught
+    mid-send or unknown become failed, the others keep their state. Rows written by the app at the
+    head, then the schema taken down past that revision (every later downgrade keeps them too)."""
+    from models import DeliveryStatus, PushDelivery
+    from services import projects, teams
+    from tests.factories import make_followers, make_project_input, make_tree
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url, "DATA_KEY": DATA_KEY,
+                      "SECRET_KEY": "s"})
+    with app.app_context():
+        upgrade()
+        session = db.session
+        tree = make_tree(session)
+        team = teams.team_of_org(session, tree.community.id)
+        project = projects.create_project(session, tree.street.id, team.id, make_project_input())
+        states = [DeliveryStatus.sending, DeliveryStatus.unknown, DeliveryStatus.sent, DeliveryStatus.pending]
+        for member, status in zip(make_followers(session, team, len(states), "o_mig"), states, strict=True):
+            session.add(PushDelivery(project_id=project.id, member_id=member.id, openid=member.openid, status=status))
+        session.commit()
+        session.remove()
+        downgrade(revision="1122bfa97f33")
+        with db.engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT status FROM push_deliveries ORDER BY id")).scalars().all()
+        assert kept == ["failed", "failed", "sent", "pending"]
+        db.engine.dispose()
