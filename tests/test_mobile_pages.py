@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from models import CorrectionRequest, Member, RecordStatus, ServiceRecord, utcnow
 from services import approval, wechat_users
 from tests.factories import here, join, make_dated_project, make_member, make_tree, registration
+from tests.steps import step
 from tests.web import csrf_token, mobile_login
 
 
@@ -108,50 +109,54 @@ def test_project_enrol_sign_in_out_records_and_correction(app, session, sandbox)
     phone = app.test_client()
     mobile_login(phone, "o_walker", f"/m/projects/{project.code}")
 
-    listed = phone.get("/m/projects").get_data(as_text=True)
-    assert project.title in listed
-    page = phone.get(f"/m/projects/{project.code}")
-    csrf = csrf_token(page)
-    assert 'id="enrol"' in page.get_data(as_text=True)
-    phone.post(f"/m/projects/{project.code}/enrol", data={"csrf_token": csrf})
-    page = phone.get(f"/m/projects/{project.code}").get_data(as_text=True)
-    assert "报名成功" in page and 'id="signin"' in page
+    with step("看到项目并报名"):
+        listed = phone.get("/m/projects").get_data(as_text=True)
+        assert project.title in listed
+        page = phone.get(f"/m/projects/{project.code}")
+        csrf = csrf_token(page)
+        assert 'id="enrol"' in page.get_data(as_text=True)
+        phone.post(f"/m/projects/{project.code}/enrol", data={"csrf_token": csrf})
+        page = phone.get(f"/m/projects/{project.code}").get_data(as_text=True)
+        assert "报名成功" in page and 'id="signin"' in page
 
-    def post(action, where):
-        body = {"lat": where.lat, "lng": where.lng, "accuracy": where.accuracy_m, "coord_type": where.coord_system}
-        return phone.post(f"/m/projects/{project.code}/{action}", data=json.dumps(body),
-                          content_type="application/json", headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+    with step("围栏外签到被拒，围栏内签到、签退"):
+        def post(action, where):
+            body = {"lat": where.lat, "lng": where.lng, "accuracy": where.accuracy_m, "coord_type": where.coord_system}
+            return phone.post(f"/m/projects/{project.code}/{action}", data=json.dumps(body),
+                              content_type="application/json", headers={"X-CSRFToken": csrf, "Accept": "application/json"})
 
-    far = post("signin", here(north_m=2000))
-    assert far.status_code == 400 and far.get_json()["detail"]["radius_m"] == 300
-    assert far.get_json()["detail"]["distance_m"] > 1500
-    signed_in = post("signin", here())
-    assert signed_in.status_code == 200 and signed_in.get_json()["fence"]["valid"]
-    assert post("signout", here()).get_json()["record"]["status"] == "pending"
-    assert phone.post(f"/m/projects/{project.code}/signin", json={}).status_code == 400  # no CSRF token
+        far = post("signin", here(north_m=2000))
+        assert far.status_code == 400 and far.get_json()["detail"]["radius_m"] == 300
+        assert far.get_json()["detail"]["distance_m"] > 1500
+        signed_in = post("signin", here())
+        assert signed_in.status_code == 200 and signed_in.get_json()["fence"]["valid"]
+        assert post("signout", here()).get_json()["record"]["status"] == "pending"
+        assert phone.post(f"/m/projects/{project.code}/signin", json={}).status_code == 400  # no CSRF token
 
-    records = phone.get("/m/records").get_data(as_text=True)
-    assert "待审核" in records
-    record = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.member_id == member.id))
-    form = phone.get(f"/m/records/{record.id}/correction")
-    local = (record.signin_at - dt.timedelta(minutes=5)).astimezone(dt.timezone(dt.timedelta(hours=8)))
-    bad = phone.post(f"/m/records/{record.id}/correction", data={
-        "csrf_token": csrf_token(form), "signin_at": "昨天", "signout_at": "", "reason": "忘记签到"})
-    assert bad.status_code == 400 and "请选择完整的日期和时间" in bad.get_data(as_text=True)
-    sent = phone.post(f"/m/records/{record.id}/correction", data={
-        "csrf_token": csrf_token(form), "signin_at": local.strftime("%Y-%m-%dT%H:%M"),
-        "signout_at": (local + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"), "reason": "到场后忘记签到"})
-    assert sent.status_code == 302, sent.get_data(as_text=True)
-    assert session.scalar(sa.select(sa.func.count()).select_from(CorrectionRequest)) == 1
-    other = make_member(session)
-    wechat_users.bind(session, other.id, "o_other")
-    stranger = app.test_client()
-    mobile_login(stranger, "o_other")
-    assert stranger.get(f"/m/records/{record.id}/correction").status_code == 404
+    with step("申请更正，他人看不到"):
+        records = phone.get("/m/records").get_data(as_text=True)
+        assert "待审核" in records
+        record = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.member_id == member.id))
+        form = phone.get(f"/m/records/{record.id}/correction")
+        local = (record.signin_at - dt.timedelta(minutes=5)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+        bad = phone.post(f"/m/records/{record.id}/correction", data={
+            "csrf_token": csrf_token(form), "signin_at": "昨天", "signout_at": "", "reason": "忘记签到"})
+        assert bad.status_code == 400 and "请选择完整的日期和时间" in bad.get_data(as_text=True)
+        sent = phone.post(f"/m/records/{record.id}/correction", data={
+            "csrf_token": csrf_token(form), "signin_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "signout_at": (local + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"), "reason": "到场后忘记签到"})
+        assert sent.status_code == 302, sent.get_data(as_text=True)
+        assert session.scalar(sa.select(sa.func.count()).select_from(CorrectionRequest)) == 1
+        other = make_member(session)
+        wechat_users.bind(session, other.id, "o_other")
+        stranger = app.test_client()
+        mobile_login(stranger, "o_other")
+        assert stranger.get(f"/m/records/{record.id}/correction").status_code == 404
 
-    approval.decide_records(session, tree.community.id, [record.id], approve=True)
-    assert "已认证" in phone.get("/m/records").get_data(as_text=True)
-    assert session.get(ServiceRecord, record.id).status == RecordStatus.approved
+    with step("审核后显示已认证"):
+        approval.decide_records(session, tree.community.id, [record.id], approve=True)
+        assert "已认证" in phone.get("/m/records").get_data(as_text=True)
+        assert session.get(ServiceRecord, record.id).status == RecordStatus.approved
 
 
 def test_error_pages_are_chinese_pages_for_people_and_json_for_programs(app, session):
