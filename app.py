@@ -89,6 +89,9 @@ def register_extensions(app: Flask) -> None:
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    from jobs import push as push_jobs
+
+    push_jobs.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

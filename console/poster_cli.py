@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from console.posters import team_poster
 from extensions import db
 from qr.batch import render_all, write_pdf, write_zip
 from qr.fonts import FontMissing, cjk_font_path
 from services.errors import DomainError
 from services.orgs import get_org, subtree_teams
-from services.posters import poster_data
 
 qr_cli = AppGroup("qr", help="服务队二维码与海报")
 
@@ -35,7 +35,7 @@ def posters(org_id: int, out_dir: Path, jobs: int | None, community_only: bool) 
         raise click.ClickException(f"「{org.name}」下没有服务队")
     started = time.perf_counter()
     with click.progressbar(teams, label="准备二维码", show_pos=True) as bar:
-        data = [poster_data(db.session, team) for team in bar]
+        data = [team_poster(team) for team in bar]
     render_started = time.perf_counter()
     with click.progressbar(length=len(data), label="绘制海报", show_pos=True, show_eta=True) as bar:
         pngs = render_all(data, out_dir, processes=jobs, progress=bar.update)

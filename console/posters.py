@@ -12,7 +12,8 @@ from extensions import db
 from models import Team
 from qr import poster
 from services import orgs, teams
-from services.posters import poster_data
+from services.posters import poster_fields
+from wechat.client import get_client
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,11 @@ def _team(team_id: int) -> Team:
     team = teams.get_team(db.session, team_id)
     orgs.require_within(db.session, team.org_id, current_account().org_id)
     return team
+
+
+def team_poster(team: Team) -> poster.PosterData:
+    """The team's poster as qr/ draws it (here and in `flask qr posters`)."""
+    return poster.PosterData(**poster_fields(db.session, team, get_client))
 
 
 def _download(team: Team, body: bytes, kind: str, mimetype: str) -> Response:
@@ -42,11 +48,11 @@ def poster_disposition(filename: str, ascii_name: str) -> str:
 @login_required
 def poster_png(team_id: int):
     team = _team(team_id)
-    return _download(team, poster.render_png(poster_data(db.session, team)), "png", "image/png")
+    return _download(team, poster.render_png(team_poster(team)), "png", "image/png")
 
 
 @bp.get("/teams/<int:team_id>/poster.pdf")
 @login_required
 def poster_pdf(team_id: int):
     team = _team(team_id)
-    return _download(team, poster.to_pdf(poster.render(poster_data(db.session, team))), "pdf", "application/pdf")
+    return _download(team, poster.to_pdf(poster.render(team_poster(team))), "pdf", "application/pdf")

@@ -31,3 +31,8 @@ def _run(run_id: int) -> dict | None:
 
 def enqueue_run(run_id: int, *, at: dt.datetime | None = None) -> str | None:
     return enqueue(push_project, run_id, at=at, description=f"push run {run_id}", retry=True)
+
+
+def init_app(app) -> None:
+    """The push queue services.push hands its runs to (services never reach for the queue themselves)."""
+    app.extensions["push_queue"] = enqueue_run

@@ -20,9 +20,9 @@ from miniprogram_api.responses import (
     TeamsOut,
     WithdrawnOut,
 )
-from qr.codes import team_from_payload
 from services import belonging, enrolment, joining, members, projects, records, teams
 from services.errors import Invalid
+from services.team_qr import team_from_payload
 
 
 @bp.get("/teams")

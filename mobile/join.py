@@ -10,9 +10,9 @@ from flask import Blueprint, render_template, request
 
 from extensions import db
 from mobile.auth import current_member, current_openid, need_binding_page, openid_required
-from qr.codes import team_from_join_token
 from services import joining, teams, wechat_users
 from services.errors import DomainError
+from services.team_qr import team_from_join_token
 
 join_bp = Blueprint("join", __name__, template_folder="templates")
 

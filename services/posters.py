@@ -1,21 +1,15 @@
-"""From a team in the database to the plain data its poster is drawn from (qr.poster draws it).
+"""From a team in the database to the plain fields its poster is drawn from (qr.poster draws them,
+called by the console: services do not draw). The WeChat client comes from the caller.
 
 The batch path resolves every team's QR content first, in one process, so the worker processes that
 draw posters need no database and no WeChat.
 """
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from sqlalchemy.orm import Session
 
-from sqlalchemy.orm import Session, joinedload
-
-from models import Organization, Team
-from qr.codes import qr_content
-from qr.poster import PosterData
-from services.orgs import subtree_teams
-
-logger = logging.getLogger(__name__)
+from models import Team
+from services.team_qr import qr_content
 
 
 def organisation_line(team: Team) -> str:
@@ -23,14 +17,9 @@ def organisation_line(team: Team) -> str:
     return f"{org.parent.name} · {org.name}" if org.parent is not None else org.name
 
 
-def poster_data(session: Session, team: Team) -> PosterData:
-    return PosterData(title=team.name, organisation=organisation_line(team), contact_name=team.contact_name,
-                      contact_phone=team.contact_phone, qr_content=qr_content(session, team),
-                      team_code=team.code, group_qr=team.group_qr_png)
-
-
-def iter_poster_data(session: Session, org: Organization, *, community_only: bool = False) -> Iterator[PosterData]:
-    query = subtree_teams(org, community_only=community_only).options(
-        joinedload(Team.org).joinedload(Organization.parent))
-    for team in session.scalars(query):
-        yield poster_data(session, team)
+def poster_fields(session: Session, team: Team, make_client) -> dict:
+    """What the poster shows: the team, its organisation, its contact, its QR's content and its
+    WeChat group's QR (``make_client()``: the WeChat API client, asked for only when needed)."""
+    return dict(title=team.name, organisation=organisation_line(team), contact_name=team.contact_name,
+                contact_phone=team.contact_phone, qr_content=qr_content(session, team, make_client),
+                team_code=team.code, group_qr=team.group_qr_png)

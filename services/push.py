@@ -11,7 +11,8 @@ certain not to have reached WeChat (-1 "system busy", connection refused) is ret
 43004 (not following) is final; 45009 (daily quota) pauses the run until after
 midnight, Beijing time; a refused access token is refreshed once by the client.
 
-The job body is ``services.push_run.run``; ``jobs.push`` puts it on RQ (or runs it inline without Redis).
+The job body is ``services.push_run.run``; ``jobs.push`` puts it on RQ (or runs it inline without Redis),
+registered by the app as its push queue (``queue_run``).
 """
 from __future__ import annotations
 
@@ -160,10 +161,13 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
         audit(session, ("org", actor_org_id), "project.push", ("project", project.id), run=run.id,
               resend_unknown=resend_unknown)
     if enqueue:
-        from jobs.push import enqueue_run
-
-        enqueue_run(run.id)
+        queue_run(run.id)
     return run
+
+
+def queue_run(run_id: int, *, at: dt.datetime | None = None) -> None:
+    """Hand a run to the push queue the app was given (jobs.push: RQ, or inline without Redis)."""
+    current_app.extensions["push_queue"](run_id, at=at)
 
 
 def recover(session: Session, *, now: dt.datetime | None = None) -> list[int]:
@@ -176,10 +180,8 @@ def recover(session: Session, *, now: dt.datetime | None = None) -> list[int]:
                 sa.func.coalesce(PushRun.heartbeat_at, PushRun.created_at) < stale),
         sa.and_(PushRun.state == PushState.paused, PushRun.resume_after <= now))).order_by(PushRun.id)))
     session.rollback()
-    from jobs.push import enqueue_run
-
     for run_id in ids:
-        enqueue_run(run_id)
+        queue_run(run_id)
     return ids
 
 

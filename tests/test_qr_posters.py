@@ -137,7 +137,7 @@ def test_join_link_refuses_a_second_community(app, session, setup, sandbox, monk
     join(session, member, team2)
     wechat_users.bind(session, member.id, "o_link_3")
     with app.test_request_context():
-        from qr.codes import join_token
+        from services.team_qr import join_token
         path = "/j/" + join_token(team)
     phone = app.test_client()
     mobile_login(phone, "o_link_3", path)

@@ -8,7 +8,7 @@ import re
 
 import geo
 from models import utcnow
-from qr.codes import join_token
+from services.team_qr import join_token
 from tests.factories import SITE, make_dated_project, make_tree, registration
 
 

@@ -3,6 +3,7 @@ runs and a killed worker; inline and on Redis + RQ."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 
 import pytest
@@ -326,3 +327,17 @@ def test_concurrent_runs_send_each_member_once(session, community, sandbox, app,
     assert sum(r.sent for r in reports) == 40 and all(r.sent for r in reports)  # both really worked
     assert Counter(sandbox.sent_to(ENDPOINTS[channel])) == Counter({m.openid: 1 for m in people})
     assert _statuses(session, project) == {"sent": 40}
+
+
+def test_the_pace_holds_across_workers_though_permits_come_in_blocks(app, monkeypatch):
+    """Two workers' pacers at 20 a second (blocks of 2): 60 sends need three windows, so never more
+    than the rate, whichever worker takes the permits."""
+    monkeypatch.setitem(app.config, "PUSH_RATE_PER_SECOND", 20)
+    with app.app_context():
+        first, second = push_run.Pacer(), push_run.Pacer()
+        assert first.block == 2
+        started = time.monotonic()
+        for _ in range(30):
+            first.wait()
+            second.wait()
+        assert time.monotonic() - started >= 1.9

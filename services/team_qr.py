@@ -1,4 +1,5 @@
-"""What a team's QR code says: WeChat's permanent parametric QR, or the signed join link.
+"""What a team's QR code says: WeChat's permanent parametric QR, or the signed join link (a service:
+it reads and writes teams and asks WeChat, through the client its caller passes in; qr/ only draws).
 
 WeChat allows 100,000 permanent QRs per account, so a team's is created once (scene
 ``team:<code>``) and its ticket and url are stored; the image is drawn locally from the url, never
@@ -61,13 +62,11 @@ def scene_for(team: Team) -> str:
     return SCENE_PREFIX + team.code
 
 
-def ensure_wechat_qr(session: Session, team: Team) -> str:
+def ensure_wechat_qr(session: Session, team: Team, client) -> str:
     """Create the team's permanent QR once; a concurrent creator's stored url wins (same scene)."""
     if team.wechat_qr_url:
         return team.wechat_qr_url
-    from wechat.client import get_client
-
-    result = get_client().qrcode.create({
+    result = client.qrcode.create({
         "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene_for(team)}}})
     with unit_of_work(session):
         session.execute(sa.update(Team).where(Team.id == team.id, Team.wechat_qr_url.is_(None)).values(
@@ -77,11 +76,12 @@ def ensure_wechat_qr(session: Session, team: Team) -> str:
     return team.wechat_qr_url
 
 
-def qr_content(session: Session, team: Team) -> str:
+def qr_content(session: Session, team: Team, make_client) -> str:
+    """``make_client()`` gives the WeChat API client, asked for only when the poster carries WeChat's QR."""
     if not wechat_enabled():
         return join_url(team)
     try:
-        return ensure_wechat_qr(session, team)
+        return ensure_wechat_qr(session, team, make_client())
     except (WeChatClientException, OSError) as exc:  # requests' errors are OSErrors
         logger.warning("WeChat QR for team %s unavailable (%s); using the signed join link", team.code, exc)
         return join_url(team)
