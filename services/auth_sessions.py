@@ -63,6 +63,11 @@ def start(session: Session, kind: SessionKind, *, account_id: int | None = None,
 
 _COLUMNS = (AuthSession.id, AuthSession.kind, AuthSession.account_id, AuthSession.member_id, AuthSession.openid,
             AuthSession.unionid, AuthSession.last_seen_at, AuthSession.idle_seconds)
+_LIVE = (AuthSession.token_hash == sa.bindparam("token_hash"), AuthSession.kind == sa.bindparam("kind"),
+         AuthSession.revoked_at.is_(None), AuthSession.expires_at > sa.bindparam("now"))
+# Built once, read on every API call and console page (building a statement costs more than running it).
+_READ = {False: sa.select(*_COLUMNS).where(*_LIVE),
+         True: sa.select(*_COLUMNS, consent.agreed(AuthSession.member_id).label("consented")).where(*_LIVE)}
 
 
 def read(session: Session, token: str | None, kind: SessionKind, *, now: dt.datetime | None = None,
@@ -72,10 +77,7 @@ def read(session: Session, token: str | None, kind: SessionKind, *, now: dt.date
     if not token:
         return None
     now = now or utcnow()
-    columns = (*_COLUMNS, consent.agreed(AuthSession.member_id).label("consented")) if with_consent else _COLUMNS
-    row = session.execute(sa.select(*columns).where(
-        AuthSession.token_hash == token_hash(token), AuthSession.kind == kind, AuthSession.revoked_at.is_(None),
-        AuthSession.expires_at > now)).first()
+    row = session.execute(_READ[with_consent], {"token_hash": token_hash(token), "kind": kind, "now": now}).first()
     if row is None:
         return None
     if row.idle_seconds is not None and now - row.last_seen_at > dt.timedelta(seconds=row.idle_seconds):

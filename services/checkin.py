@@ -62,12 +62,17 @@ def _require_inside(decision: geo.FenceDecision) -> None:
         raise Invalid("outside_fence", detail.pop("message"), **detail)
 
 
+# Built once: every sign-out asks (building a statement costs more than running it).
+_OPEN_RECORDS = sa.select(ServiceRecord).where(ServiceRecord.member_id == sa.bindparam("member_id"),
+                                               ServiceRecord.status == RecordStatus.open)
+_OPEN_RECORD = {False: _OPEN_RECORDS.order_by(ServiceRecord.signin_at.desc()),
+                True: _OPEN_RECORDS.where(ServiceRecord.project_id == sa.bindparam("project_id"))
+                .order_by(ServiceRecord.signin_at.desc())}
+
+
 def open_record(session: Session, member_id: int, project_id: int | None = None) -> ServiceRecord | None:
-    query = sa.select(ServiceRecord).where(ServiceRecord.member_id == member_id,
-                                           ServiceRecord.status == RecordStatus.open)
-    if project_id is not None:
-        query = query.where(ServiceRecord.project_id == project_id)
-    return session.scalars(query.order_by(ServiceRecord.signin_at.desc())).first()
+    return session.scalars(_OPEN_RECORD[project_id is not None],
+                           {"member_id": member_id, "project_id": project_id}).first()
 
 
 def _bj(value: dt.datetime) -> str:

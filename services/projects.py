@@ -74,9 +74,12 @@ def in_subtree(org: Organization) -> sa.Select:
             .where(orgs.subtree_filter(org)).order_by(Project.is_long_term, Project.starts_at.desc().nulls_last()))
 
 
+_BY_CODE = sa.select(Project).where(Project.code == sa.bindparam("code"))  # built once: every sign-in asks
+
+
 def get_project_by_code(session: Session, code: str, *, drafts: bool = False) -> Project:
     """By its public code; a draft only when asked (publishing it)."""
-    project = session.scalar(sa.select(Project).where(Project.code == normalise_code(code)))
+    project = session.scalar(_BY_CODE, {"code": normalise_code(code)})
     if project is None:
         raise NotFound("project_not_found", "项目不存在")
     if project.status == ProjectStatus.draft and not drafts:
