@@ -126,6 +126,36 @@ def new_project():
                            coord_systems=COORD_LABELS, street=team.org.kind in orgs.STREET_KINDS), 400 if error else 200
 
 
+def _as_form(project: Project) -> dict:
+    """The project as its form shows it: times in Beijing, the site as stored."""
+    def local(value):
+        return value.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M") if value else ""
+    return {"title": project.title, "description": project.description or "", "starts_at": local(project.starts_at),
+            "ends_at": local(project.ends_at), "site_name": project.site_name or "",
+            "site_address": project.site_address or "", "lat": project.site_lat, "lng": project.site_lng,
+            "coord_system": project.site_coord_system.value, "radius_m": project.site_radius_m,
+            "capacity": project.capacity or "", "audience": project.audience.value}
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_project(project_id: int):
+    """A dated project's title, times, site and capacity, changed by whoever manages its team."""
+    project = _managed(project_id)
+    form, error = (request.form if request.method == "POST" else _as_form(project)), None
+    if request.method == "POST":
+        try:
+            projects.update_project(db.session, current_account().org_id, project.id, _project_input(form))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("项目已修改", "ok")
+            return redirect(url_for("console.project_detail", project_id=project.id))
+    return render_template("console/project_form.html", project=project, teams=[project.team], team=project.team,
+                           form=form, error=error, coord_systems=COORD_LABELS,
+                           street=project.team.org.kind in orgs.STREET_KINDS), 400 if error else 200
+
+
 ACTIONS = {
     "publish": (lambda org, p: projects.publish_project(db.session, org, p.id), "项目已发布"),
     "close": (lambda org, p: projects.close_project(db.session, org, p.id), "项目已结束"),

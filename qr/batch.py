@@ -13,7 +13,6 @@ import re
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from qr.poster import DPI, PosterData, render_png
@@ -21,13 +20,6 @@ from qr.poster import DPI, PosterData, render_png
 logger = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]+")
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    pngs: list[Path]
-    zip_path: Path
-    pdf_path: Path
 
 
 def file_name(index: int, data: PosterData) -> str:

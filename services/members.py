@@ -30,7 +30,6 @@ from services.uow import audit, unit_of_work
 logger = logging.getLogger(__name__)
 
 LEAGUE_MIN_AGE, LEAGUE_END_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14  # league age ends on the 28th birthday
-ETHNICITIES_HINT = "汉族"
 EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士研究生", "博士研究生", "其他")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·•]{2,30}$")

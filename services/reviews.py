@@ -17,15 +17,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import REVIEW_LABELS, LeagueReview, Member, RecordStatus, ReviewResult, ReviewYear, ServiceRecord, utcnow
+from models import LeagueReview, Member, RecordStatus, ReviewResult, ReviewYear, ServiceRecord, utcnow
 from services import orgs
 from services.beijing_time import BEIJING, beijing_today, day_start
 from services.errors import Conflict, Forbidden, Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_text, year_minutes
 from services.members import get_member
 from services.uow import audit, unit_of_work
-
-RESULT_BY_LABEL = {label: result for result, label in REVIEW_LABELS.items()}
 
 
 def _manageable(session: Session, member: Member, actor_org_id: int) -> int:

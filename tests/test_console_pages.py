@@ -176,6 +176,31 @@ def test_project_create_publish_and_timekeepers(app, session, world):
     assert "计时员须来自与本街道（乡镇）结对的院系" in client.get(detail).get_data(as_text=True)
 
 
+def test_a_coordinator_edits_a_project_and_a_team_outside_cannot(app, session, world):
+    """修改项目: the form shows the project as it is (Beijing times), a bad value is refused with the
+    reason, a change is saved, another community's account is refused."""
+    tree = world
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team, start=dt.datetime(2026, 12, 20, 1, 0, tzinfo=UTC))
+    client = console_login(app, "duofu")
+    page = f"/console/projects/{project.id}/edit"
+    shown = client.get(page).get_data(as_text=True)
+    assert "修改项目" in shown and 'value="2026-12-20T09:00"' in shown and project.title in shown
+    form = {"title": "冬季扫雪（改期）", "starts_at": "2026-12-21T09:00", "ends_at": "2026-12-21T12:00",
+            "lat": str(project.site_lat), "lng": str(project.site_lng), "coord_system": project.site_coord_system.value,
+            "radius_m": "200", "capacity": "0"}
+    refused = _post(client, page, form, page)
+    assert refused.status_code == 400 and "招募人数" in refused.get_data(as_text=True)
+    saved = _post(client, page, {**form, "capacity": "30"}, page)
+    assert saved.status_code == 302 and "项目已修改" in client.get(saved.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    changed = session.get(Project, project.id)
+    assert (changed.title, changed.site_radius_m, changed.capacity) == ("冬季扫雪（改期）", 200, 30)
+    assert changed.starts_at == dt.datetime(2026, 12, 21, 1, 0, tzinfo=UTC)
+    other = console_login(app, "shaojiu")
+    assert other.get(page).status_code == 403
+
+
 def test_pairing_pages(app, session, world):
     tree = world
     code = pairing.issue_codes(session, tree.city.id, tree.university.id, "urban", 1)[0]

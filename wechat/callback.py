@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 #: WeChat signs with its own clock; a request older or newer than this is a replay or a forgery.
 MAX_CLOCK_SKEW = 300
-MODES = ("plain", "compatible", "safe")
 #: The server's clock (seconds since the epoch); tests replaying WeChat's dated samples set it back.
 clock = time.time
 _DANGEROUS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
