@@ -56,6 +56,8 @@ class Member(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("is_volunteer = (volunteer_registered_at IS NOT NULL)", name="volunteer_dated"),
         sa.Index("ix_members_name_id", "name", "id"),  # the member lists' order and keyset paging
+        # A name search by its first characters, whatever the database's collation (PostgreSQL's pattern ops).
+        sa.Index("ix_members_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
     )
 
 

@@ -111,7 +111,9 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     if q:
         matches = [Member.league_number == q]
         if not _NUMBER.fullmatch(q):  # a 团员编号 or a phone number is looked up by index, never in names
-            matches.append(Member.name.contains(q, autoescape=True))
+            # From the first character (the surname, or the whole name): a range on the name's index; a
+            # substring anywhere in it made every name of a city's million be read (bench/README).
+            matches.append(Member.name.startswith(q, autoescape=True))
         try:
             matches.append(Member.phone_hash == protector.lookup_hash("phone", normalise_phone(q)))
         except Invalid:

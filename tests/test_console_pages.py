@@ -340,3 +340,6 @@ def test_the_member_list_pages_by_name_and_counts_cheaply(app, session, world, m
     assert re.search(r"约 5 人（\d\d-\d\d \d\d:\d\d 统计）", html), html.split('id="roster-total"')[1][:80]
     assert "超过 2 人" in client.get("/console/members", query_string={"filter": "volunteer"}).get_data(as_text=True)
     assert "共 1 人" in client.get("/console/members", query_string={"q": "张三"}).get_data(as_text=True)
+    by_surname = client.get("/console/members", query_string={"q": "李"}).get_data(as_text=True)
+    assert "共 2 人" in by_surname and "张三" not in by_surname.split('id="members"')[1]
+    assert "共 0 人" in client.get("/console/members", query_string={"q": "四"}).get_data(as_text=True)  # from the start
