@@ -175,12 +175,12 @@ class RedisStore:
             own.client, own.pid = redis.Redis(connection_pool=self._own_pool, single_connection_client=True), os.getpid()
         return own.client
 
-    def _guarded(self, call, *args, **kwargs):
+    def _guarded(self, call):
         """Run one call against Redis; a failure pauses the store for ``pause`` seconds."""
         if time.monotonic() < self._paused_until:
             raise StoreUnavailable("redis failed a moment ago")
         try:
-            return call(*args, **kwargs)
+            return call()
         except self._broken as exc:
             self._paused_until = time.monotonic() + self.pause
             logger.warning("shared store unavailable for %.0f s: %s", self.pause, type(exc).__name__)
