@@ -14,8 +14,7 @@ from models import REVIEW_LABELS, Team
 from requestargs import int_arg
 from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
-from services.errors import DomainError, Forbidden
-from services.members import get_member
+from services.errors import DomainError
 from services.orgs import subtree_member_ids
 
 PAGE_SIZE = 50
@@ -142,9 +141,7 @@ def confirm_cadre(member_id: int):
 @bp.route("/members/<int:member_id>/certificate", methods=["GET", "POST"])
 @login_required
 def issue_certificate(member_id: int):
-    member = get_member(db.session, member_id)
-    if not certificates.may_certify(db.session, member, current_account().org_id):
-        raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
+    member = certificates.certifiable(db.session, member_id, current_account().org_id)
     error = None
     if request.method == "POST":
         try:

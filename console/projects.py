@@ -13,22 +13,14 @@ from console.teams import COORD_LABELS
 from extensions import db
 from flashing import attempt
 from jobs import notify
-from models import DELIVERY_LABELS, Project, ProjectStatus, Team
+from models import DELIVERY_LABELS, Project, Team
 from qr.poster import qr_png
-from services import approval, enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
+from services import enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
 from services.beijing_time import BEIJING, from_local_input
-from services.errors import Conflict, DomainError, Forbidden, Invalid
+from services.errors import DomainError, Forbidden, Invalid
 from services.orgs import subtree_teams
 
 RUN_LABELS = {"queued": "排队中", "running": "推送中", "paused": "已暂停（额度）", "done": "已完成", "failed": "已中止"}
-
-
-def _screen_project(project_id: int) -> Project:
-    project = projects.get_project(db.session, project_id)
-    approval.require_approver(db.session, current_account().org_id, project)
-    if project.status != ProjectStatus.published:
-        raise Conflict("project_not_open", "项目未发布或已结束，不能现场签到")
-    return project
 
 
 @bp.get("/projects")
@@ -177,14 +169,14 @@ def project_action(project_id: int, action: str):
 @bp.get("/projects/<int:project_id>/onsite")
 @login_required
 def onsite_screen(project_id: int):
-    project = _screen_project(project_id)
+    project = onsite_qr.screen_project(db.session, current_account().org_id, project_id)
     return render_template("console/onsite.html", project=project, step=onsite_qr.STEP_SECONDS)
 
 
 @bp.get("/projects/<int:project_id>/onsite.png")
 @login_required
 def onsite_png(project_id: int):
-    project = _screen_project(project_id)
+    project = onsite_qr.screen_project(db.session, current_account().org_id, project_id)
     payload = onsite_qr.payload(project, current_app.config["PUBLIC_BASE_URL"])
     response = Response(qr_png(payload, 720), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, Organization
+from models import AuditEntry, Organization, OrgKind
+from services.errors import Forbidden
 from services.uow import audit_now
 
 ACCESS_ACTIONS = {
@@ -36,7 +37,10 @@ class Access:
     whose: str
 
 
-def recent(session: Session, *, limit: int = 100, offset: int = 0) -> list[Access]:
+def recent(session: Session, viewer: Organization, *, limit: int = 100, offset: int = 0) -> list[Access]:
+    """The newest accesses, for the city committee alone (it answers for the whole city's data)."""
+    if viewer.kind != OrgKind.city:
+        raise Forbidden("city_only", "访问记录仅团市委可以查看")
     rows = session.scalars(sa.select(AuditEntry).where(AuditEntry.action.in_(ACCESS_ACTIONS))
                            .order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
     org_ids = {r.actor_id for r in rows if r.actor_kind == "org"}

@@ -41,9 +41,7 @@ def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, act
         raise Invalid("period", "结束日期不能晚于今天")
     if (end - start).days > MAX_DAYS:
         raise Invalid("period", "证明的时间段最长5年")
-    member = get_member(session, member_id)
-    if actor_org_id is not None and not may_certify(session, member, actor_org_id):
-        raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
+    member = get_member(session, member_id) if actor_org_id is None else certifiable(session, member_id, actor_org_id)
     begin, stop = days_bounds(start, end)
     rows = session.execute(
         sa.select(ServiceRecord.signin_at, ServiceRecord.duration_minutes, Project.title, Organization.name)
@@ -72,6 +70,14 @@ def issue(session: Session, member_id: int, start: dt.date, end: dt.date, *, act
         except IntegrityError:
             continue  # a code collision: draw again
     raise RuntimeError("could not draw a unique certificate code")
+
+
+def certifiable(session: Session, member_id: int, org_id: int) -> Member:
+    """The member, if the organisation may certify their service (else Forbidden)."""
+    member = get_member(session, member_id)
+    if not may_certify(session, member, org_id):
+        raise Forbidden("not_your_member", "只能为本组织及下级组织的团员开具证明")
+    return member
 
 
 def may_certify(session: Session, member: Member, org_id: int) -> bool:

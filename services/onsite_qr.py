@@ -14,13 +14,24 @@ import hmac
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from models import Project, utcnow
+from models import Project, ProjectStatus, utcnow
 from services import checkin
-from services.errors import Invalid
-from services.projects import get_project_by_code
+from services.approval import require_approver
+from services.errors import Conflict, Invalid
+from services.projects import get_project, get_project_by_code
 from services.uow import normalise_code
 
 STEP_SECONDS = 30
+
+
+def screen_project(session: Session, actor_org_id: int, project_id: int) -> Project:
+    """The project whose on-site code an account may put on a screen: one it approves hours for
+    (its team's managers, a paired department's timekeepers), published and not yet ended."""
+    project = get_project(session, project_id)
+    require_approver(session, actor_org_id, project)
+    if project.status != ProjectStatus.published:
+        raise Conflict("project_not_open", "项目未发布或已结束，不能现场签到")
+    return project
 
 
 def _window(now: dt.datetime) -> int:

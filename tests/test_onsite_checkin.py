@@ -5,13 +5,15 @@ import io
 import json
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 from pyzbar.pyzbar import decode
 
 from models import RecordStatus, ServiceRecord, utcnow
-from services import enrolment, onsite_qr, wechat_users
-from tests.factories import here, join, make_account, make_dated_project, make_member, make_tree
+from services import enrolment, onsite_qr, projects, wechat_users
+from services.errors import Conflict
+from tests.factories import here, join, make_account, make_dated_project, make_member, make_project_input, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 
 
@@ -95,3 +97,17 @@ def test_a_forwarded_photo_stops_working(app, session, sandbox):
     assert expired.status_code == 400 and "二维码已过期" in expired.get_json()["message"]
     unknown = phone.get("/m/onsite/NOSUCHCODE/ABC")
     assert unknown.status_code == 404 and "项目不存在" in unknown.get_data(as_text=True)
+
+
+def test_only_a_published_project_goes_on_the_screen(session):
+    """A draft or an ended project has no on-site code to show: refused with the reason, not a blank QR."""
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    draft = projects.create_project(session, tree.community.id, team.id, make_project_input())
+    with pytest.raises(Conflict, match="未发布或已结束"):
+        onsite_qr.screen_project(session, tree.community.id, draft.id)
+    projects.publish_project(session, tree.community.id, draft.id)
+    assert onsite_qr.screen_project(session, tree.community.id, draft.id).id == draft.id
+    projects.close_project(session, tree.community.id, draft.id)
+    with pytest.raises(Conflict, match="未发布或已结束"):
+        onsite_qr.screen_project(session, tree.community.id, draft.id)
