@@ -12,7 +12,8 @@ from extensions import db
 from qr.batch import render_all, write_pdf, write_zip
 from qr.fonts import FontMissing, cjk_font_path
 from services.errors import DomainError
-from services.orgs import get_org, subtree_teams
+from services.orgs import get_org
+from services.posters import teams_to_print
 
 qr_cli = AppGroup("qr", help="服务队二维码与海报")
 
@@ -30,7 +31,7 @@ def posters(org_id: int, out_dir: Path, jobs: int | None, community_only: bool) 
         org = get_org(db.session, org_id)
     except (FontMissing, DomainError) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc))) from exc
-    teams = db.session.scalars(subtree_teams(org, community_only=community_only)).all()
+    teams = teams_to_print(db.session, org, community_only=community_only)
     if not teams:
         raise click.ClickException(f"「{org.name}」下没有服务队")
     started = time.perf_counter()

@@ -6,10 +6,18 @@ draw posters need no database and no WeChat.
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from models import Team
+from models import Organization, Team
+from services.orgs import subtree_teams
 from services.team_qr import qr_content
+
+
+def teams_to_print(session: Session, org: Organization, *, community_only: bool = False) -> list[Team]:
+    """The sub-tree's teams a batch prints, with the organisation and its parent each poster names
+    loaded with them (not one query per poster)."""
+    return list(session.scalars(subtree_teams(org, community_only=community_only).options(
+        joinedload(Team.org).joinedload(Organization.parent))))
 
 
 def organisation_line(team: Team) -> str:
