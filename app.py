@@ -23,6 +23,7 @@ from dbretry import retry_after_reconnect
 from extensions import csrf, db, limiter, migrate, protector, store
 from privacy import MaskingFilter
 from requestargs import BoundedIntConverter
+from services.beijing_time import to_local_input
 from services.errors import DomainError
 from services.hours import hours_text
 from sharedstore import StoreUnavailable, fail_fast
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config)
     app.json.ensure_ascii = False  # Chinese messages readable in JSON bodies (Flask 3 has no JSON_AS_ASCII)
     app.add_template_filter(hours_text, "hours")  # minutes → "19.9": one rule for every page
+    app.add_template_filter(to_local_input, "local_input")  # a datetime-local field's value, Beijing time
     register_logging(app)
     register_extensions(app)
     register_errors(app)

@@ -16,7 +16,7 @@ from jobs import notify
 from models import DELIVERY_LABELS, Project, Team
 from qr.poster import qr_png
 from services import enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
-from services.beijing_time import BEIJING, from_local_input
+from services.beijing_time import BEIJING, from_local_input, to_local_input
 from services.errors import DomainError, Forbidden, Invalid
 from services.orgs import subtree_teams
 
@@ -120,10 +120,8 @@ def new_project():
 
 def _as_form(project: Project) -> dict:
     """The project as its form shows it: times in Beijing, the site as stored."""
-    def local(value):
-        return value.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M") if value else ""
-    return {"title": project.title, "description": project.description or "", "starts_at": local(project.starts_at),
-            "ends_at": local(project.ends_at), "site_name": project.site_name or "",
+    return {"title": project.title, "description": project.description or "",
+            "starts_at": to_local_input(project.starts_at), "ends_at": to_local_input(project.ends_at), "site_name": project.site_name or "",
             "site_address": project.site_address or "", "lat": project.site_lat, "lng": project.site_lng,
             "coord_system": project.site_coord_system.value, "radius_m": project.site_radius_m,
             "capacity": project.capacity or "", "audience": project.audience.value}

@@ -22,6 +22,11 @@ def days_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
     return day_start(first), day_start(last + dt.timedelta(days=1))
 
 
+def to_local_input(value: dt.datetime | None) -> str:
+    """An aware datetime as a form's <input type="datetime-local"> shows it: Beijing time, to the minute."""
+    return value.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
 def from_local_input(value: str | None, field: str) -> dt.datetime:
     """A form's <input type="datetime-local"> value, read as Beijing time, as an aware UTC datetime."""
     from services.errors import Invalid
