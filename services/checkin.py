@@ -32,6 +32,7 @@ from models import (
 )
 from services.beijing_time import BEIJING
 from services.checkin_values import CheckinResult, Location
+from services.enrolment import enrolment_of
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.projects import get_project, ineligibility
 from services.uow import unit_of_work
@@ -118,8 +119,7 @@ def _lock_member(session: Session, member_id: int) -> None:
 
 
 def _require_enrolled(session: Session, member: Member, project: Project) -> None:
-    enrolment = session.scalar(sa.select(Enrolment).where(Enrolment.project_id == project.id,
-                                                          Enrolment.member_id == member.id))
+    enrolment = enrolment_of(session, member.id, project.id)
     if enrolment is not None and enrolment.status == EnrolmentStatus.enrolled:
         return
     if project.is_long_term:

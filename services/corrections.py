@@ -14,6 +14,7 @@ from models import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRec
 from services.approval import approvable_project_ids, require_approver
 from services.checkin import MISSING_AFTER, SIGNIN_EARLY
 from services.errors import Conflict, Invalid, NotFound
+from services.records import own_record
 from services.uow import audit, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -91,9 +92,7 @@ def request_correction(session: Session, member_id: int, record_id: int, signin_
                        signout_at: dt.datetime, reason: str) -> CorrectionRequest:
     reason = _reason(reason, "更正")
     with unit_of_work(session):
-        record = session.get(ServiceRecord, record_id)
-        if record is None or record.member_id != member_id:
-            raise NotFound("record_not_found", "记录不存在")
+        record = own_record(session, member_id, record_id)
         if record.status == RecordStatus.open:
             raise Conflict("still_open", "请先签退，再申请更正")
         if session.scalar(sa.select(CorrectionRequest.id).where(

@@ -24,7 +24,7 @@ def own_record(session: Session, member_id: int, record_id: int) -> ServiceRecor
     """One of the member's own records; anybody else's is as unknown as a missing one."""
     record = session.get(ServiceRecord, record_id)
     if record is None or record.member_id != member_id:
-        raise NotFound("record_not_found", "服务记录不存在")
+        raise NotFound("record_not_found", "记录不存在")
     return record
 
 
