@@ -23,14 +23,11 @@ from models import (
     Team,
     TeamMembership,
 )
+from services.teams import team_of_org
 from services.uow import new_code, unit_of_work
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
-
-
-def _team(session: Session, org: Organization) -> Team:
-    return session.scalar(sa.select(Team).where(Team.org_id == org.id))
 
 
 def _project(session: Session, team: Team, title: str, start: dt.datetime | None, hours: float, *,
@@ -80,7 +77,7 @@ def _enrol(session: Session, project: Project, member_ids: list[int]) -> None:
 def seed_projects_and_records(session: Session, orgs: dict[str, Organization], now: dt.datetime) -> None:
     rng = random.Random(54)
     with unit_of_work(session):
-        dfx, hulufa, dhm = _team(session, orgs["duofuxiang"]), _team(session, orgs["hulufa"]), _team(session, orgs["donghuamen"])
+        dfx, hulufa, dhm = (team_of_org(session, orgs[name].id) for name in ("duofuxiang", "hulufa", "donghuamen"))
         # Saturdays at 09:00 Beijing (01:00 UTC), counted back from now.
         saturday = (now - dt.timedelta(days=(now.weekday() - 5) % 7 or 7)).replace(hour=1, minute=0, second=0,
                                                                                    microsecond=0)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from demo.data import COMMUNITY_BRANCH_SUFFIX, ETHNICITIES, GIVEN, ORG_TREE, SURNAMES
 from demo.history import seed_projects_and_records
 from extensions import protector
-from models import Member, OrgAccount, Organization, Team
+from models import Member, OrgAccount, Organization
 from privacy import mask_phone
 from services import branches, joining, members, orgs, pairing, reviews, stats, teams, wechat_users
 from services.beijing_time import BEIJING, beijing_today
@@ -48,7 +48,7 @@ def _build_tree(session: Session, node, parent: Organization | None, pw_hash: st
     orgs.create_account(session, org.id, username, password_hash=pw_hash)
     if "site" in extra:
         lat, lng, radius, site_name, address = extra["site"]
-        team = session.scalar(sa.select(Team).where(Team.org_id == org.id))
+        team = teams.team_of_org(session, org.id)
         teams.set_site(session, team.id, lat=lat, lng=lng, coord_system="gcj02", radius_m=radius,
                        name=site_name, address=address)
     result.orgs[username] = org
@@ -102,7 +102,7 @@ def _home_team(session: Session, result: SeedResult, branch_key: str, profile: d
         home = rng.choice(["duofuxiang", "shaojiu", "hpl7", "xiluyuan", "hulufa"])
     if home is None:
         return None
-    return session.scalar(sa.select(Team).where(Team.org_id == result.orgs[home].id))
+    return teams.team_of_org(session, result.orgs[home].id)
 
 
 def _seed_members(session: Session, result: SeedResult, pw_hash: str, today: dt.date, echo) -> None:
