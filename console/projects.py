@@ -97,6 +97,13 @@ def _project_input(form) -> projects.ProjectInput:
         site_address=form.get("site_address") or None, capacity=capacity, audience=form.get("audience", "team"))
 
 
+def _form_page(teams: list[Team], team: Team, form, error: str | None, project: Project | None = None):
+    """The project form (new or edit), 400 with the reason when a save was refused."""
+    return render_template("console/project_form.html", project=project, teams=teams, team=team, form=form,
+                           error=error, coord_systems=COORD_LABELS,
+                           street=team.org.kind in orgs.STREET_KINDS), 400 if error else 200
+
+
 @bp.route("/projects/new", methods=["GET", "POST"])
 @login_required
 def new_project():
@@ -114,17 +121,16 @@ def new_project():
         else:
             flash("项目已创建（草稿）。发布后团员才能看到和报名", "ok")
             return redirect(url_for("console.project_detail", project_id=project.id))
-    return render_template("console/project_form.html", teams=choices, team=team, form=form, error=error,
-                           coord_systems=COORD_LABELS, street=team.org.kind in orgs.STREET_KINDS), 400 if error else 200
+    return _form_page(choices, team, form, error)
 
 
 def _as_form(project: Project) -> dict:
     """The project as its form shows it: times in Beijing, the site as stored."""
     return {"title": project.title, "description": project.description or "",
-            "starts_at": to_local_input(project.starts_at), "ends_at": to_local_input(project.ends_at), "site_name": project.site_name or "",
-            "site_address": project.site_address or "", "lat": project.site_lat, "lng": project.site_lng,
-            "coord_system": project.site_coord_system.value, "radius_m": project.site_radius_m,
-            "capacity": project.capacity or "", "audience": project.audience.value}
+            "starts_at": to_local_input(project.starts_at), "ends_at": to_local_input(project.ends_at),
+            "site_name": project.site_name or "", "site_address": project.site_address or "",
+            "lat": project.site_lat, "lng": project.site_lng, "coord_system": project.site_coord_system.value,
+            "radius_m": project.site_radius_m, "capacity": project.capacity or "", "audience": project.audience.value}
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -141,9 +147,7 @@ def edit_project(project_id: int):
         else:
             flash("项目已修改", "ok")
             return redirect(url_for("console.project_detail", project_id=project.id))
-    return render_template("console/project_form.html", project=project, teams=[project.team], team=project.team,
-                           form=form, error=error, coord_systems=COORD_LABELS,
-                           street=project.team.org.kind in orgs.STREET_KINDS), 400 if error else 200
+    return _form_page([project.team], project.team, form, error, project)
 
 
 ACTIONS = {
