@@ -116,13 +116,17 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            if dangling:
-                raise RuntimeError(f"the migration left rows pointing at nothing: {dangling[:5]}")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+        finally:
+            if sqlite:  # the pooled connection goes back with the keys enforced, even after a failure
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        if dangling:
+            raise RuntimeError(f"the migration left rows pointing at nothing: {dangling[:5]}")
 
 
 if context.is_offline_mode():

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP_DIRS = {".venv", ".git", "node_modules", "instance", "__pycache__"}
+SKIP_DIRS = {".venv", ".peer-venv", ".git", "node_modules", "instance", "__pycache__"}
 # The bench's peer (WeRoBot) lives in its own virtualenv (bench/callback/peer.py), not in ours.
 PEER_ONLY = {"werobot"}
 
@@ -68,7 +68,7 @@ def _imports(paths):
 def _python_files(under_tests):
     for path in ROOT.rglob("*.py"):
         rel = path.relative_to(ROOT)
-        if SKIP_DIRS.intersection(rel.parts) or rel.parts[0].startswith(".peer") or ".peer-venv" in rel.parts:
+        if SKIP_DIRS.intersection(rel.parts):
             continue
         if (rel.parts[0] == "tests") == under_tests:
             yield path
