@@ -27,8 +27,8 @@ def _table(kind: str) -> exports.Table:
     org = current_account().org
     year = stats.current_year()
     if kind in ("members", "review"):
-        scope, member_ids, team = roster_scope()
-        query = rosters.search(member_ids, year=year, q=request.args.get("q", ""),
+        scope, members_of, team = roster_scope()
+        query = rosters.search(members_of, year=year, q=request.args.get("q", ""),
                                filter_=request.args.get("filter") or None)
         name = team.name if scope == "team" else org.name
         if kind == "members":

@@ -15,30 +15,30 @@ from requestargs import int_arg
 from services import branches, certificates, members, reviews, rosters, stats, teams
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import DomainError
-from services.orgs import subtree_member_ids
+from services.orgs import in_subtree
 
 PAGE_SIZE = 50
 
 
-def roster_scope() -> tuple[str, sa.Select, Team | None]:
-    """"branch": members whose branch is in the sub-tree (or in ``?org=``, a sub-organisation's);
-    "team": members of the account's own team."""
+def roster_scope() -> tuple[str, sa.ColumnElement[bool], Team | None]:
+    """Whose list, as a condition on the member: "branch": members whose branch is in the sub-tree (or in
+    ``?org=``, a sub-organisation's); "team": members of the account's own team."""
     org = current_account().org
     team = teams.team_of_org(db.session, org.id)
     if request.args.get("scope") == "team" and team is not None:
-        return "team", teams.team_member_ids(db.session, team), team
+        return "team", teams.in_team(db.session, team), team
     sub_org = int_arg(request.args, "org")
     if sub_org:  # a sub-organisation's members (its whole sub-tree)
-        return "branch", subtree_member_ids(require_org(sub_org)), team
-    return "branch", subtree_member_ids(org), team
+        return "branch", in_subtree(require_org(sub_org)), team
+    return "branch", in_subtree(org), team
 
 
 def _listing(template: str, default_filter: str | None = None):
-    scope, member_ids, team = roster_scope()
+    scope, members_of, team = roster_scope()
     q = request.args.get("q", "")
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
-    query = rosters.search(member_ids, year=year, q=q, filter_=filter_)
+    query = rosters.search(members_of, year=year, q=q, filter_=filter_)
     after = int_arg(request.args, "after", label="after（上一页最后一名团员）")
     shown = int_arg(request.args, "shown", 0, maximum=10_000_000, label="shown（已显示人数）")
     rows = rosters.page(db.session, query, limit=PAGE_SIZE + 1, after=after or None)

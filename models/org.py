@@ -62,6 +62,8 @@ class Organization(TimestampMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("pairing_capacity IS NULL OR pairing_capacity > 0", name="capacity_positive"),
+        # The sub-tree's prefix, whatever the database's collation (the plain index above serves the order).
+        sa.Index("ix_organizations_path_prefix", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     @property

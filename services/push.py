@@ -56,7 +56,7 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
     goes to those only. Only members bound to an openid that has not unfollowed the account can be
     reached (an unfollowed member stays bound, but WeChat would refuse the message with 43004)."""
     from services.pairing import paired_department_ids
-    from services.teams import team_member_ids
+    from services.teams import in_team
 
     team = project.team
     department_ids: list[int] = []
@@ -64,7 +64,7 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
         department_ids = paired_department_ids(session, team.org_id)
     own: list[sa.ColumnElement[bool]] = []
     if project.audience != Audience.paired:
-        own.append(Member.id.in_(team_member_ids(session, team)))
+        own.append(in_team(session, team))
     if department_ids:
         paths = list(session.scalars(sa.select(Organization.path).where(Organization.id.in_(department_ids))))
         own.append(Member.branch_id.in_(sa.select(Organization.id).where(

@@ -4,7 +4,7 @@ and the CSV/Excel exports, so they never disagree."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -66,11 +66,14 @@ _NUMBER = re.compile(r"[A-Za-z]{0,2}\d{5,}")
 
 @dataclass(frozen=True)
 class Roster:
-    """A search: the rows' query, the same members' ids with only the joins the filter reads (for
-    counting: a district's count through every join of the rows took half a second), the year their
-    hours are counted in, and whether it narrows the sub-tree (a search or a filter) or lists all of it."""
+    """A search: the rows' query (every row, for exports), the same members' ids with only the joins the
+    filter reads (to count them and to find a page: a district's count through every join of the rows took
+    half a second, and its first page joined 13,000 rows to keep 50), the rows' columns for ids already
+    found, the year their hours are counted in, and whether it narrows the sub-tree (a search or a
+    filter) or lists all of it."""
     query: sa.Select
     ids: sa.Select
+    rows: Callable[[sa.Subquery], sa.Select]
     year: int
     narrowed: bool = False
 
@@ -78,8 +81,9 @@ class Roster:
 COUNT_CAP = 10_000  # a narrowed list counts this far and then says "more than"
 
 
-def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None = None) -> Roster:
-    """Rows (member, branch name, community team name, year minutes or None, over age), by name.
+def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter_: str | None = None) -> Roster:
+    """Rows (member, branch name, community team name, year minutes or None, over age), by name, of the
+    members ``members_of`` (a condition on the member's row: ``orgs.in_subtree``, a team's ids).
 
     The year's minutes are joined only when a filter needs them: summing ten million records for a
     city-wide list is what makes it slow, and a page needs the minutes of its fifty rows only
@@ -93,13 +97,15 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         return (select.outerjoin(TeamMembership, reported).outerjoin(community, community.id == TeamMembership.team_id)
                 .outerjoin(paired, paired.c.branch_id == Member.branch_id))
 
-    query = reported_joins(sa.select(Member).where(Member.id.in_(member_ids))
-                           .outerjoin(branch, Member.branch_id == branch.id)).order_by(Member.name, Member.id)
-    ids = sa.select(Member.id).where(Member.id.in_(member_ids))
+    def listed(select: sa.Select) -> sa.Select:
+        return reported_joins(select.outerjoin(branch, Member.branch_id == branch.id))
+
+    query = listed(sa.select(Member)).where(members_of).order_by(Member.name, Member.id)
+    ids = in_scope = sa.select(Member.id).where(members_of)
     if filter_ == "not_reported":
         ids = reported_joins(ids)
     if filter_ in HOURS_FILTERS:
-        minutes = year_minutes(year, member_ids)
+        minutes = year_minutes(year, in_scope)
         query = query.outerjoin(minutes, minutes.c.member_id == Member.id)
         ids = ids.outerjoin(minutes, minutes.c.member_id == Member.id)
         year_total = sa.func.coalesce(minutes.c.minutes, 0)
@@ -107,8 +113,15 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
         year_total = sa.null()
     team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
     this_quarter = took_part(quarter_of(beijing_today()), Member.id)
-    query = query.add_columns(branch.name, team_name, year_total.label("minutes"), over.label("over_age"),
-                              results_column(year).label("review"), this_quarter.label("quarter_done"))
+    def columns(select: sa.Select, minutes: sa.ColumnElement) -> sa.Select:
+        return select.add_columns(branch.name, team_name, minutes.label("minutes"), over.label("over_age"),
+                                  results_column(year).label("review"), this_quarter.label("quarter_done"))
+
+    def rows(found: sa.Subquery) -> sa.Select:  # joined from the ids: a semi-join came after every join
+        return columns(listed(sa.select(Member).select_from(found).join(Member, Member.id == found.c.id)),
+                       sa.null()).order_by(Member.name, Member.id)
+
+    query = columns(query, year_total)
     q = (q or "").strip()
     if q:
         matches = [Member.league_number == q]
@@ -131,7 +144,7 @@ def search(member_ids: sa.Select, *, year: int, q: str = "", filter_: str | None
     }
     if filter_ in conditions:
         query, ids = query.where(conditions[filter_]), ids.where(conditions[filter_])
-    return Roster(query, ids, year, narrowed=bool(q) or filter_ in conditions)
+    return Roster(query, ids, rows, year, narrowed=bool(q) or filter_ in conditions)
 
 
 def count_upto(session: Session, roster: Roster, cap: int | None = None) -> tuple[int, bool]:
@@ -165,13 +178,14 @@ def _row(member: Member, branch: str | None, team: str | None, minutes: int, ove
 def page(session: Session, roster: Roster, *, limit: int, after: int | None = None) -> list[Row]:
     """``limit`` rows by name, those after the member ``after`` (keyset paging on the (name, id) index:
     the next page of a million costs what the first does; an offset made the database walk past every
-    row before it)."""
-    query = roster.query
+    row before it). The page's ids first, through the filter's joins only; then their rows."""
+    ids = roster.ids.order_by(Member.name, Member.id)
     if after is not None:
         name = session.scalar(sa.select(Member.name).where(Member.id == after))
         if name is not None:
-            query = query.where(sa.tuple_(Member.name, Member.id) > sa.tuple_(sa.literal(name), sa.literal(after)))
-    return _with_minutes(session, session.execute(query.limit(limit)).all(), roster.year)
+            ids = ids.where(sa.tuple_(Member.name, Member.id) > sa.tuple_(sa.literal(name), sa.literal(after)))
+    query = roster.rows(ids.limit(limit).subquery())
+    return _with_minutes(session, session.execute(query).all(), roster.year)
 
 
 def iterate(session: Session, roster: Roster) -> Iterator[Row]:

@@ -51,7 +51,7 @@ def member_count(session: Session, team: Team) -> int:
 
 def members_page(session: Session, team: Team, page: int, size: int) -> list[Member]:
     """One page of the team's members, by id (the API's coordinator list)."""
-    return list(session.scalars(sa.select(Member).where(Member.id.in_(team_member_ids(session, team)))
+    return list(session.scalars(sa.select(Member).where(in_team(session, team))
                                 .order_by(Member.id).limit(size).offset((page - 1) * size)))
 
 
@@ -124,6 +124,11 @@ def search_teams(session: Session, q: str, limit: int = 20) -> list[Team]:
         .outerjoin(parent, Organization.parent_id == parent.id)
         .where(sa.or_(Team.name.contains(q, autoescape=True), parent.name.contains(q, autoescape=True)))
         .order_by(Team.is_community.desc(), Team.name).limit(limit)))
+
+
+def in_team(session: Session, team: Team) -> sa.ColumnElement[bool]:
+    """A member of ``team`` (``team_member_ids``), as a condition on the member's row."""
+    return Member.id.in_(team_member_ids(session, team))
 
 
 def team_member_ids(session: Session, team: Team) -> sa.Select:

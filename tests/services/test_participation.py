@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Project, RecordStatus, ServiceRecord
+from models import Member, Project, RecordStatus, ServiceRecord
 from services import orgs, participation, rosters, stats
 from services.beijing_time import BEIJING, beijing_today
 from services.errors import Forbidden, Invalid
@@ -66,7 +66,7 @@ def test_member_list_column_and_filter(session):
     active, idle = make_member(session, branch=tree.branch2, name="王甲"), make_member(session, branch=tree.branch2, name="王乙")
     quarter = participation.quarter_of(beijing_today())
     _approved(session, tree, active, dt.datetime.combine(quarter.starts_on, dt.time(9), tzinfo=BEIJING))
-    members = sa.select(ServiceRecord.member_id).union(sa.select(sa.literal(idle.id)))
+    members = Member.id.in_(sa.select(ServiceRecord.member_id).union(sa.select(sa.literal(idle.id))))
     roster = rosters.search(members, year=stats.current_year(), filter_="not_this_quarter")
     assert [row.name for row in rosters.page(session, roster, limit=10)] == ["王乙"]
     rows = rosters.page(session, rosters.search(members, year=stats.current_year()), limit=10)

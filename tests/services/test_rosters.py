@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Member, RecordStatus, ServiceRecord
+from models import RecordStatus, ServiceRecord
 from services import rosters, stats
 from tests.factories import join, make_dated_project, make_member, make_tree
 
@@ -30,7 +30,7 @@ def crowd(session):
 @pytest.mark.parametrize("filter_", [None, *rosters.FILTERS])
 @pytest.mark.parametrize("q", ["", "李"])
 def test_the_count_is_the_number_of_rows_shown(session, crowd, filter_, q):
-    roster = rosters.search(sa.select(Member.id), year=stats.current_year(), q=q, filter_=filter_)
+    roster = rosters.search(sa.true(), year=stats.current_year(), q=q, filter_=filter_)
     shown = list(rosters.iterate(session, roster))
     assert rosters.count_upto(session, roster) == (len(shown), False)
     assert len({row.id for row in shown}) == len(shown)
