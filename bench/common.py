@@ -17,6 +17,25 @@ GUNICORN = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2", "--log-l
 THREADS = 4  # README's production command
 
 
+def deploy_postgres_settings() -> dict[str, str]:
+    """The ``-c name=value`` settings deploy/compose.yaml starts PostgreSQL with: the benches measure the
+    database as it is deployed, not the machine's defaults."""
+    import yaml
+
+    command = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]["postgres"]["command"]
+    return dict(value.split("=", 1) for flag, value in zip(command, command[1:], strict=False) if flag == "-c")
+
+
+def apply_deploy_settings(pg_url: str) -> None:
+    """``ALTER DATABASE … SET`` each of ``deploy_postgres_settings`` (new connections read them)."""
+    url = sa.engine.make_url(pg_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name, value in deploy_postgres_settings().items():
+            conn.execute(sa.text(f'ALTER DATABASE "{url.database}" SET {name} = {value}'))
+    admin.dispose()
+
+
 def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
     url = sa.engine.make_url(pg_url)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -24,6 +43,7 @@ def rebuild_database(pg_url: str, redis_url: str, environment: dict) -> None:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
+    apply_deploy_settings(pg_url)
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=environment,
                    check=True, capture_output=True)
     import redis

@@ -65,12 +65,15 @@ def _imports(paths):
     return names
 
 
-def _python_files(under_tests):
+DEV_DIRS = {"tests", "bench"}  # run from the development install (make test, the benches), never deployed
+
+
+def _python_files(dev_only):
     for path in ROOT.rglob("*.py"):
         rel = path.relative_to(ROOT)
         if SKIP_DIRS.intersection(rel.parts):
             continue
-        if (rel.parts[0] == "tests") == under_tests:
+        if (rel.parts[0] in DEV_DIRS) == dev_only:
             yield path
 
 
@@ -84,10 +87,10 @@ def _third_party(modules):
     return owners
 
 
-@pytest.mark.parametrize("under_tests, source", [(False, "requirements.txt"), (True, "requirements-dev.txt")])
-def test_every_imported_package_is_declared(under_tests, source):
+@pytest.mark.parametrize("dev_only, source", [(False, "requirements.txt"), (True, "requirements-dev.txt")])
+def test_every_imported_package_is_declared(dev_only, source):
     declared = set(_direct(source))
     undeclared = {module: sorted(owners)
-                  for module, owners in _third_party(_imports(_python_files(under_tests))).items()
+                  for module, owners in _third_party(_imports(_python_files(dev_only))).items()
                   if not owners & declared}
     assert not undeclared, f"imported but not declared in {source}: {undeclared}"
