@@ -42,6 +42,18 @@ def paired_branches() -> sa.Subquery:
             .subquery("paired_branches"))
 
 
+def has_reported() -> sa.ColumnElement[bool]:
+    """报到, as a condition on the member's row: an active community team joined by scanning, or a branch
+    under a paired department. Probes asked member by member (see ``participation.took_part``): as outer
+    joins, a city's 未到社区报到 joined 700,000 memberships to find its first page."""
+    scanned = (sa.select(sa.literal(1)).where(TeamMembership.member_id == Member.id, TeamMembership.is_community,
+                                              TeamMembership.left_at.is_(None))
+               .correlate_except(TeamMembership).limit(1).scalar_subquery())
+    paired = paired_branches()
+    return sa.or_(scanned.is_not(None),
+                  sa.and_(Member.branch_id.is_not(None), Member.branch_id.in_(sa.select(paired.c.branch_id))))
+
+
 def department_ids(session: Session, member: Member) -> list[int]:
     """The departments above the member's branch (usually one)."""
     if member.branch_id is None:

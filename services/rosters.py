@@ -15,9 +15,9 @@ from models import REVIEW_LABELS, Member, Organization, ReviewResult, Team, Team
 from privacy import mask_id_number, mask_phone
 from services import stats
 from services.beijing_time import beijing_today
-from services.belonging import paired_branches
+from services.belonging import has_reported, paired_branches
 from services.errors import Invalid
-from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes
+from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes, year_minutes_of
 from services.members import normalise_phone
 from services.participation import quarter_of, took_part
 from services.reviews import excellent_blockers, results_column
@@ -85,7 +85,7 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
     """Rows (member, branch name, community team name, year minutes or None, over age), by name, of the
     members ``members_of`` (a condition on the member's row: ``orgs.in_subtree``, a team's ids).
 
-    The year's minutes are joined only when a filter needs them: summing ten million records for a
+    The year's minutes are read only when a filter needs them: summing ten million records for a
     city-wide list is what makes it slow, and a page needs the minutes of its fifty rows only
     (``page`` and ``iterate`` fetch those)."""
     branch, community = aliased(Organization), aliased(Team)
@@ -101,16 +101,10 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
         return reported_joins(select.outerjoin(branch, Member.branch_id == branch.id))
 
     query = listed(sa.select(Member)).where(members_of).order_by(Member.name, Member.id)
-    ids = in_scope = sa.select(Member.id).where(members_of)
-    if filter_ == "not_reported":
-        ids = reported_joins(ids)
-    if filter_ in HOURS_FILTERS:
-        minutes = year_minutes(year, in_scope)
-        query = query.outerjoin(minutes, minutes.c.member_id == Member.id)
-        ids = ids.outerjoin(minutes, minutes.c.member_id == Member.id)
-        year_total = sa.func.coalesce(minutes.c.minutes, 0)
-    else:
-        year_total = sa.null()
+    ids = sa.select(Member.id).where(members_of)
+    # Member by member, for the members a page or a count reaches: summing the sub-tree's year before the
+    # first row took six seconds for a city.
+    year_total = year_minutes_of(year, Member.id) if filter_ in HOURS_FILTERS else sa.null()
     team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
     this_quarter = took_part(quarter_of(beijing_today()), Member.id)
     def columns(select: sa.Select, minutes: sa.ColumnElement) -> sa.Select:
@@ -136,7 +130,7 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
         query, ids = query.where(sa.or_(*matches)), ids.where(sa.or_(*matches))
     conditions = {
         "volunteer": Member.is_volunteer, "not_volunteer": sa.not_(Member.is_volunteer),
-        "not_reported": sa.and_(community.id.is_(None), paired.c.branch_id.is_(None)), "under_target": year_total < YEAR_TARGET_HOURS * 60,
+        "not_reported": sa.not_(has_reported()), "under_target": year_total < YEAR_TARGET_HOURS * 60,
         "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
         "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
         "activist": Member.activist_since.is_not(None), "not_this_quarter": sa.not_(this_quarter),

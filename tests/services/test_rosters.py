@@ -34,3 +34,26 @@ def test_the_count_is_the_number_of_rows_shown(session, crowd, filter_, q):
     shown = list(rosters.iterate(session, roster))
     assert rosters.count_upto(session, roster) == (len(shown), False)
     assert len({row.id for row in shown}) == len(shown)
+    # A page finds its ids first and joins their rows after: page by page, the same rows as the export.
+    paged, after = [], None
+    while batch := rosters.page(session, roster, limit=2, after=after):
+        paged, after = paged + batch, batch[-1].id
+    assert paged == shown
+
+
+def test_the_hours_filters_read_each_members_year(session, crowd):
+    year = stats.current_year()
+    under = rosters.search(sa.true(), year=year, filter_="under_target")
+    assert [row.name for row in rosters.page(session, under, limit=10)] == ["张伟", "李华", "王芳", "韩梅梅"]
+    assert rosters.count_upto(session, under) == (4, False)
+    enough = rosters.page(session, rosters.search(sa.true(), year=year, filter_="volunteer"), limit=10)
+    assert {row.name: row.year_minutes for row in enough} == {"李雷": 21 * 60, "李华": 0, "张伟": 0}
+    # 不可评优秀: not a volunteer, or under 20 h: everyone but 李雷
+    assert rosters.count_upto(session, rosters.search(sa.true(), year=year, filter_="not_excellent")) == (4, False)
+
+
+def test_not_reported_are_those_without_a_community_team(session, crowd):
+    roster = rosters.search(sa.true(), year=stats.current_year(), filter_="not_reported")
+    assert [row.name for row in rosters.page(session, roster, limit=10)] == ["张伟", "王芳", "韩梅梅"]
+    listed = rosters.page(session, rosters.search(sa.true(), year=stats.current_year()), limit=10)
+    assert {row.name for row in listed if row.team == "多福巷社区青年志愿者服务队"} == {"李雷", "李华"}
