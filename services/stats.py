@@ -175,6 +175,10 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     with unit_of_work(session):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            # A recount reads every member and record of the sub-tree: with the deployed SSD cost of a
+            # random read (1.1, for the lists' lookups) the planner walked indexes and took twice as long
+            # (a city: 15.1 s against 8.3 s with PostgreSQL's default), so this transaction keeps the default.
+            session.execute(sa.text("SET LOCAL random_page_cost = 4"))
         session.execute(sa.delete(OrgStats).where(OrgStats.org_id.in_(sa.select(Organization.id).where(in_tree))))
         written = session.execute(sa.insert(OrgStats).from_select(
             ["org_id", "year", *columns, "refreshed_at"], rows)).rowcount
