@@ -42,12 +42,18 @@ def paired_branches() -> sa.Subquery:
             .subquery("paired_branches"))
 
 
+def community_membership(member_id=Member.id) -> sa.ColumnElement[bool]:
+    """A membership row that is ``member_id``'s (a column or a value) active community team: 报到 by
+    scanning."""
+    return sa.and_(TeamMembership.member_id == member_id, TeamMembership.is_community.is_(True),
+                   TeamMembership.left_at.is_(None))
+
+
 def has_reported() -> sa.ColumnElement[bool]:
     """报到, as a condition on the member's row: an active community team joined by scanning, or a branch
     under a paired department. Probes asked member by member (see ``participation.took_part``): as outer
     joins, a city's 未到社区报到 joined 700,000 memberships to find its first page."""
-    scanned = (sa.select(sa.literal(1)).where(TeamMembership.member_id == Member.id, TeamMembership.is_community,
-                                              TeamMembership.left_at.is_(None))
+    scanned = (sa.select(sa.literal(1)).where(community_membership())
                .correlate_except(TeamMembership).limit(1).scalar_subquery())
     paired = paired_branches()
     return sa.or_(scanned.is_not(None),

@@ -88,24 +88,25 @@ def year_minutes(year: int, member_ids: sa.Select | None = None) -> sa.Subquery:
     return query.group_by(ServiceRecord.member_id).subquery()
 
 
+def _minutes_of(member_id: sa.ColumnElement, counted: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+    """The minutes of ``member_id``'s ``counted`` records (0 for none), as a column of another statement."""
+    return (sa.select(sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0))
+            .where(ServiceRecord.member_id == member_id, counted).correlate_except(ServiceRecord).scalar_subquery())
+
+
 def year_minutes_of(year: int, member_id: sa.ColumnElement) -> sa.ScalarSelect:
     """Approved minutes of ``member_id`` in the Beijing year (0 for none), as a column of another statement:
     a list's hours filter reads them member by member, from the index alone on PostgreSQL (it carries the
     duration), where summing the whole sub-tree's year first took six seconds for a city (bench/README)."""
-    return (sa.select(sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0))
-            .where(ServiceRecord.member_id == member_id, _approved_in(*beijing_year_bounds(year)))
-            .correlate_except(ServiceRecord).scalar_subquery())
+    return _minutes_of(member_id, _approved_in(*beijing_year_bounds(year)))
 
 
 def summary_columns(member_id: sa.ColumnElement) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
     """(all approved minutes, approved minutes in the Beijing year) of ``member_id``, as columns another
     statement can carry (the year's bounds are the bind parameters ``start`` and ``end``:
     ``summary_params``). The rule of what counts lives here only."""
-    approved = sa.and_(ServiceRecord.member_id == member_id, ServiceRecord.status == RecordStatus.approved)
-    minutes = sa.func.coalesce(sa.func.sum(ServiceRecord.duration_minutes), 0)
-    return (sa.select(minutes).where(approved).scalar_subquery(),
-            sa.select(minutes).where(ServiceRecord.member_id == member_id,
-                                     _approved_in(sa.bindparam("start"), sa.bindparam("end"))).scalar_subquery())
+    return (_minutes_of(member_id, ServiceRecord.status == RecordStatus.approved),
+            _minutes_of(member_id, _approved_in(sa.bindparam("start"), sa.bindparam("end"))))
 
 
 def summary_params(*, year: int | None = None, now: dt.datetime | None = None) -> tuple[int, dict]:

@@ -15,7 +15,7 @@ from models import REVIEW_LABELS, Member, Organization, ReviewResult, Team, Team
 from privacy import mask_id_number, mask_phone
 from services import stats
 from services.beijing_time import beijing_today
-from services.belonging import has_reported, paired_branches
+from services.belonging import community_membership, has_reported, paired_branches
 from services.errors import Invalid
 from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes, year_minutes_of
 from services.members import normalise_phone
@@ -89,16 +89,13 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
     city-wide list is what makes it slow, and a page needs the minutes of its fifty rows only
     (``page`` and ``iterate`` fetch those)."""
     branch, community = aliased(Organization), aliased(Team)
-    reported = sa.and_(TeamMembership.member_id == Member.id, TeamMembership.is_community,
-                       TeamMembership.left_at.is_(None))
     over = stats.over_age_clause(stats.over_age_cutoff(beijing_today()))
     paired = paired_branches()
-    def reported_joins(select: sa.Select) -> sa.Select:
-        return (select.outerjoin(TeamMembership, reported).outerjoin(community, community.id == TeamMembership.team_id)
+    def listed(select: sa.Select) -> sa.Select:  # the branch, and the community team (scanned or paired)
+        return (select.outerjoin(branch, Member.branch_id == branch.id)
+                .outerjoin(TeamMembership, community_membership())
+                .outerjoin(community, community.id == TeamMembership.team_id)
                 .outerjoin(paired, paired.c.branch_id == Member.branch_id))
-
-    def listed(select: sa.Select) -> sa.Select:
-        return reported_joins(select.outerjoin(branch, Member.branch_id == branch.id))
 
     query = listed(sa.select(Member)).where(members_of).order_by(Member.name, Member.id)
     ids = sa.select(Member.id).where(members_of)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import Member, Organization, Team, TeamMembership, utcnow
 from services import orgs
+from services.belonging import community_membership
 from services.errors import Conflict, Invalid, NotFound
 from services.teams import get_team
 from services.uow import audit, unit_of_work
@@ -81,9 +82,8 @@ def move(session: Session, actor_org_id: int, team_id: int, member_id: int, to_t
                 TeamMembership.team_id == target.id, TeamMembership.member_id == member_id,
                 TeamMembership.left_at.is_(None))) is not None:
             raise Conflict("already_in_team", f"该团员已在「{target.name}」中")
-        if target.is_community and not team.is_community and session.scalar(sa.select(TeamMembership.id).where(
-                TeamMembership.member_id == member_id, TeamMembership.is_community.is_(True),
-                TeamMembership.left_at.is_(None))) is not None:
+        if target.is_community and not team.is_community and session.scalar(
+                sa.select(TeamMembership.id).where(community_membership(member_id))) is not None:
             raise Conflict("already_in_community", "该团员已加入其他社区（村）服务队，请先由该服务队调整")
         now = utcnow()
         membership.left_at = now

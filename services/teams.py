@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
 from services import projects
+from services.belonging import community_membership
 from services.errors import Invalid, NotFound
 from services.uow import audit, new_code, normalise_code, unit_of_work
 
@@ -73,9 +74,7 @@ def get_team_by_code(session: Session, code: str) -> Team:
 
 
 def active_community_membership(session: Session, member_id: int) -> TeamMembership | None:
-    return session.scalar(sa.select(TeamMembership).where(
-        TeamMembership.member_id == member_id, TeamMembership.is_community.is_(True),
-        TeamMembership.left_at.is_(None)))
+    return session.scalar(sa.select(TeamMembership).where(community_membership(member_id)))
 
 
 def _active(session: Session, member_id: int, team_id: int) -> TeamMembership | None:
