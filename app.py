@@ -14,19 +14,19 @@ from pydantic import ValidationError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-import logsetup
-import smsgateway
-import websecurity
-from config import ENV_VARS, load_config
-from dbping import ping_when_idle
-from dbretry import retry_after_reconnect
-from extensions import csrf, db, limiter, migrate, protector, store
-from privacy import MaskingFilter
-from requestargs import BoundedIntConverter
-from services.beijing_time import to_local_input
-from services.errors import DomainError
-from services.hours import hours_text
-from sharedstore import StoreUnavailable, fail_fast
+from runtime import logsetup, smsgateway
+from runtime.config import ENV_VARS, load_config
+from runtime.dbping import ping_when_idle
+from runtime.dbretry import retry_after_reconnect
+from runtime.extensions import db, migrate, protector, store
+from runtime.privacy import MaskingFilter
+from runtime.sharedstore import StoreUnavailable, fail_fast
+from services.kernel.beijing_time import to_local_input
+from services.kernel.errors import DomainError
+from services.volunteering.hours import hours_text
+from web import security
+from web.guards import csrf, limiter
+from web.requestargs import BoundedIntConverter
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_logging(app: Flask) -> None:
     """One stdout handler on the root logger: JSON lines with the request id (LOG_FORMAT=json, the
-    production default) or readable text, personal data masked in every record (logsetup.py)."""
+    production default) or readable text, personal data masked in every record (runtime/logsetup.py)."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_qingchun", False)]:
         root.removeHandler(old)
@@ -80,7 +80,7 @@ def register_extensions(app: Flask) -> None:
     protector.init_app(app)
     store.init_app(app)
     smsgateway.init_app(app)
-    websecurity.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")
@@ -117,7 +117,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
-        from bodies import describe
+        from web.bodies import describe
 
         message, fields = describe(err)
         return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
@@ -207,20 +207,22 @@ def register_blueprints(app: Flask) -> None:
     def index():
         return render_template_string(_INDEX)
 
-    from health import bp as health_bp
-    from metrics import register_metrics
+    from runtime.health import bp as health_bp
+    from runtime.metrics import register_metrics
 
     app.register_blueprint(health_bp)
     register_metrics(app)
 
 
 def register_cli(app: Flask) -> None:
-    from cli import register_commands
     from console.poster_cli import qr_cli
+    from demo.cli import register_commands as register_demo
     from jobs.cli import jobs_cli, push_cli
+    from jobs.maintenance import register_commands as register_maintenance
     from wechat.cli import wechat_cli
 
-    register_commands(app)
+    register_demo(app)
+    register_maintenance(app)
     app.cli.add_command(wechat_cli)
     app.cli.add_command(qr_cli)
     app.cli.add_command(jobs_cli)

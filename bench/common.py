@@ -151,7 +151,7 @@ def line(label: str, result: dict) -> str:
 def community_with_team(session):
     """城市 → 区 → 街道 → 社区: the smallest tree with a community team, for the seeds of the benchmarks."""
     from models import Team
-    from services import orgs
+    from services.organisations import orgs
 
     city = orgs.create_organization(session, None, "北京团市委", "city")
     district = orgs.create_organization(session, city.id, "东城区团委", "district")

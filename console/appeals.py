@@ -7,13 +7,14 @@ from flask import Response, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from extensions import db
-from flashing import attempt
 from jobs import notify
-from privacy import mask_phone
-from requestargs import page_arg
-from services import access_log, appeals
-from services.beijing_time import BEIJING
+from runtime.extensions import db
+from runtime.privacy import mask_phone
+from services.kernel.beijing_time import BEIJING
+from services.people import appeals
+from services.reporting import access_log
+from web.flashing import attempt
+from web.requestargs import page_arg
 
 
 @bp.get("/appeals")

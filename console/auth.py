@@ -6,13 +6,15 @@ import logging
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
-import logsetup
 from console import bp
-from extensions import db, limiter
 from models import OrgAccount, SessionKind
-from services import accounts, auth_sessions, orgs
-from services.errors import DomainError
-from websecurity import CONSOLE_COOKIE, live_login, login_gate
+from runtime import logsetup
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.organisations import orgs
+from services.people import accounts, auth_sessions
+from web.guards import limiter
+from web.security import CONSOLE_COOKIE, live_login, login_gate
 
 logger = logging.getLogger(__name__)
 

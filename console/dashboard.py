@@ -7,15 +7,17 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
-from extensions import db
-from flashing import attempt
 from jobs.queue import is_inline
 from jobs.stats import request_refresh
 from models.calendar import PERIOD_LABELS
-from requestargs import int_arg
-from services import orgs, participation, stats, targets, teams
-from services.beijing_time import BEIJING
-from services.errors import Invalid
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import Invalid
+from services.organisations import orgs, targets, teams
+from services.reporting import stats
+from services.volunteering import participation
+from web.flashing import attempt
+from web.requestargs import int_arg
 
 CHART_ROWS = 20
 

@@ -1,4 +1,4 @@
-"""CSV and Excel downloads of the exports in ``services.exports``, scoped like the pages they sit on."""
+"""CSV and Excel downloads of the exports in ``services.reporting.exports``, scoped like the pages they sit on."""
 from __future__ import annotations
 
 import csv
@@ -15,10 +15,11 @@ from openpyxl.cell import WriteOnlyCell
 from console import bp
 from console.auth import current_account, login_required, require_org
 from console.members import roster_scope
-from extensions import db
-from requestargs import int_arg
-from services import access_log, exports, projects, rosters, stats
-from services.beijing_time import beijing_today
+from runtime.extensions import db
+from services.kernel.beijing_time import beijing_today
+from services.reporting import access_log, exports, rosters, stats
+from services.volunteering import projects
+from web.requestargs import int_arg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -6,13 +6,14 @@ from flask import redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from extensions import db
-from flashing import attempt
 from jobs import notify
 from models import RECORD_STATUS_LABELS
-from requestargs import int_arg
-from services import approval, corrections, members, projects
-from services.beijing_time import BEIJING, from_local_input
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING, from_local_input
+from services.people import members
+from services.volunteering import approval, corrections, projects
+from web.flashing import attempt
+from web.requestargs import int_arg
 
 
 @bp.get("/hours")

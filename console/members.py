@@ -5,17 +5,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
-from answers import pdf_response
 from console import bp
 from console.auth import current_account, login_required, require_org
-from extensions import db
-from flashing import attempt
 from models import REVIEW_LABELS, Team
-from requestargs import int_arg
-from services import branches, certificates, members, reviews, rosters, stats, teams
-from services.beijing_time import BEIJING, beijing_today
-from services.errors import DomainError
-from services.orgs import in_subtree
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING, beijing_today
+from services.kernel.errors import DomainError
+from services.organisations import teams
+from services.organisations.orgs import in_subtree
+from services.people import branches, members
+from services.reporting import rosters, stats
+from services.volunteering import certificates, reviews
+from web.answers import pdf_response
+from web.flashing import attempt
+from web.requestargs import int_arg
 
 PAGE_SIZE = 50
 

@@ -5,13 +5,15 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from extensions import db, limiter
-from flashing import attempt
 from models import ORG_KIND_LABELS, OrgKind, StreetCategory
-from requestargs import int_arg
-from services import orgs, recovery
-from services.beijing_time import BEIJING
-from services.errors import DomainError, Invalid
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import DomainError, Invalid
+from services.organisations import orgs
+from services.people import recovery
+from web.flashing import attempt
+from web.guards import limiter
+from web.requestargs import int_arg
 
 CODES_SHOWN = 300
 

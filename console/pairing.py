@@ -7,12 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from extensions import db
-from flashing import attempt
 from models import OrgKind, StreetCategory
-from requestargs import int_arg
-from services import orgs, pairing
-from services.beijing_time import BEIJING
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.organisations import orgs, pairing
+from web.flashing import attempt
+from web.requestargs import int_arg
 
 STATUS_LABELS = {"pending": "待审核", "accepted": "已结对", "rejected": "已拒绝", "lapsed": "已失效",
                  "dissolved": "已解除", "withdrawn": "已撤回"}

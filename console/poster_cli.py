@@ -8,12 +8,12 @@ import click
 from flask.cli import AppGroup
 
 from console.posters import team_poster
-from extensions import db
 from qr.batch import render_all, write_pdf, write_zip
 from qr.fonts import FontMissing, cjk_font_path
-from services.errors import DomainError
-from services.orgs import get_org
-from services.posters import teams_to_print
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.organisations.orgs import get_org
+from services.organisations.posters import teams_to_print
 
 qr_cli = AppGroup("qr", help="服务队二维码与海报")
 

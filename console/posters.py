@@ -8,11 +8,11 @@ from urllib.parse import quote
 from flask import Blueprint, Response
 
 from console.auth import current_account, login_required
-from extensions import db
 from models import Team
 from qr import poster
-from services import orgs, teams
-from services.posters import poster_fields
+from runtime.extensions import db
+from services.organisations import orgs, teams
+from services.organisations.posters import poster_fields
 from wechat.client import get_client
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Projects of the account's sub-tree and the on-site check-in QR for a coordinator's screen.
 
 The screen page swaps its QR image every few seconds; the image itself carries a token that changes
-every 30 s (services.onsite_qr), so a photo forwarded away from the site stops working.
+every 30 s (services.volunteering.onsite_qr), so a photo forwarded away from the site stops working.
 """
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from console import bp
 from console.auth import current_account, login_required
 from console.teams import COORD_LABELS
-from extensions import db
-from flashing import attempt
 from jobs import notify
 from models import DELIVERY_LABELS, Project, Team
 from qr.poster import qr_png
-from services import enrolment, onsite_qr, orgs, pairing, projects, push, push_channels
-from services.beijing_time import BEIJING, from_local_input, to_local_input
-from services.errors import DomainError, Forbidden, Invalid
-from services.orgs import subtree_teams
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING, from_local_input, to_local_input
+from services.kernel.errors import DomainError, Forbidden, Invalid
+from services.organisations import orgs, pairing
+from services.organisations.orgs import subtree_teams
+from services.push import channels, runs
+from services.volunteering import enrolment, onsite_qr, projects
+from web.flashing import attempt
 
 RUN_LABELS = {"queued": "排队中", "running": "推送中", "paused": "已暂停（额度）", "done": "已完成", "failed": "已中止"}
 
@@ -39,13 +41,13 @@ def _managed(project_id: int) -> Project:
 @login_required
 def project_detail(project_id: int):
     project = _managed(project_id)
-    progress = push.progress(db.session, project)
-    reach, channel = push.reach(db.session, project), push_channels.current()
+    progress = runs.progress(db.session, project)
+    reach, channel = runs.reach(db.session, project), channels.current()
     paired = []
     if project.team.org.kind in orgs.STREET_KINDS:
         paired = pairing.paired_departments(db.session, project.team.org_id)
     return render_template("console/project.html", project=project, progress=progress, beijing=BEIJING,
-                           reach=reach, channel=channel, channel_labels=push_channels.CHANNEL_LABELS,
+                           reach=reach, channel=channel, channel_labels=channels.CHANNEL_LABELS,
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
                            timekeepers={t.org_id for t in project.timekeepers},
                            enrolments=enrolment.roster(db.session, project.id))
@@ -153,8 +155,8 @@ def edit_project(project_id: int):
 ACTIONS = {
     "publish": (lambda org, p: projects.publish_project(db.session, org, p.id), "项目已发布"),
     "close": (lambda org, p: projects.close_project(db.session, org, p.id), "项目已结束"),
-    "push": (lambda org, p: push.request_push(db.session, p.id, actor_org_id=org), "已开始推送给团员"),
-    "resend-unknown": (lambda org, p: push.request_push(db.session, p.id, actor_org_id=org, resend_unknown=True),
+    "push": (lambda org, p: runs.request_push(db.session, p.id, actor_org_id=org), "已开始推送给团员"),
+    "resend-unknown": (lambda org, p: runs.request_push(db.session, p.id, actor_org_id=org, resend_unknown=True),
                        "已重新推送状态未知的消息"),
 }
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 
-from websecurity import CSP, talisman, to_login
+from web.security import CSP, talisman, to_login
 
 PREFIX = "/console/rq"
 REGISTRIES = {"queued", "failed", "deferred", "started", "finished", "scheduled", "canceled"}
@@ -25,7 +25,7 @@ def register_rq_dashboard(app: Flask) -> None:
     from rq_dashboard.web import setup_rq_connection
 
     from console.auth import current_account
-    from extensions import csrf
+    from web.guards import csrf
 
     blueprint = rq_dashboard.blueprint
     app.config.setdefault("RQ_DASHBOARD_REDIS_URL", app.config["REDIS_URL"])

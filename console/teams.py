@@ -5,15 +5,16 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
-from extensions import db
-from flashing import attempt
 from jobs import notify
-from requestargs import int_arg, page_arg
-from services import members as members_service
-from services import profile_extras, team_changes, team_extras, teams
-from services.beijing_time import BEIJING
-from services.errors import DomainError, Invalid
-from services.orgs import require_within, subtree_teams_page
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import DomainError, Invalid
+from services.organisations import team_changes, team_extras, teams
+from services.organisations.orgs import require_within, subtree_teams_page
+from services.people import members as members_service
+from services.people import profile_extras
+from web.flashing import attempt
+from web.requestargs import int_arg, page_arg
 
 PAGE_SIZE = 50
 

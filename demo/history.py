@@ -23,8 +23,8 @@ from models import (
     Team,
     TeamMembership,
 )
-from services.teams import team_of_org
-from services.uow import new_code, unit_of_work
+from services.kernel.uow import new_code, unit_of_work
+from services.organisations.teams import team_of_org
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)

@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from demo.data import COMMUNITY_BRANCH_SUFFIX, ETHNICITIES, GIVEN, ORG_TREE, SURNAMES
 from demo.history import seed_projects_and_records
-from extensions import protector
 from models import Member, OrgAccount, Organization
-from privacy import mask_phone
-from services import branches, joining, members, orgs, pairing, reviews, stats, teams, wechat_users
-from services.beijing_time import BEIJING, beijing_today
-from services.idcard import make_id_number
-from services.passwords import hash_password
+from runtime.extensions import protector
+from runtime.privacy import mask_phone
+from services.kernel.beijing_time import BEIJING, beijing_today
+from services.kernel.passwords import hash_password
+from services.organisations import joining, orgs, pairing, teams
+from services.people import branches, members, wechat_users
+from services.people.idcard import make_id_number
+from services.reporting import stats
+from services.volunteering import reviews
 
 DEFAULT_PASSWORD = "qingchun2026"
 REGION = {"dongcheng": "110101", "fangshan": "110111", "bit_tw": "110108"}

@@ -5,9 +5,11 @@ import logging
 
 from handlers import texts
 from handlers.context import Context
-from services import checkin, joining, teams, wechat_users
-from services.errors import DomainError
-from services.projects import get_project_by_code
+from services.kernel.errors import DomainError
+from services.organisations import joining, teams
+from services.people import wechat_users
+from services.volunteering import checkin
+from services.volunteering.projects import get_project_by_code
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from services import wechat_users
+from services.people import wechat_users
 from wechat.callback import Inbound
 
 

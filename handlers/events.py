@@ -7,7 +7,10 @@ from handlers import common, texts
 from handlers.context import Context
 from handlers.registry import on_event
 from models import Member, Project
-from services import belonging, hours, member_card, members, projects, push, subscriptions, wechat_users
+from services.organisations import belonging
+from services.people import members, wechat_users
+from services.push import runs, subscriptions
+from services.volunteering import hours, member_card, projects
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ def subscription_sent(ctx: Context) -> None:
     """The final fate of a subscription notice, settled like TEMPLATESENDJOBFINISH."""
     for item in subscriptions.items(ctx.raw, "SubscribeMsgSentEvent"):
         status = str(item.get("ErrorStatus") or "")
-        push.record_template_result(ctx.session, str(item.get("MsgID") or ""),
+        runs.record_template_result(ctx.session, str(item.get("MsgID") or ""),
                                     "success" if status == "success" else f"failed: {status} {item.get('ErrorCode', '')}",
                                     openid=ctx.openid)
     return None
@@ -76,7 +79,7 @@ def subscription_sent(ctx: Context) -> None:
 @on_event("templatesendjobfinish")
 def template_finished(ctx: Context) -> None:
     """TEMPLATESENDJOBFINISH: the final fate of a pushed template message."""
-    push.record_template_result(ctx.session, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""),
+    runs.record_template_result(ctx.session, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""),
                                 str(ctx.raw.get("Status") or ""), openid=ctx.openid)
     return None
 

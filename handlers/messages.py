@@ -7,9 +7,10 @@ from handlers import common, texts
 from handlers.context import Context
 from handlers.events import my_profile
 from handlers.registry import fallback, on_message
-from services import checkin, wechat_users
-from services.errors import DomainError
-from services.projects import get_project_by_code
+from services.kernel.errors import DomainError
+from services.people import wechat_users
+from services.volunteering import checkin
+from services.volunteering.projects import get_project_by_code
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from rq import SimpleWorker
 
-from extensions import db
 from jobs import push as push_job
 from models import DELIVERY_LABELS
+from runtime.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ def supervise(start, *, burst: bool = False, stopped=lambda: False, wait: float 
 
 
 def _recover_at_start() -> None:
-    from services import push
+    from services.push import runs
 
     try:
-        recovered = push.recover(db.session)
+        recovered = runs.recover(db.session)
     except Exception:  # noqa: BLE001 - the periodic recovery will try again
         logger.warning("could not look for unfinished pushes at start", exc_info=True)
         db.session.rollback()
@@ -160,9 +160,9 @@ def _project(session, ref: str):
 
 
 def _print_progress(project) -> None:
-    from services import push
+    from services.push import runs
 
-    progress = push.progress(db.session, project)
+    progress = runs.progress(db.session, project)
     click.echo(f"项目「{project.title}」推送：共 {progress.total} 人；" + "，".join(
         f"{DELIVERY_LABELS[k]} {progress.counts[k]}" for k in DELIVERY_LABELS if progress.counts.get(k)))
     if progress.run is not None:
@@ -179,12 +179,12 @@ def _print_progress(project) -> None:
 def push_project(ref: str, resend_unknown: bool) -> None:
     """Push project REF (its code or id) to its members; inline without Redis, else queued."""
     from jobs.queue import is_inline
-    from services import push, push_run
-    from services.errors import DomainError
+    from services.kernel.errors import DomainError
+    from services.push import execution, runs
 
     project = _project(db.session, ref)
     try:
-        run = push.request_push(db.session, project.id, resend_unknown=resend_unknown, enqueue=not is_inline())
+        run = runs.request_push(db.session, project.id, resend_unknown=resend_unknown, enqueue=not is_inline())
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     if not is_inline():
@@ -195,7 +195,7 @@ def push_project(ref: str, resend_unknown: bool) -> None:
             bar.length = total
             bar.update(1)
 
-        push_run.run(db.session, run.id, client=push_job.client(), on_progress=advance)
+        execution.run(db.session, run.id, client=push_job.client(), on_progress=advance)
     _print_progress(project)
 
 
@@ -209,7 +209,7 @@ def push_status(ref: str) -> None:
 @push_cli.command("resume")
 def push_resume() -> None:
     """Take up pushes a dead job left and those paused for the quota whose day is over (the scheduler does it every minute)."""
-    from services import push
+    from services.push import runs
 
-    ids = push.recover(db.session)
+    ids = runs.recover(db.session)
     click.echo(f"继续推送：{', '.join(map(str, ids))}" if ids else "没有需要继续的推送")

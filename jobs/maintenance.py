@@ -1,31 +1,14 @@
-"""Flask CLI commands. Each is a thin wrapper over services (or the demo seed)."""
+"""An operator's housekeeping commands: what the scheduler does by itself (marking missing sign-outs),
+for a setup without it, and the rotation of DATA_KEY. Each is a thin wrapper over services."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 
-from extensions import db
+from runtime.extensions import db
 
 
 def register_commands(app: Flask) -> None:
-    @app.cli.command("seed-demo")
-    @click.option("--password", default=None, help="give every demo account this password")
-    @click.option("--if-empty", is_flag=True, help="do nothing when the database already has organisations")
-    def seed_demo_command(password: str | None, if_empty: bool) -> None:
-        """Create the demo: Beijing organisations, teams, members, pairings, projects and records."""
-        from demo.seed import DEFAULT_PASSWORD, already_seeded, print_logins, seed_demo
-
-        if app.config["APP_ENV"] == "production":
-            raise click.ClickException("生产环境（APP_ENV=production）不能生成演示数据：演示账号的密码是公开的")
-        if already_seeded(db.session):
-            if if_empty:
-                click.echo("演示数据已存在，跳过生成。")
-                print_logins(db.session, password or DEFAULT_PASSWORD, echo=click.echo)
-                return
-            raise click.ClickException("数据库里已有组织数据：演示数据只能生成在空数据库中（删除 instance/qingchun.db 后重试）")
-        result = seed_demo(db.session, password=password or DEFAULT_PASSWORD, echo=click.echo)
-        print_logins(db.session, result.password, echo=click.echo)
-
     @app.cli.group("records")
     def records_group() -> None:
         """Service records: housekeeping."""
@@ -33,7 +16,7 @@ def register_commands(app: Flask) -> None:
     @records_group.command("mark-missing")
     def mark_missing_command() -> None:
         """Mark records never signed out, 12 h after their project's end, as missing sign-out (the scheduler does it hourly; this is for a setup without Redis)."""
-        from services.records import mark_missing_signouts
+        from services.volunteering.records import mark_missing_signouts
 
         count = mark_missing_signouts(db.session)
         click.echo(f"已标记 {count} 条缺少签退的记录，请负责人核实更正。")
@@ -49,8 +32,8 @@ def register_commands(app: Flask) -> None:
         can be removed from DATA_KEY (keep the last one: it keys the lookup hashes)."""
         from pathlib import Path
 
-        from privacy import data_keys
-        from services import keys
+        from runtime.privacy import data_keys
+        from services.people import keys
 
         if len(data_keys(app.config["DATA_KEY"])) < 2:
             click.echo("DATA_KEY 只有一个密钥：把新密钥放在最前面（新,旧）后再运行。")

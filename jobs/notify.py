@@ -20,8 +20,8 @@ def notify_member(member_id: int, text: str) -> bool:
 
 
 def _notify(member_id: int, text: str) -> bool:
-    from extensions import db
     from models import Member
+    from runtime.extensions import db
 
     return _send(db.session.scalar(db.select(Member.openid).where(Member.id == member_id)), text)
 

@@ -18,10 +18,10 @@ def recover_pushes() -> list[int]:
 
 
 def _recover_pushes() -> list[int]:
-    from extensions import db
-    from services import push
+    from runtime.extensions import db
+    from services.push import runs
 
-    ids = push.recover(db.session)
+    ids = runs.recover(db.session)
     if ids:
         logger.info("push runs taken up again: %s", ids)
     return ids
@@ -33,8 +33,8 @@ def mark_missing_signouts() -> int:
 
 
 def _mark_missing() -> int:
-    from extensions import db
-    from services.records import mark_missing_signouts as mark
+    from runtime.extensions import db
+    from services.volunteering.records import mark_missing_signouts as mark
 
     return mark(db.session)
 
@@ -45,8 +45,8 @@ def purge_sessions() -> int:
 
 
 def _purge_sessions() -> int:
-    from extensions import db
-    from services import auth_sessions
+    from runtime.extensions import db
+    from services.people import auth_sessions
 
     return auth_sessions.purge_expired(db.session)
 
@@ -57,8 +57,8 @@ def delete_appeal_photos() -> int:
 
 
 def _delete_appeal_photos() -> int:
-    from extensions import db
-    from services import appeals
+    from runtime.extensions import db
+    from services.people import appeals
 
     return appeals.delete_decided_photos(db.session, older_than_days=current_app.config["APPEAL_PHOTO_RETENTION_DAYS"])
 
@@ -69,8 +69,8 @@ def lapse_pairings() -> int:
 
 
 def _lapse_pairings() -> int:
-    from extensions import db
-    from services import pairing
+    from runtime.extensions import db
+    from services.organisations import pairing
 
     return pairing.lapse_overdue(db.session)
 
@@ -81,8 +81,8 @@ def forget_positions() -> int:
 
 
 def _forget_positions() -> int:
-    from extensions import db
-    from services import my_data
+    from runtime.extensions import db
+    from services.people import my_data
 
     return my_data.forget_old_positions(db.session, older_than_days=current_app.config["LOCATION_RETENTION_DAYS"])
 
@@ -96,9 +96,9 @@ def refresh_dashboards() -> int:
 def _refresh_dashboards() -> int:
     import sqlalchemy as sa
 
-    from extensions import db
     from models import Organization
-    from services import stats
+    from runtime.extensions import db
+    from services.reporting import stats
 
     written = 0
     for root in db.session.scalars(sa.select(Organization).where(Organization.parent_id.is_(None))).all():

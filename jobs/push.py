@@ -1,4 +1,4 @@
-"""The push job: ``services.push_run.run`` on the queue, with the WeChat client it sends with."""
+"""The push job: ``services.push.execution.run`` on the queue, with the WeChat client it sends with."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,10 +21,10 @@ def client():
 
 
 def _run(run_id: int) -> dict | None:
-    from extensions import db
-    from services import push_run
+    from runtime.extensions import db
+    from services.push import execution
 
-    report = push_run.run(db.session, run_id, client=client())
+    report = execution.run(db.session, run_id, client=client())
     return None if report is None else {"sent": report.sent, "failed": report.failed,
                                         "unknown": report.unknown, "state": report.state.value}
 
@@ -34,5 +34,5 @@ def enqueue_run(run_id: int, *, at: dt.datetime | None = None) -> str | None:
 
 
 def init_app(app) -> None:
-    """The push queue services.push hands its runs to (services never reach for the queue themselves)."""
+    """The push queue services.push.runs hands its runs to (services never reach for the queue themselves)."""
     app.extensions["push_queue"] = enqueue_run

@@ -13,7 +13,7 @@ import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
 
-from sharedstore import fail_fast
+from runtime.sharedstore import fail_fast
 
 logger = logging.getLogger(__name__)
 

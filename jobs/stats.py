@@ -1,4 +1,4 @@
-"""Refreshing the dashboards' counts (``services.stats.refresh``) on the queue."""
+"""Refreshing the dashboards' counts (``services.reporting.stats.refresh``) on the queue."""
 from __future__ import annotations
 
 from flask import current_app
@@ -14,8 +14,9 @@ def refresh_stats(org_id: int, max_age_seconds: int = 0) -> int:
 
 
 def _refresh(org_id: int, max_age_seconds: int) -> int:
-    from extensions import db
-    from services import orgs, stats
+    from runtime.extensions import db
+    from services.organisations import orgs
+    from services.reporting import stats
 
     org = orgs.get_org(db.session, org_id)
     if max_age_seconds and not stats.is_stale(db.session, org, max_age_seconds):
@@ -26,8 +27,8 @@ def _refresh(org_id: int, max_age_seconds: int) -> int:
 def request_refresh(org: Organization, *, only_if_stale: bool) -> str | None:
     """Recount ``org``'s sub-tree now (inline) or on the queue; with ``only_if_stale`` nothing happens
     while its snapshot is younger than ``STATS_MAX_AGE_SECONDS`` (the job checks again when it runs)."""
-    from extensions import db
-    from services import stats
+    from runtime.extensions import db
+    from services.reporting import stats
 
     max_age = current_app.config["STATS_MAX_AGE_SECONDS"] if only_if_stale else 0
     if max_age and not stats.is_stale(db.session, org, max_age):

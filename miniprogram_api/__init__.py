@@ -10,9 +10,9 @@ bp = Blueprint("mp_api", __name__, url_prefix="/api/mp/v1")
 
 
 def register_api(app: Flask) -> None:
-    from extensions import csrf
     from miniprogram_api import auth, checkin, coordinator, members, privacy, teams  # noqa: F401 - registers the views
     from miniprogram_api.openapi import register_openapi
+    from web.guards import csrf
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

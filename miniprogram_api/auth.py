@@ -8,14 +8,15 @@ import requests
 from flask import g, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
-import logsetup
-from bodies import LoginIn, OrgLoginIn
-from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
 from models import OrgAccount
-from services import accounts, mp_sessions
+from runtime import logsetup
+from runtime.extensions import db
+from services.people import accounts, mp_sessions
+from web.bodies import LoginIn, OrgLoginIn
+from web.guards import limiter
 from wechat.client import code_to_session
 
 logger = logging.getLogger(__name__)

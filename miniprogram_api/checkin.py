@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from answers import checkin_answer
-from bodies import LocationIn
-from extensions import db
 from miniprogram_api import bp
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import CheckinOut, HoursOut
-from services import checkin, hours, members, participation
-from services.projects import get_project_by_code
+from runtime.extensions import db
+from services.people import members
+from services.volunteering import checkin, hours, participation
+from services.volunteering.projects import get_project_by_code
+from web.answers import checkin_answer
+from web.bodies import LocationIn
 
 
 def _location():

@@ -6,9 +6,6 @@ import dataclasses
 
 from flask import jsonify, request
 
-from answers import correction_answer, project_answer, record_answer, team_answer
-from bodies import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
-from extensions import db
 from jobs import notify
 from miniprogram_api import bp
 from miniprogram_api.auth import account_required, current_org_id
@@ -25,9 +22,14 @@ from miniprogram_api.responses import (
     TeamsOut,
 )
 from models import Project, Team
-from requestargs import page_arg
-from services import approval, corrections, members, profile_extras, projects, team_changes, teams
-from services.orgs import get_org, require_within, subtree_teams
+from runtime.extensions import db
+from services.organisations import team_changes, teams
+from services.organisations.orgs import get_org, require_within, subtree_teams
+from services.people import members, profile_extras
+from services.volunteering import approval, corrections, projects
+from web.answers import correction_answer, project_answer, record_answer, team_answer
+from web.bodies import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
+from web.requestargs import page_arg
 
 PAGE = 100
 

@@ -4,19 +4,6 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from answers import pdf_response
-from bodies import (
-    AppealForm,
-    BranchIn,
-    CertificateIn,
-    RegisterIn,
-    ResetCodeIn,
-    ResetIn,
-    SkillsIn,
-    SmsCodeIn,
-    ZybIn,
-)
-from extensions import db, limiter
 from miniprogram_api import bp
 from miniprogram_api.auth import bearer_token, current_member_id, login_required, member_required
 from miniprogram_api.openapi import documented
@@ -34,21 +21,15 @@ from miniprogram_api.responses import (
     VolunteerOut,
     ZybOut,
 )
-from requestargs import read_upload
-from services import (
-    appeals,
-    branches,
-    certificates,
-    hours,
-    members,
-    mp_sessions,
-    orgs,
-    profile_extras,
-    recovery,
-    signup,
-    sms,
-)
-from services.errors import Conflict, Invalid, NotFound
+from runtime.extensions import db
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.organisations import orgs
+from services.people import appeals, branches, members, mp_sessions, profile_extras, recovery, signup, sms
+from services.volunteering import certificates, hours
+from web.answers import pdf_response
+from web.bodies import AppealForm, BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SkillsIn, SmsCodeIn, ZybIn
+from web.guards import limiter
+from web.requestargs import read_upload
 
 
 @bp.post("/sms/code")

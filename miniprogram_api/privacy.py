@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from bodies import CloseIn, ConsentIn, CorrectIn
-from extensions import db
 from miniprogram_api import bp
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
 from miniprogram_api.responses import ClosedOut, ExportOut, PrivacyOut, ProfileOut, SmsSentOut
-from services import consent, members, my_data
+from runtime.extensions import db
+from services.people import consent, members, my_data
+from web.bodies import CloseIn, ConsentIn, CorrectIn
 
 
 @bp.get("/privacy")

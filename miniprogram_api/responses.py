@@ -1,5 +1,5 @@
 """The shapes of the API's successful answers, for the OpenAPI document: schemathesis checks every
-answer against them in ``make test``, so a field renamed in ``answers.py`` without updating its
+answer against them in ``make test``, so a field renamed in ``web/answers.py`` without updating its
 model here fails the suite. (The answers are built as dicts; these models only describe them.)"""
 from __future__ import annotations
 

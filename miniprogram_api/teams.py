@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from answers import project_answer, record_answer, team_answer
-from bodies import JoinIn
-from extensions import db
 from jobs import notify
 from miniprogram_api import bp
 from miniprogram_api.auth import current_member_id, login_required, member_required
@@ -20,9 +17,14 @@ from miniprogram_api.responses import (
     TeamsOut,
     WithdrawnOut,
 )
-from services import belonging, enrolment, joining, members, projects, records, teams
-from services.errors import Invalid
-from services.team_qr import team_from_payload
+from runtime.extensions import db
+from services.kernel.errors import Invalid
+from services.organisations import belonging, joining, teams
+from services.organisations.team_qr import team_from_payload
+from services.people import members
+from services.volunteering import enrolment, projects, records
+from web.answers import project_answer, record_answer, team_answer
+from web.bodies import JoinIn
 
 
 @bp.get("/teams")

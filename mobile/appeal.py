@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from extensions import db, limiter
 from mobile import bp
 from mobile.auth import current_openid, openid_required
-from requestargs import read_upload
-from services import appeals
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.people import appeals
+from web.guards import limiter
+from web.requestargs import read_upload
 
 
 def _page(error: str | None = None, status: int = 200):

@@ -11,13 +11,13 @@ from urllib.parse import quote
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from wechatpy.exceptions import WeChatOAuthException
 
-import logsetup
-from extensions import db
 from mobile import bp
 from models import Member, SessionKind
-from services import auth_sessions, consent, wechat_users
-from services.errors import DomainError
-from websecurity import PHONE_COOKIE, live_login, login_gate
+from runtime import logsetup
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.people import auth_sessions, consent, wechat_users
+from web.security import PHONE_COOKIE, live_login, login_gate
 from wechat.client import oauth_client
 
 logger = logging.getLogger(__name__)

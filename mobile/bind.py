@@ -6,10 +6,10 @@ import logging
 
 from flask import render_template, request
 
-from extensions import db
 from mobile import bp
-from services import members, wechat_users
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.people import members, wechat_users
 
 logger = logging.getLogger(__name__)
 

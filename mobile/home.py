@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import render_template
 
-from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
-from services import belonging, hours
+from runtime.extensions import db
+from services.organisations import belonging
+from services.volunteering import hours
 
 
 @bp.get("/")

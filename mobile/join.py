@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from extensions import db
 from mobile.auth import current_member, current_openid, need_binding_page, openid_required
-from services import joining, teams, wechat_users
-from services.errors import DomainError
-from services.team_qr import team_from_join_token
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.organisations import joining, teams
+from services.organisations.team_qr import team_from_join_token
+from services.people import wechat_users
 
 join_bp = Blueprint("join", __name__, template_folder="templates")
 

@@ -7,29 +7,18 @@ import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
 
-from answers import pdf_response
-from extensions import db
-from flashing import attempt
 from mobile import bp
 from mobile.auth import current_member, member_required
 from models import RECORD_STATUS_LABELS
-from requestargs import int_arg
-from services import (
-    belonging,
-    branches,
-    certificates,
-    corrections,
-    hours,
-    joining,
-    members,
-    orgs,
-    participation,
-    profile_extras,
-    records,
-    teams,
-)
-from services.beijing_time import BEIJING, from_local_input
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING, from_local_input
+from services.kernel.errors import DomainError
+from services.organisations import belonging, joining, orgs, teams
+from services.people import branches, members, profile_extras
+from services.volunteering import certificates, corrections, hours, participation, records
+from web.answers import pdf_response
+from web.flashing import attempt
+from web.requestargs import int_arg
 
 
 def _back(endpoint: str, **values):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 
-from answers import checkin_answer
-from bodies import OnsiteIn
-from extensions import db
 from mobile import bp
 from mobile.auth import current_member, member_required
-from services import onsite_qr
-from services.projects import get_project_by_code
+from runtime.extensions import db
+from services.volunteering import onsite_qr
+from services.volunteering.projects import get_project_by_code
+from web.answers import checkin_answer
+from web.bodies import OnsiteIn
 
 
 @bp.get("/onsite/<code>/<token>")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 
-from bodies import ResetCodeIn
-from extensions import db, limiter
 from mobile import bp
-from services import recovery
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.people import recovery
+from web.bodies import ResetCodeIn
+from web.guards import limiter
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])

@@ -6,13 +6,13 @@ import json
 
 from flask import Response, flash, jsonify, redirect, render_template, request, session, url_for
 
-from extensions import db, protector
-from flashing import attempt
 from mobile import bp
 from mobile.auth import SESSION_KEY, _safe_next, current_member, member_required
-from services import consent, my_data
-from services.errors import DomainError
-from services.members import EDUCATION_LEVELS
+from runtime.extensions import db, protector
+from services.kernel.errors import DomainError
+from services.people import consent, my_data
+from services.people.members import EDUCATION_LEVELS
+from web.flashing import attempt
 
 
 @bp.get("/privacy")

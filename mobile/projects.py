@@ -8,16 +8,17 @@ import requests
 from flask import jsonify, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
-from answers import checkin_answer
-from bodies import LocationIn
-from extensions import db
-from flashing import attempt
 from jobs import notify
 from mobile import bp
 from mobile.auth import current_member, in_wechat, member_required
 from models import RECORD_STATUS_LABELS, EnrolmentStatus, utcnow
-from services import checkin, enrolment, projects, push_channels, records
-from services.beijing_time import BEIJING
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.push import channels
+from services.volunteering import checkin, enrolment, projects, records
+from web.answers import checkin_answer
+from web.bodies import LocationIn
+from web.flashing import attempt
 from wechat import jsapi
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ def project_page(code: str):
 def _subscribe_offer() -> dict | None:
     """The wx-open-subscribe button, inside WeChat when the subscription channel is on: its template and
     the JS-SDK configuration signed for this page. Without WeChat's answer the page works without it."""
-    channel = push_channels.current()
-    if channel.name != push_channels.SUBSCRIBE or not channel.template_id or not in_wechat():
+    channel = channels.current()
+    if channel.name != channels.SUBSCRIBE or not channel.template_id or not in_wechat():
         return None
     try:
         return {"template_id": channel.template_id, **jsapi.config_for(request.url)}

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from bodies import RegisterIn, SmsCodeIn, describe
-from extensions import db
 from mobile import bp
 from mobile.auth import current_member, current_openid, openid_required
 from models import Organization
-from services import members, orgs, signup, sms, wechat_users
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.errors import DomainError
+from services.organisations import orgs
+from services.people import members, signup, sms, wechat_users
+from web.bodies import RegisterIn, SmsCodeIn, describe
 
 FIELDS = ("name", "id_number", "phone", "sms_code", "password", "joined_league", "ethnicity", "education",
           "league_number", "student_number")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from extensions import db, limiter
 from models import Member
-from services import certificates
-from services.beijing_time import BEIJING
-from services.errors import DomainError
+from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import DomainError
+from services.volunteering import certificates
+from web.guards import limiter
 
 verify_bp = Blueprint("verify", __name__, template_folder="templates")
 

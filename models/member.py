@@ -42,7 +42,7 @@ class Member(TimestampMixin, Base):
     is_volunteer: Mapped[bool] = mapped_column(default=False)
     volunteer_registered_at: Mapped[dt.datetime | None] = mapped_column()
     activist_since: Mapped[dt.date | None] = mapped_column()  # 入团积极分子 since (set by the branch)
-    skills: Mapped[list | None] = mapped_column(sa.JSON)       # 个人特长: keys of services.profile_extras.SKILLS
+    skills: Mapped[list | None] = mapped_column(sa.JSON)       # 个人特长: keys of services.people.profile_extras.SKILLS
     skills_note: Mapped[str | None] = mapped_column(sa.String(100))
     zyb_username: Mapped[str | None] = mapped_column(sa.String(40))  # the member's own 志愿北京 account
     zyb_password_enc: Mapped[str | None] = mapped_column(sa.Text)

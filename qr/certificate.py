@@ -25,7 +25,7 @@ class CertificateData:
     id_number: str          # masked
     start: dt.date
     end: dt.date
-    total_hours: str        # as services.hours shows hours: cut, never rounded up
+    total_hours: str        # as services.volunteering.hours shows hours: cut, never rounded up
     organisations: str
     lines: list[dict]       # date, project, organisation, hours
     code: str

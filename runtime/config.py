@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-import config_values as read
-from config_values import ConfigError
+from runtime import config_values as read
+from runtime.config_values import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def normalise_database_url(url: str) -> str:
 
 def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     """A server database's pool holds DB_POOL_SIZE connections (a connection idle for a while is pinged
-    before use: dbping.py); SQLite keeps its own pools. Production hides statement parameters from
+    before use: runtime/dbping.py); SQLite keeps its own pools. Production hides statement parameters from
     SQLAlchemy's error texts: a failed INSERT would otherwise log a member's encrypted fields and names."""
     options = {"hide_parameters": True} if production else {}
     if database_url.startswith("sqlite"):

@@ -1,6 +1,6 @@
 """How one environment value is read: choices, numbers, flags, intervals, networks and the template's
 field map, each refusing a bad value with a ConfigError that names the variable and what it wants
-(config.py puts them together; a typo in a deployment fails at start, never at the first push)."""
+(runtime/config.py puts them together; a typo in a deployment fails at start, never at the first push)."""
 from __future__ import annotations
 
 import ipaddress

@@ -1,7 +1,7 @@
 """A request whose pooled database connection turned out dead is run once more, where that is safe.
 
 After PostgreSQL restarts, every connection in the pool is closed on the server's side; a connection
-idle for a while is pinged first (dbping.py), but one returned a moment before the restart is not, and
+idle for a while is pinged first (runtime/dbping.py), but one returned a moment before the restart is not, and
 its request failed with a 500. SQLAlchemy recognises the disconnect and marks the pool's older
 connections invalid; this runs the view again on a fresh connection, once, and only when the request
 has committed nothing yet (its transaction was rolled back with the connection), so nothing is done twice.

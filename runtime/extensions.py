@@ -1,30 +1,15 @@
-"""Unbound extension objects; ``app.create_app`` binds them, nothing here opens a connection."""
+"""Unbound extension objects; ``app.create_app`` binds them, nothing here opens a connection. (The HTTP
+guards, CSRF and rate limits, are web/guards.py's.)"""
 from __future__ import annotations
 
-from flask import request
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 
 from models.base import Base
-from privacy import DataProtector
-from sharedstore import StoreProxy
-from websecurity import client_identity
+from runtime.privacy import DataProtector
+from runtime.sharedstore import StoreProxy
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 protector = DataProtector()
 store = StoreProxy()
-csrf = CSRFProtect()
-# Per-client limits on login, code sending and registration; storage is Redis when REDIS_URL is set.
-# Keyed on the login where there is one, else the real client address (websecurity.client_identity).
-limiter = Limiter(key_func=client_identity, default_limits=[], headers_enabled=True)
-
-
-@limiter.request_filter
-def _wechat_callback() -> bool:
-    """WeChat's callback is never limited per address: every message comes from a handful of WeChat
-    server addresses, so a limit would throttle the whole programme on 报到 day; its signature
-    authenticates it instead. A filter, not ``exempt``: it is checked before any limit is resolved."""
-    return request.blueprint == "wechat"

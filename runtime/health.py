@@ -11,8 +11,8 @@ import functools
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from extensions import db, store
-from sharedstore import StoreUnavailable
+from runtime.extensions import db, store
+from runtime.sharedstore import StoreUnavailable
 
 bp = Blueprint("health", __name__)
 

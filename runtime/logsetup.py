@@ -13,7 +13,7 @@ import uuid
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
-from privacy import MaskingFilter
+from runtime.privacy import MaskingFilter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"

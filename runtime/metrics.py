@@ -36,7 +36,7 @@ class _LiveCollector:
         pool = GaugeMetricFamily("qingchun_db_pool_connections", "Database connections of this process",
                                  labels=["state"])
         with self.app.app_context():
-            from extensions import db
+            from runtime.extensions import db
 
             engine_pool = db.engine.pool
             for state, reader in (("in_use", "checkedout"), ("idle", "checkedin")):

@@ -1,6 +1,6 @@
 """Where verification codes leave the system: the development log, or Tencent Cloud SMS.
 
-``services.sms`` decides when a code may be sent and what it is; a sender only delivers it. The
+``services.people.sms`` decides when a code may be sent and what it is; a sender only delivers it. The
 Tencent sender is the provider's official SDK (``tencentcloud-sdk-python-sms``, API 2021-01-11), so
 signing, retries of the signature scheme and error codes stay the provider's; in development and tests
 its endpoint is the WeChat sandbox's stand-in (``/tencent-sms``), so the real client code runs offline.

@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
 from app import create_app
-from extensions import db
-from sharedstore import MemoryStore, RedisStore
+from runtime.extensions import db
+from runtime.sharedstore import MemoryStore, RedisStore
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -116,7 +116,7 @@ def _empty_tables() -> None:
 @pytest.fixture
 def session(app) -> Iterator:
     """The app's scoped session inside an app context; every table is emptied afterwards."""
-    from extensions import limiter
+    from web.guards import limiter
 
     with app.app_context():
         app.extensions["store"].flush()

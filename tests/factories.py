@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from models import Member, Organization, Team
-from services import branches, joining, members, orgs
-from services.idcard import make_id_number
+from services.organisations import joining, orgs
+from services.people import branches, members
+from services.people.idcard import make_id_number
 
 _counter = itertools.count(1)
 # Hashing once keeps factories fast; the registration tests hash for real.
@@ -92,7 +93,7 @@ def make_followers(session, team: Team, n: int, prefix: str) -> list[Member]:
 
 
 def make_project_input(**overrides):
-    from services.projects import ProjectInput
+    from services.volunteering.projects import ProjectInput
 
     start = overrides.pop("starts_at", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     fields = dict(title="垃圾分类桶前值守", starts_at=start, ends_at=start + dt.timedelta(hours=3),
@@ -102,7 +103,7 @@ def make_project_input(**overrides):
 
 
 def pair(session, tree: Tree, department: Organization, street: Organization):
-    from services import pairing
+    from services.organisations import pairing
 
     code = pairing.issue_codes(session, tree.city.id, tree.university.id, street.category, 1)[0]
     pairing.allocate_code(session, tree.university.id, code, department.id)
@@ -116,7 +117,7 @@ START = dt.datetime(2026, 11, 21, 1, 0, tzinfo=dt.UTC)  # a Saturday, 09:00 Beij
 def here(coord: str = "wgs84", accuracy: float | None = 20.0, north_m: float = 0.0):
     """A member's reported location near SITE, in the system their phone uses."""
     import geo
-    from services.checkin import Location
+    from services.volunteering.checkin import Location
 
     lat, lng = geo.convert(SITE[0] + north_m / 111_000, SITE[1], "gcj02", coord)
     return Location(lat, lng, coord, accuracy)
@@ -124,7 +125,7 @@ def here(coord: str = "wgs84", accuracy: float | None = 20.0, north_m: float = 0
 
 def make_dated_project(session, tree: Tree, team: Team, start=None, hours: float = 3):
     """A project published earlier, running from ``start`` (default START) for ``hours``."""
-    from services import projects
+    from services.volunteering import projects
 
     start = start or START
     project = projects.create_project(session, tree.community.id, team.id, make_project_input(

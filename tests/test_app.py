@@ -4,9 +4,9 @@ import pytest
 from flask import request
 
 from app import create_app
-from extensions import csrf
-from services.errors import Conflict
+from services.kernel.errors import Conflict
 from tests.conftest import DATA_KEY
+from web.guards import csrf
 
 
 def test_healthz_reports_the_backend(app, session, backend):
@@ -58,7 +58,7 @@ def test_unexpected_errors_are_a_500_json_without_details(fresh_app):
 
 def test_the_root_handler_masks_personal_data(fresh_app):
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "_qingchun", False))
-    record = logging.LogRecord("services.members", logging.INFO, __file__, 1, "phone %s id %s",
+    record = logging.LogRecord("services.people.members", logging.INFO, __file__, 1, "phone %s id %s",
                                ("13812345678", "11010519491231002X"), None)
     assert handler.filter(record)
     assert record.getMessage() == "phone 138****5678 id 110105********002X"

@@ -7,12 +7,13 @@ import sqlalchemy as sa
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from extensions import protector
 from models import Project, RecordStatus, ServiceRecord
-from privacy import mask_id_number
 from qr.certificate import CertificateData, render_pdf
-from services import certificates, mp_sessions, wechat_users
-from services.errors import Forbidden, Invalid, NotFound
+from runtime.extensions import protector
+from runtime.privacy import mask_id_number
+from services.kernel.errors import Forbidden, Invalid, NotFound
+from services.people import mp_sessions, wechat_users
+from services.volunteering import certificates
 from tests.factories import join, make_member, make_tree
 from tests.web import csrf_token, mobile_login
 

@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from extensions import protector
 from models import Organization, Project, RecordStatus, RegistrationCode, ServiceRecord
-from services import branches, pairing
+from runtime.extensions import protector
+from services.organisations import pairing
+from services.people import branches
 from tests.factories import join, make_account, make_dated_project, make_member, make_tree, pair
 from tests.web import console_login, csrf_token
 
@@ -315,7 +316,7 @@ def test_the_member_list_pages_by_name_and_counts_cheaply(app, session, world, m
     page after page; the whole sub-tree's total comes from the last recount, labelled with its time; a
     search counts up to a cap and then says "more than"."""
     import console.members
-    from services import rosters, stats
+    from services.reporting import rosters, stats
 
     tree = world
     monkeypatch.setattr(console.members, "PAGE_SIZE", 2)

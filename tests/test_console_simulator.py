@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from models import TeamMembership
-from services import wechat_users
+from services.people import wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token
 

@@ -1,8 +1,8 @@
-"""Pooled PostgreSQL connections are pinged only after sitting idle (dbping.py), over a real server."""
+"""Pooled PostgreSQL connections are pinged only after sitting idle (runtime/dbping.py), over a real server."""
 import pytest
 import sqlalchemy as sa
 
-from dbping import ping_when_idle
+from runtime.dbping import ping_when_idle
 from tests.conftest import PG_URL, require_service
 
 

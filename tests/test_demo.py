@@ -15,7 +15,7 @@ from models import (
     ServiceRecord,
     Team,
 )
-from services.passwords import check_password
+from services.kernel.passwords import check_password
 
 
 def test_seed_demo_builds_everything_and_prints_the_logins(app, session):

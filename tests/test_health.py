@@ -3,7 +3,7 @@ the migrations' head and Redis answering when configured."""
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from extensions import db
+from runtime.extensions import db
 from tests.conftest import DATA_KEY
 
 

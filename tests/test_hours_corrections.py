@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 
 from models import Enrolment, RecordStatus, ServiceRecord
-from services import corrections, mp_sessions, wechat_users
-from services.beijing_time import BEIJING
-from services.hours import hours_of, hours_text
+from services.kernel.beijing_time import BEIJING
+from services.people import mp_sessions, wechat_users
+from services.volunteering import corrections
+from services.volunteering.hours import hours_of, hours_text
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 

@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from extensions import protector
 from models import AuditEntry, IdentityAppeal
-from services import appeals, members, mp_sessions, wechat_users
-from services.errors import Invalid
+from runtime.extensions import protector
+from services.kernel.errors import Invalid
+from services.people import appeals, members, mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 
@@ -40,7 +40,7 @@ def _photo(kind: str = "JPEG", *, with_exif: bool = True, size=(64, 40)) -> byte
 def appeal_world(app, session, monkeypatch, tmp_path, caplog):
     monkeypatch.setitem(app.config, "APPEAL_PHOTO_DIR", str(tmp_path / "appeals"))
     monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     tree = make_tree(session)
     for org, name in ((tree.city, "beijing"), (tree.district, "dongcheng"), (tree.street, "donghuamen")):
         make_account(session, org, name)
@@ -51,11 +51,11 @@ def appeal_world(app, session, monkeypatch, tmp_path, caplog):
 
 
 def _code(app, caplog, phone: str) -> str:
-    from services import sms
+    from services.people import sms
 
     app.extensions["store"].flush()  # no 60 s wait between the test's codes
     sms.send_code(phone, "register")  # the code goes to the development log
-    return re.search(r"注册验证码 (\d{6})", [r.getMessage() for r in caplog.records if r.name == "smsgateway"][-1]).group(1)
+    return re.search(r"注册验证码 (\d{6})", [r.getMessage() for r in caplog.records if r.name == "runtime.smsgateway"][-1]).group(1)
 
 
 def _form(number: str, code: str, photo: bytes, **overrides) -> dict:

@@ -12,9 +12,9 @@ from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 
 from app import create_app
-from extensions import db, protector
 from models import Member
-from services import members
+from runtime.extensions import db, protector
+from services.people import members
 from tests.conftest import PG_URL, require_service
 from tests.factories import registration
 

@@ -4,8 +4,8 @@ import io
 import json
 import logging
 
-import logsetup
 from app import create_app
+from runtime import logsetup
 from tests.conftest import DATA_KEY
 
 

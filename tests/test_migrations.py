@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from extensions import db
+from runtime.extensions import db
 from tests.conftest import DATA_KEY, PG_URL, require_service
 
 
@@ -91,7 +91,8 @@ def test_the_push_claims_downgrade_fails_the_deliveries_the_old_schema_cannot_na
     mid-send or unknown become failed, the others keep their state. Rows written by the app at the
     head, then the schema taken down past that revision (every later downgrade keeps them too)."""
     from models import DeliveryStatus, PushDelivery
-    from services import projects, teams
+    from services.organisations import teams
+    from services.volunteering import projects
     from tests.factories import make_followers, make_project_input, make_tree
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url, "DATA_KEY": DATA_KEY,

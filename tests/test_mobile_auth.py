@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from services import wechat_users
+from services.people import wechat_users
 from tests.factories import make_member
 from tests.web import mobile_login
 

@@ -4,7 +4,7 @@ import re
 import sqlalchemy as sa
 
 from models import Member, TeamMembership
-from services import wechat_users
+from services.people import wechat_users
 from tests.factories import make_member, make_tree
 
 

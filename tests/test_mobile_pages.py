@@ -9,7 +9,8 @@ import re
 import sqlalchemy as sa
 
 from models import CorrectionRequest, Member, RecordStatus, ServiceRecord, utcnow
-from services import approval, wechat_users
+from services.people import wechat_users
+from services.volunteering import approval
 from tests.factories import here, join, make_dated_project, make_member, make_tree, registration
 from tests.steps import step
 from tests.web import csrf_token, mobile_login
@@ -46,7 +47,7 @@ def test_register_on_the_phone_validates_like_the_api(app, session, sandbox, cap
     assert missing.status_code == 400 and "姓名" in missing.get_data(as_text=True)
     assert phone.post("/m/register", data=_form(form)).status_code == 400  # no CSRF token
 
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     sent = phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf})
     assert sent.status_code == 200 and sent.get_json()["resend_after"] == 60
     again = phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf})

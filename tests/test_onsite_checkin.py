@@ -11,8 +11,9 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from models import RecordStatus, ServiceRecord, utcnow
-from services import enrolment, onsite_qr, projects, wechat_users
-from services.errors import Conflict
+from services.kernel.errors import Conflict
+from services.people import wechat_users
+from services.volunteering import enrolment, onsite_qr, projects
 from tests.factories import here, join, make_account, make_dated_project, make_member, make_project_input, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from extensions import protector
-from services import mp_sessions, wechat_users
+from runtime.extensions import protector
+from services.people import mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 
@@ -14,12 +14,12 @@ API = "/api/mp/v1"
 
 
 def _code(caplog) -> str:
-    messages = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "runtime.smsgateway"]
     return re.search(r"重置密码验证码 (\d{6})", messages[-1]).group(1)
 
 
 def test_reset_by_phone_through_the_api_ends_every_session(app, session, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     member = make_member(session)
     phone = protector.decrypt(member.phone_enc)
     token, _ = mp_sessions.create(session, openid="o_forgot", unionid=None, member_id=member.id)
@@ -37,20 +37,20 @@ def test_reset_by_phone_through_the_api_ends_every_session(app, session, caplog)
     assert client.get(f"{API}/me", headers={"Authorization": "Bearer " + token}).status_code == 401
     again = client.post(f"{API}/password/reset", json={"phone": phone, "code": code, "password": "new-pass-2"})
     assert again.status_code == 400  # a code is spent once
-    from services import members
+    from services.people import members
 
     assert members.authenticate(session, phone, "new-pass-1").id == member.id
 
 
 def test_an_unregistered_phone_gets_the_same_answer_and_no_sms(app, session, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     answer = app.test_client().post(f"{API}/password/reset/code", json={"phone": "13700000000"})
     assert answer.status_code == 200 and answer.get_json() == {"sent": True, "resend_after": 60}
-    assert not [r for r in caplog.records if r.name == "smsgateway"]
+    assert not [r for r in caplog.records if r.name == "runtime.smsgateway"]
 
 
 def test_reset_on_the_phone_page(app, session, sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     member = make_member(session)
     phone_number = protector.decrypt(member.phone_enc)
     wechat_users.bind(session, member.id, "o_forgot_page")

@@ -10,7 +10,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from extensions import protector
 from models import (
     AuthSession,
     Base,
@@ -22,8 +21,11 @@ from models import (
     RecordStatus,
     ServiceRecord,
 )
-from services import certificates, consent, members, mp_sessions, my_data, stats, wechat_users
-from services.errors import Invalid
+from runtime.extensions import protector
+from services.kernel.errors import Invalid
+from services.people import consent, members, mp_sessions, my_data, wechat_users
+from services.reporting import stats
+from services.volunteering import certificates
 from tests.factories import join, make_account, make_member, make_tree, registration
 from tests.web import console_login, csrf_token, mobile_login
 
@@ -131,7 +133,7 @@ def test_the_export_holds_every_table_with_the_members_data(app, session, sandbo
 
 
 def test_closing_the_account_leaves_nothing_identifying_and_the_statistics_unchanged(app, session, sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     tree = make_tree(session)
     member = make_member(session, branch=tree.branch2, name="段誉")
     number, phone_number = protector.decrypt(member.id_number_enc), protector.decrypt(member.phone_enc)

@@ -6,9 +6,9 @@ import re
 
 import sqlalchemy as sa
 
-from extensions import protector
 from models import ApplicationStatus, BranchApplication, Member
-from services import branches, mp_sessions, wechat_users
+from runtime.extensions import protector
+from services.people import branches, mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree, registration
 from tests.test_mobile_pages import _form
 from tests.web import console_login, csrf_token, mobile_login
@@ -22,7 +22,7 @@ def test_registration_picks_a_branch_found_by_search(app, session, sandbox, capl
     html = page.get_data(as_text=True)
     assert "计算机学院2024级1班团支部" in html and 'name="branch_id"' in html
     form = registration()
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf_token(page)})
     code = re.search(r"验证码 (\d{6})", caplog.records[-1].getMessage()).group(1)
     hostile = phone.post("/m/register?branch_q=计算机学院", data={**_form(form, code=code), "branch_id": "9" * 12,

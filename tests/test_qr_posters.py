@@ -12,7 +12,7 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from models import Team, TeamMembership
-from services import wechat_users
+from services.people import wechat_users
 from tests.factories import join, make_account, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 from tests.wechat.helpers import post
@@ -137,7 +137,7 @@ def test_join_link_refuses_a_second_community(app, session, setup, sandbox, monk
     join(session, member, team2)
     wechat_users.bind(session, member.id, "o_link_3")
     with app.test_request_context():
-        from services.team_qr import join_token
+        from services.organisations.team_qr import join_token
         path = "/j/" + join_token(team)
     phone = app.test_client()
     mobile_login(phone, "o_link_3", path)

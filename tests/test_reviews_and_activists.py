@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, RecordStatus, ReviewResult, ServiceRecord
-from services import reviews, stats
-from services.beijing_time import BEIJING
-from services.errors import Conflict, Forbidden, Invalid
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.reporting import stats
+from services.volunteering import reviews
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token
 

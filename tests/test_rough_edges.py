@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from models import Enrolment, RecordStatus, ServiceRecord, utcnow
-from services import certificates, wechat_users
+from services.people import wechat_users
+from services.volunteering import certificates
 from tests.factories import join, make_account, make_dated_project, make_member, make_tree
 from tests.web import console_login, mobile_login
 
@@ -63,7 +64,7 @@ def test_the_project_page_remembers_a_sign_in_after_a_reload(app, session, sandb
     phone = app.test_client()
     mobile_login(phone, "o_reload", f"/m/projects/{project.code}")
     html = phone.get(f"/m/projects/{project.code}").get_data(as_text=True)
-    from services.beijing_time import BEIJING
+    from services.kernel.beijing_time import BEIJING
 
     assert f"已于 {signed_in.astimezone(BEIJING):%H:%M} 签到" in html
     assert 'id="signin" disabled' in html and "button:disabled" in html

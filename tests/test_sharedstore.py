@@ -5,7 +5,7 @@ import time
 import pytest
 import redis
 
-from sharedstore import LockTimeout
+from runtime.sharedstore import LockTimeout
 from tests.conftest import REDIS_URL
 
 

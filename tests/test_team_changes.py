@@ -5,8 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEntry, TeamMembership
-from services import mp_sessions, team_changes, teams, wechat_users
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.organisations import team_changes, teams
+from services.people import mp_sessions, wechat_users
 from tests.factories import join, make_account, make_member, make_tree
 from tests.web import console_login, csrf_token
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from models import Enrolment, EnrolmentStatus, utcnow
-from services import enrolment, mp_sessions, projects, wechat_users
+from services.people import mp_sessions, wechat_users
+from services.volunteering import enrolment, projects
 from tests.factories import join, make_account, make_member, make_project_input, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 

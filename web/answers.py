@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from services.certificates import pdf
+from services.volunteering.certificates import pdf
 
 
 def checkin_answer(result) -> dict:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.checkin import Location
+from services.volunteering.checkin import Location
 
 FIELD_NAMES = {"phone": "手机号", "sms_code": "验证码", "name": "姓名", "id_number": "身份证号", "password": "密码",
                "joined_league": "入团年月", "ethnicity": "民族", "education": "学历", "league_number": "团员编号",
@@ -56,7 +56,7 @@ class ResetIn(Body):
 
 
 class RegisterIn(Body):
-    """The real-name form of DESIGN.md; the rules themselves are checked by services.members."""
+    """The real-name form of DESIGN.md; the rules themselves are checked by services.people.members."""
 
     name: str = Field(min_length=1, max_length=30)
     id_number: str = Field(min_length=1, max_length=18)

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import flash
 
-from services.errors import DomainError
+from services.kernel.errors import DomainError
 
 T = TypeVar("T")
 

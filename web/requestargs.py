@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-from services.errors import Invalid
+from services.kernel.errors import Invalid
 
 #: Ids are PostgreSQL ``integer`` columns.
 MAX_ID = 2**31 - 1

@@ -19,6 +19,9 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from runtime.extensions import db
+from services.people import auth_sessions
+
 talisman = Talisman()
 
 #: The cookie keys holding a server-side login's token (console accounts; members' phone pages).
@@ -68,12 +71,9 @@ def client_identity() -> str:
 
 
 def live_login(cookie_key: str, kind):
-    """The live server-side session whose token this request's cookie holds (``services.auth_sessions``
+    """The live server-side session whose token this request's cookie holds (``services.people.auth_sessions``
     decides: revoked, expired, idle), looked up once per request. Keyed by the token: an app context
     (and its ``g``) may outlive one request, e.g. in tests."""
-    from extensions import db  # here: extensions imports this module for the rate limits' key
-    from services import auth_sessions
-
     token = session.get(cookie_key)
     if not token:
         return None

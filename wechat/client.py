@@ -19,7 +19,7 @@ from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from sharedstore import FallbackStore, KeyValueStore
+from runtime.sharedstore import FallbackStore, KeyValueStore
 
 logger = logging.getLogger(__name__)
 

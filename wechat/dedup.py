@@ -17,9 +17,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from extensions import store
-from metrics import DEDUP_HITS
-from sharedstore import StoreUnavailable
+from runtime.extensions import store
+from runtime.metrics import DEDUP_HITS
+from runtime.sharedstore import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from extensions import db
 from handlers import Context, dispatch
-from metrics import CALLBACK_MESSAGES
 from models import utcnow
+from runtime.extensions import db
+from runtime.metrics import CALLBACK_MESSAGES
 from wechat import callback, dedup
 
 logger = logging.getLogger(__name__)

@@ -48,7 +48,7 @@ from bench.common import (  # noqa: E402
     rebuild_database,
     serve,
 )
-from config import normalise_database_url  # noqa: E402
+from runtime.config import normalise_database_url  # noqa: E402
 from wechat import simulator  # noqa: E402
 
 PG = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_callback"))
@@ -68,9 +68,9 @@ def seed(environment: dict, members: int) -> str:
     """A community team and ``members`` bound volunteers; returns the team's code."""
     os.environ.update(environment)
     from app import create_app
-    from extensions import db
-    from services import wechat_users
-    from services.idcard import make_id_number
+    from runtime.extensions import db
+    from services.people import wechat_users
+    from services.people.idcard import make_id_number
     from tests.factories import make_member
 
     app = create_app()

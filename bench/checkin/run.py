@@ -42,10 +42,12 @@ def seed(environment: dict, members: int) -> tuple[str, list[str]]:
     """A community team with a project on now, ``members`` enrolled volunteers and an API session each."""
     os.environ.update(environment)
     from app import create_app
-    from extensions import db
     from models import utcnow
-    from services import enrolment, joining, mp_sessions, projects
-    from services.idcard import make_id_number
+    from runtime.extensions import db
+    from services.organisations import joining
+    from services.people import mp_sessions
+    from services.people.idcard import make_id_number
+    from services.volunteering import enrolment, projects
     from tests.factories import make_member, make_project_input
 
     app = create_app()

@@ -6,7 +6,7 @@ Seeds (bulk SQL, not the services: the bench is the reading): 1 city, 16 distric
 departments × 20 branches; members spread over the branches, 70 % reported to a community team,
 80 % volunteers, ages 14–32; records over the Beijing year, 80 % approved.
 Then, side by side in one run (medians of --repeat):
-  refresh   — services.stats.refresh of the city and of a district (the full recount a stale
+  refresh   — services.reporting.stats.refresh of the city and of a district (the full recount a stale
               dashboard triggers, in the background with RQ);
   dashboard — GET /console/ as the city's and a district's account (Flask test client in-process:
               the server's time, template included), with a fresh snapshot;
@@ -78,16 +78,16 @@ def _orgs() -> tuple[list[dict], list[int], list[int]]:
 
 def _sample_personal_data() -> dict:
     """One encrypted ID number and phone for every member: lists decrypt (and mask) what they show."""
-    from extensions import protector
+    from runtime.extensions import protector
 
     return {"id_enc": protector.encrypt("110101199001011234"), "phone_enc": protector.encrypt("13800138000")}
 
 
 def seed(members: int, records: int) -> None:
     import app as application
-    from extensions import db
     from models import Organization
-    from services import orgs
+    from runtime.extensions import db
+    from services.organisations import orgs
 
     flask_app = application.create_app()
     with flask_app.app_context():
@@ -153,7 +153,7 @@ def _median(samples: list[float]) -> str:
 
 def _roster_pages(client) -> list[tuple[str, str]]:
     """The 团员 list's first page, its fourth (three 下一页 on), a search by name, by 团员编号, every filter."""
-    from services.rosters import FILTERS
+    from services.reporting.rosters import FILTERS
 
     url = "/console/members"
     for _ in range(3):
@@ -166,8 +166,9 @@ def _roster_pages(client) -> list[tuple[str, str]]:
 
 def measure(repeat: int) -> None:
     import app as application
-    from extensions import db
-    from services import orgs, stats
+    from runtime.extensions import db
+    from services.organisations import orgs
+    from services.reporting import stats
 
     flask_app = application.create_app()
     with flask_app.app_context():

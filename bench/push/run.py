@@ -57,8 +57,8 @@ def start_sandbox(app):
 
 def seed(app, recipients: int) -> int:
     """A community team with ``recipients`` members bound to openids (bulk rows: the bench is the push)."""
-    from extensions import db, protector
     from models import Member, Sex, TeamMembership, utcnow
+    from runtime.extensions import db, protector
     from tests.factories import FAST_HASH
 
     with app.app_context():
@@ -87,8 +87,8 @@ def seed(app, recipients: int) -> int:
 
 
 def new_project(app, community_id: int, n: int) -> int:
-    from extensions import db
-    from services import projects
+    from runtime.extensions import db
+    from services.volunteering import projects
     from tests.factories import make_project_input
 
     with app.app_context():
@@ -101,28 +101,28 @@ def new_project(app, community_id: int, n: int) -> int:
 
 def ceiling(app, openids: list[str], channel: str) -> float:
     """The same sends straight from the client: what the sandbox and HTTP allow at all."""
-    from services import push_channels
+    from services.push import channels
     from wechat.client import get_client
 
     with app.test_request_context():
         client = get_client()
-        chosen = push_channels.Channel(channel, "sandbox_project_notice" if channel == "template"
+        chosen = channels.Channel(channel, "sandbox_project_notice" if channel == "template"
                                        else app.config["PUSH_SUBSCRIBE_TEMPLATE_ID"])
-        message = push_channels.build(chosen, {"thing1": "压测"}, "http://127.0.0.1/m/projects/x", None)
+        message = channels.build(chosen, {"thing1": "压测"}, "http://127.0.0.1/m/projects/x", None)
         started = time.perf_counter()
         for openid in openids:
-            push_channels.send(client, chosen, openid, message)
+            channels.send(client, chosen, openid, message)
         return len(openids) / (time.perf_counter() - started)
 
 
 def pushed(app, community_id: int, n: int, workers: int, environment: dict) -> tuple[int, float]:
-    from extensions import db
-    from services import push
+    from runtime.extensions import db
+    from services.push import runs
 
     project_id = new_project(app, community_id, n)
     with app.app_context():
         for _ in range(workers):  # a second request while the first is queued: resend_unknown forces a new run
-            push.request_push(db.session, project_id, resend_unknown=True)
+            runs.request_push(db.session, project_id, resend_unknown=True)
     started = time.perf_counter()
     processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
                                   cwd=ROOT, env=environment) for _ in range(workers)]
@@ -133,8 +133,8 @@ def pushed(app, community_id: int, n: int, workers: int, environment: dict) -> t
 
 
 def verify(app, project_id: int, state, recipients: int, before: int, channel: str) -> str | None:
-    from extensions import db
     from models import PushDelivery
+    from runtime.extensions import db
 
     with app.app_context():
         counts = Counter(dict(db.session.execute(sa.select(PushDelivery.status, sa.func.count()).where(

@@ -41,9 +41,11 @@ def env() -> dict:
 def seed(environment: dict, members: int) -> dict:
     os.environ.update(environment)
     from app import create_app
-    from extensions import db
     from models import utcnow
-    from services import enrolment, joining, mp_sessions, orgs, projects, wechat_users
+    from runtime.extensions import db
+    from services.organisations import joining, orgs
+    from services.people import mp_sessions, wechat_users
+    from services.volunteering import enrolment, projects
     from tests.factories import make_member, make_project_input
 
     app = create_app()

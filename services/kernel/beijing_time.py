@@ -29,7 +29,7 @@ def to_local_input(value: dt.datetime | None) -> str:
 
 def from_local_input(value: str | None, field: str) -> dt.datetime:
     """A form's <input type="datetime-local"> value, read as Beijing time, as an aware UTC datetime."""
-    from services.errors import Invalid
+    from services.kernel.errors import Invalid
 
     try:
         local = dt.datetime.fromisoformat(value or "")

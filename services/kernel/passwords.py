@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from services.errors import Invalid
+from services.kernel.errors import Invalid
 
 
 def validate_password(password: str | None) -> str:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session, scoped_session
 
-from services.uow import unit_of_work
+from services.kernel.uow import unit_of_work
 
 _ON_CONNECTION = "qc_prepared"  # in a pooled connection's info: the names prepared on it
 # PostgreSQL no longer has the statement (a pooler's DISCARD ALL) or can no longer use its plan (a

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, Member, Team, TeamMembership, utcnow
-from services.errors import Conflict, Invalid, NotFound
-from services.prepared import Prepared
-from services.teams import get_team
-from services.uow import audit_now, normalise_code, unit_of_work
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.prepared import Prepared
+from services.kernel.uow import audit_now, normalise_code, unit_of_work
+from services.organisations.teams import get_team
 
 
 @dataclass(frozen=True)

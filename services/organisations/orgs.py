@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory, Team, utcnow
-from services import teams
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.passwords import hash_password
-from services.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.passwords import hash_password
+from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.organisations import teams
 
 logger = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, Pairing, PairingCode, PairingStatus, StreetCategory, utcnow
-from services import orgs
-from services.beijing_time import BEIJING, day_start
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.beijing_time import BEIJING, day_start
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.organisations import orgs
 
 logger = logging.getLogger(__name__)
 

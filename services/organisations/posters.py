@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, joinedload
 
 from models import Organization, Team
-from services.orgs import subtree_teams
-from services.team_qr import qr_content
+from services.organisations.orgs import subtree_teams
+from services.organisations.team_qr import qr_content
 
 
 def teams_to_print(session: Session, org: Organization, *, community_only: bool = False) -> list[Team]:

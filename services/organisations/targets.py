@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, RateTarget
-from services import orgs
-from services.errors import Invalid
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
 
 DEFAULT, UNIVERSITY, ACTIVISTS = 0.90, 0.95, 1.0
 UNIVERSITY_KINDS = {OrgKind.university, OrgKind.department}

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Member, Organization, Team, TeamMembership, utcnow
-from services import orgs
-from services.belonging import community_membership
-from services.errors import Conflict, Invalid, NotFound
-from services.teams import get_team
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.organisations.belonging import community_membership
+from services.organisations.teams import get_team
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A team's things beyond its roster (as services/profile_extras.py holds a member's): the WeChat
+"""A team's things beyond its roster (as services/people/profile_extras.py holds a member's): the WeChat
 group QR its poster prints, and the team's own 志愿北京 account, whose password is kept encrypted and
 never shown again."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from models import Team
-from services.errors import Invalid
-from services.teams import get_team
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations.teams import get_team
 
 GROUP_QR_MAX_BYTES = 4 * 1024 * 1024
 GROUP_QR_SIDE = 600
@@ -52,7 +52,7 @@ def bind_zyb(session: Session, team_id: int, zyb_team_id: str | None, username: 
              password: str | None, *, actor: tuple[str, int | None]) -> Team:
     """Bind the team to its 志愿北京 account (team ID + username + password), or unbind with all empty.
     The password is stored encrypted and never shown again; an empty password keeps the stored one."""
-    from extensions import protector
+    from runtime.extensions import protector
 
     zyb_team_id, username = (zyb_team_id or "").strip(), (username or "").strip()
     with unit_of_work(session):

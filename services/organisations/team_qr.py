@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from models import Team
-from services.errors import Invalid
-from services.teams import get_team_by_code
-from services.uow import unit_of_work
+from services.kernel.errors import Invalid
+from services.kernel.uow import unit_of_work
+from services.organisations.teams import get_team_by_code
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Volunteer teams: one for every community/village, street and department (DESIGN.md), their codes,
-sites and who is in them, and leaving one. Joining (报到) is services/joining.py.
+sites and who is in them, and leaving one. Joining (报到) is services/organisations/joining.py.
 """
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
-from services import projects
-from services.belonging import community_membership
-from services.errors import Invalid, NotFound
-from services.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.errors import Invalid, NotFound
+from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.organisations.belonging import community_membership
+from services.volunteering import projects
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def is_team_member(session: Session, team: Team, member: Member) -> bool:
         return True
     if team.org.kind != OrgKind.department or member.branch_id is None:
         return False
-    from services.orgs import is_within  # orgs imports this module
+    from services.organisations.orgs import is_within  # orgs imports this module
 
     return is_within(session, member.branch_id, team.org_id)
 
@@ -154,6 +154,6 @@ def is_team_member(session: Session, team: Team, member: Member) -> bool:
 def candidate_team_ids(session: Session, member: Member) -> list[int]:
     """Teams whose projects this member might see: joined teams, their department's team, and the
     teams of streets paired with that department."""
-    from services.belonging import service_teams
+    from services.organisations.belonging import service_teams
 
     return sorted(entry.team.id for entry in service_teams(session, member))

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import OrgAccount, utcnow
-from services import auth_sessions
-from services.errors import Forbidden, Invalid
-from services.passwords import check_password, hash_password
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Forbidden, Invalid
+from services.kernel.passwords import check_password, hash_password
+from services.kernel.uow import audit, unit_of_work
+from services.people import auth_sessions
 
 logger = logging.getLogger(__name__)
 

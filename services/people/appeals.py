@@ -22,14 +22,15 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from extensions import protector
 from models import ApplicationStatus, IdentityAppeal, Member, Organization, OrgKind, utcnow
-from services import auth_sessions, orgs, sms
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.idcard import IdNumberError, parse_id_number
-from services.members import normalise_phone
-from services.passwords import hash_password
-from services.uow import audit, unit_of_work
+from runtime.extensions import protector
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.passwords import hash_password
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.people import auth_sessions, sms
+from services.people.idcard import IdNumberError, parse_id_number
+from services.people.members import normalise_phone
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from extensions import protector
 from models import AuthSession, SessionKind, utcnow
-from services import consent
-from services.uow import unit_of_work
+from runtime.extensions import protector
+from services.kernel.uow import unit_of_work
+from services.people import consent
 
 #: kind → (absolute lifetime, idle limit or None)
 LIFETIMES: dict[SessionKind, tuple[dt.timedelta, dt.timedelta | None]] = {

@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import ApplicationStatus, BranchApplication, Organization, OrgKind, utcnow
-from services import orgs
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.members import get_member
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.people.members import get_member
 
 logger = logging.getLogger(__name__)
 

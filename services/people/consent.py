@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Consent, ConsentKind, Member, utcnow
-from services.beijing_time import beijing_today
-from services.errors import Invalid
-from services.idcard import age_on
-from services.uow import audit, unit_of_work
+from services.kernel.beijing_time import beijing_today
+from services.kernel.errors import Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.people.idcard import age_on
 
 VERSION = "2026-11-29"
 ADULT_AGE = 18

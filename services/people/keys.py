@@ -11,8 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from extensions import protector
 from models import Base
+from runtime.extensions import protector
 
 
 def encrypted_columns() -> list[tuple[sa.Table, sa.Column]]:

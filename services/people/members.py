@@ -17,15 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from extensions import protector, store
 from models import BranchApplication, Member, OrgKind, Sex, utcnow
-from privacy import mask_id_number, mask_phone
-from services import consent, orgs
-from services.beijing_time import beijing_today
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.idcard import IdNumberError, age_on, parse_id_number
-from services.passwords import check_password, hash_password
-from services.uow import audit, unit_of_work
+from runtime.extensions import protector, store
+from runtime.privacy import mask_id_number, mask_phone
+from services.kernel.beijing_time import beijing_today
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.passwords import check_password, hash_password
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.people import consent
+from services.people.idcard import IdNumberError, age_on, parse_id_number
 
 logger = logging.getLogger(__name__)
 

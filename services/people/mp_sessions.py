@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Member, SessionKind
-from services import auth_sessions
+from services.people import auth_sessions
 
 logger = logging.getLogger(__name__)
 

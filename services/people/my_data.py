@@ -20,12 +20,12 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from extensions import protector
 from models import AuditEntry, AuthSession, Base, IdentityAppeal, Member, ServiceRecord, WechatFollower, utcnow
-from services import consent, sms
-from services.errors import Invalid
-from services.members import EDUCATION_LEVELS, get_member
-from services.uow import audit, unit_of_work
+from runtime.extensions import protector
+from services.kernel.errors import Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.people import consent, sms
+from services.people.members import EDUCATION_LEVELS, get_member
 
 LEFT_OUT = {"password_hash", "id_number_hash", "phone_hash", "token_hash", "session_key_enc", "zyb_password_enc"}
 DECRYPTED = {"id_number_enc": "id_number", "phone_enc": "phone"}
@@ -117,7 +117,7 @@ def send_close_code(session: Session, member_id: int) -> int:
 
 def close(session: Session, member_id: int, code: str) -> Member:
     """注销 after re-confirming with an SMS code to the member's phone."""
-    from services.appeals import forget_photo
+    from services.people.appeals import forget_photo
 
     member = get_member(session, member_id)
     phone = protector.decrypt(member.phone_enc)

@@ -9,9 +9,9 @@ import re
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from services.errors import Invalid
-from services.members import get_member
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.people.members import get_member
 
 SKILLS = {"teaching": "教育辅导", "medical": "医疗救护", "law": "法律咨询", "it": "电脑网络", "art": "文艺表演",
           "sports": "体育健身", "language": "外语翻译", "photo": "摄影摄像", "writing": "文字宣传",
@@ -44,7 +44,7 @@ def skills_text(member: Member) -> str:
 
 def bind_zyb(session: Session, member_id: int, username: str | None, password: str | None) -> Member:
     """Bind (or, both empty, unbind) the member's 志愿北京 account."""
-    from extensions import protector
+    from runtime.extensions import protector
 
     username = (username or "").strip()
     with unit_of_work(session):

@@ -9,14 +9,15 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from extensions import protector, store
 from models import Member, OrgAccount
-from services import auth_sessions, orgs, sms
-from services.errors import Forbidden, Invalid, NotFound
-from services.members import find_by_phone, normalise_phone
-from services.passwords import hash_password, validate_password
-from services.uow import audit, unit_of_work
-from sharedstore import StoreUnavailable
+from runtime.extensions import protector, store
+from runtime.sharedstore import StoreUnavailable
+from services.kernel.errors import Forbidden, Invalid, NotFound
+from services.kernel.passwords import hash_password, validate_password
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.people import auth_sessions, sms
+from services.people.members import find_by_phone, normalise_phone
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Member
-from services import consent, members, sms, wechat_users
-from services.joining import JoinResult
+from services.organisations.joining import JoinResult
+from services.people import consent, members, sms, wechat_users
 
 
 def register_with_code(session: Session, form: members.Registration, sms_code: str, *,

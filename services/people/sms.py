@@ -13,10 +13,10 @@ import secrets
 
 from flask import current_app
 
-from extensions import protector, store
-from services.beijing_time import beijing_today
-from services.errors import Invalid, TooMany, Unavailable
-from services.members import normalise_phone
+from runtime.extensions import protector, store
+from services.kernel.beijing_time import beijing_today
+from services.kernel.errors import Invalid, TooMany, Unavailable
+from services.people.members import normalise_phone
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from extensions import store
 from models import Member, WechatFollower, utcnow
-from services import joining
-from services.errors import Conflict, Invalid
-from services.uow import audit, unit_of_work
-from sharedstore import StoreUnavailable
+from runtime.extensions import store
+from runtime.sharedstore import StoreUnavailable
+from services.kernel.errors import Conflict, Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import joining
 
 logger = logging.getLogger(__name__)
 

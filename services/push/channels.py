@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from services.errors import Invalid
+from services.kernel.errors import Invalid
 
 TEMPLATE, SUBSCRIBE = "template", "subscribe"
 CHANNEL_LABELS = {TEMPLATE: "模板消息", SUBSCRIBE: "订阅通知"}

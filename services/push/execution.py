@@ -1,5 +1,5 @@
 """The push job: plan the deliveries, then claim → send → settle row by row, paced across workers,
-paused by the daily quota (services/push.py says what exactly-once rests on; this is the part that
+paused by the daily quota (services/push/runs.py says what exactly-once rests on; this is the part that
 runs on a worker). ``jobs.push`` puts :func:`run` on RQ and hands it the WeChat client.
 """
 from __future__ import annotations
@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from metrics import PUSH_DELIVERIES
 from models import DeliveryStatus, Member, Project, PushDelivery, PushRun, PushState, utcnow
-from services import push_channels, subscriptions
-from services.beijing_time import BEIJING
-from services.push import message_for, queue_run, recipient_filter
-from services.push_send import INTERRUPTED_UNKNOWN, REASONS, Outcome, send_one
-from services.uow import unit_of_work
+from runtime.metrics import PUSH_DELIVERIES
+from services.kernel.beijing_time import BEIJING
+from services.kernel.uow import unit_of_work
+from services.push import channels, subscriptions
+from services.push.runs import message_for, queue_run, recipient_filter
+from services.push.sending import INTERRUPTED_UNKNOWN, REASONS, Outcome, send_one
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +68,12 @@ def plan(session: Session, project: Project) -> int:
     chosen = sa.select(sa.literal(project.id), Member.id, Member.openid, sa.literal(DeliveryStatus.pending.value),
                        sa.literal(0), sa.literal(now, PushDelivery.created_at.type)).where(
         recipient_filter(session, project))
-    channel = push_channels.current()
+    channel = channels.current()
     with unit_of_work(session):
         session.execute(insert.from_select(
             ["project_id", "member_id", "openid", "status", "attempts", "created_at"], chosen)
             .on_conflict_do_nothing(index_elements=["project_id", "member_id"]))
-        if channel.name == push_channels.SUBSCRIBE:  # not asked of WeChat: reported as not subscribed
+        if channel.name == channels.SUBSCRIBE:  # not asked of WeChat: reported as not subscribed
             session.execute(sa.update(PushDelivery).where(
                 PushDelivery.project_id == project.id, PushDelivery.status == DeliveryStatus.pending,
                 PushDelivery.openid.not_in(subscriptions.accepted(channel.template_id)))
@@ -191,7 +191,7 @@ def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport
     total = plan(session, project)
     _set_run(session, run_id, recipients=total)
     release_interrupted(session, project_id)
-    channel = push_channels.current()
+    channel = channels.current()
     message = message_for(project, channel)
     pacer, report, beat = Pacer(), RunReport(), time.monotonic()
     while True:

@@ -11,7 +11,7 @@ certain not to have reached WeChat (-1 "system busy", connection refused) is ret
 43004 (not following) is final; 45009 (daily quota) pauses the run until after
 midnight, Beijing time; a refused access token is refreshed once by the client.
 
-The job body is ``services.push_run.run``; ``jobs.push`` puts it on RQ (or runs it inline without Redis),
+The job body is ``services.push.execution.run``; ``jobs.push`` puts it on RQ (or runs it inline without Redis),
 registered by the app as its push queue (``queue_run``).
 """
 from __future__ import annotations
@@ -39,10 +39,11 @@ from models import (
     WechatFollower,
     utcnow,
 )
-from services import orgs, push_channels, subscriptions
-from services.beijing_time import BEIJING
-from services.errors import Conflict
-from services.uow import audit, unit_of_work
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import Conflict
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.push import channels, subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
     for a street, the members of its paired departments; a project limited to paired departments
     goes to those only. Only members bound to an openid that has not unfollowed the account can be
     reached (an unfollowed member stays bound, but WeChat would refuse the message with 43004)."""
-    from services.pairing import paired_department_ids
-    from services.teams import in_team
+    from services.organisations.pairing import paired_department_ids
+    from services.organisations.teams import in_team
 
     team = project.team
     department_ids: list[int] = []
@@ -92,7 +93,7 @@ def project_link(project: Project) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/m/projects/{project.code}"
 
 
-def message_for(project: Project, channel: push_channels.Channel | None = None) -> dict:
+def message_for(project: Project, channel: channels.Channel | None = None) -> dict:
     """The message for a project on the configured channel (without the recipient); Invalid when a
     subscription notice's field breaks WeChat's rule for its type."""
     config = current_app.config
@@ -109,7 +110,7 @@ def message_for(project: Project, channel: push_channels.Channel | None = None) 
     if config.get("PUSH_MINIPROGRAM_PAGEPATH"):
         mini_program = {"appid": config["WECHAT_MINIPROGRAM_APP_ID"],
                         "pagepath": config["PUSH_MINIPROGRAM_PAGEPATH"].format(code=project.code)}
-    return push_channels.build(channel or push_channels.current(), values, project_link(project), mini_program)
+    return channels.build(channel or channels.current(), values, project_link(project), mini_program)
 
 
 # ---- asking for a push -------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
     """Queue a push of a published project. ``actor_org_id`` None: the CLI (an operator).
     Asking again while a run is alive returns that run; asking after a run finished sends to whoever
     has no delivery yet (new members) and retries what certainly did not reach WeChat."""
-    from services.projects import get_project, require_manager
+    from services.volunteering.projects import get_project, require_manager
 
     with unit_of_work(session):
         project = get_project(session, project_id)
@@ -139,9 +140,9 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
             require_manager(session, actor_org_id, project.team)
         if project.status != ProjectStatus.published:
             raise Conflict("not_published", "只有已发布、未结束的项目可以推送")
-        channel = push_channels.current()
+        channel = channels.current()
         if not channel.template_id:
-            setting = "PUSH_SUBSCRIBE_TEMPLATE_ID" if channel.name == push_channels.SUBSCRIBE else "PUSH_TEMPLATE_ID"
+            setting = "PUSH_SUBSCRIBE_TEMPLATE_ID" if channel.name == channels.SUBSCRIBE else "PUSH_TEMPLATE_ID"
             raise Conflict("push_not_configured", f"未配置{channel.label}模板（{setting}），无法推送")
         message_for(project, channel)  # a field WeChat would refuse is said now, before anything is sent
         active = _active_run(session, project.id)
@@ -228,7 +229,7 @@ def reach(session: Session, project: Project) -> dict[str, int]:
     template_id = current_app.config.get("PUSH_SUBSCRIBE_TEMPLATE_ID")
     subscribed = session.scalar(sa.select(sa.func.count()).select_from(who).where(
         who.c.openid.in_(subscriptions.accepted(template_id or "")))) or 0
-    return {push_channels.TEMPLATE: followers, push_channels.SUBSCRIBE: subscribed}
+    return {channels.TEMPLATE: followers, channels.SUBSCRIBE: subscribed}
 
 
 # ---- WeChat's final word -------------------------------------------------------------------------

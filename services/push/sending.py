@@ -12,7 +12,7 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from models import DeliveryStatus
-from services import push_channels, subscriptions
+from services.push import channels, subscriptions
 
 TOKEN_ERRORS = (40001, 40014, 42001)
 
@@ -53,9 +53,9 @@ def _never_reached(exc: requests.RequestException) -> bool:
     return False
 
 
-def send_one(client, openid: str, message: dict, *, touch, channel: push_channels.Channel | None = None) -> Outcome:
+def send_one(client, openid: str, message: dict, *, touch, channel: channels.Channel | None = None) -> Outcome:
     """One message with retries; ``touch()`` renews the claim before each try."""
-    channel = channel or push_channels.current()
+    channel = channel or channels.current()
     config = current_app.config
     attempts, delay = config["PUSH_MAX_ATTEMPTS"], config["PUSH_RETRY_BACKOFF"]
     last = Outcome(DeliveryStatus.failed)
@@ -64,7 +64,7 @@ def send_one(client, openid: str, message: dict, *, touch, channel: push_channel
             time.sleep(delay * 2 ** (attempt - 1))
             touch()
         try:
-            result = push_channels.send(client, channel, openid, message)
+            result = channels.send(client, channel, openid, message)
             return Outcome(DeliveryStatus.sent, msgid=str(result.get("msgid")) if result.get("msgid") else None)
         except WeChatClientException as exc:
             code = exc.errcode

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Subscription, utcnow
-from services.uow import unit_of_work
+from services.kernel.uow import unit_of_work
 
 STATUSES = ("accept", "reject", "ban")
 NOT_SUBSCRIBED = 43101  # WeChat's errcode for "user refuse to accept the msg"

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, Organization, OrgKind
-from services.errors import Forbidden
-from services.uow import audit_now
+from services.kernel.errors import Forbidden
+from services.kernel.uow import audit_now
 
 ACCESS_ACTIONS = {
     "identity_appeal.photo_viewed": "查看身份认证照片",

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import RECORD_STATUS_LABELS, Member, Project, ServiceRecord
-from services import rosters, stats
-from services.beijing_time import BEIJING
-from services.hours import hours_of
+from services.kernel.beijing_time import BEIJING
+from services.reporting import rosters, stats
+from services.volunteering.hours import hours_of
 
 
 @dataclass

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from extensions import protector
 from models import REVIEW_LABELS, Member, Organization, ReviewResult, Team, TeamMembership
-from privacy import mask_id_number, mask_phone
-from services import stats
-from services.beijing_time import beijing_today
-from services.belonging import community_membership, has_reported, paired_branches
-from services.errors import Invalid
-from services.hours import YEAR_TARGET_HOURS, hours_of, year_minutes, year_minutes_of
-from services.members import normalise_phone
-from services.participation import quarter_of, took_part
-from services.reviews import excellent_blockers, results_column
+from runtime.extensions import protector
+from runtime.privacy import mask_id_number, mask_phone
+from services.kernel.beijing_time import beijing_today
+from services.kernel.errors import Invalid
+from services.organisations.belonging import community_membership, has_reported, paired_branches
+from services.people.members import normalise_phone
+from services.reporting import stats
+from services.volunteering.hours import YEAR_TARGET_HOURS, hours_of, year_minutes, year_minutes_of
+from services.volunteering.participation import quarter_of, took_part
+from services.volunteering.reviews import excellent_blockers, results_column
 
 FILTERS = {
     "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",

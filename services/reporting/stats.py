@@ -28,13 +28,14 @@ from models import (
     TeamMembership,
     utcnow,
 )
-from services import participation, targets
-from services.beijing_time import BEIJING
-from services.belonging import paired_branches
-from services.hours import YEAR_TARGET_HOURS, year_minutes
-from services.members import LEAGUE_END_AGE
-from services.orgs import children_of, subtree_filter, subtree_member_ids
-from services.uow import unit_of_work
+from services.kernel.beijing_time import BEIJING
+from services.kernel.uow import unit_of_work
+from services.organisations import targets
+from services.organisations.belonging import paired_branches
+from services.organisations.orgs import children_of, subtree_filter, subtree_member_ids
+from services.people.members import LEAGUE_END_AGE
+from services.volunteering import participation
+from services.volunteering.hours import YEAR_TARGET_HOURS, year_minutes
 
 RATE_KEYS = ("volunteers", "reported", "hours_ok")
 RATE_LABELS = {"volunteers": "注册志愿者", "reported": "到社区报到", "hours_ok": "年度服务满20小时",

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 import geo
 from models import Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
-from services import orgs
-from services.errors import Forbidden, Invalid
-from services.projects import get_project, is_timekeeper
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Forbidden, Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.volunteering.projects import get_project, is_timekeeper
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Certificate, Member, Organization, Project, RecordStatus, ServiceRecord, Team
-from services import orgs
-from services.beijing_time import BEIJING, beijing_today, days_bounds
-from services.errors import Forbidden, Invalid, NotFound
-from services.members import get_member
-from services.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.beijing_time import BEIJING, beijing_today, days_bounds
+from services.kernel.errors import Forbidden, Invalid, NotFound
+from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.organisations import orgs
+from services.people.members import get_member
 
 MAX_DAYS = 366 * 5
 
@@ -83,7 +83,7 @@ def certifiable(session: Session, member_id: int, org_id: int) -> Member:
 def may_certify(session: Session, member: Member, org_id: int) -> bool:
     if member.branch_id is not None and orgs.is_within(session, member.branch_id, org_id):
         return True
-    from services.teams import candidate_team_ids
+    from services.organisations.teams import candidate_team_ids
 
     team_orgs = session.scalars(sa.select(Team.org_id).where(Team.id.in_(candidate_team_ids(session, member))))
     return any(orgs.is_within(session, team_org, org_id) for team_org in team_orgs)
@@ -116,10 +116,10 @@ def verify_url(certificate: Certificate) -> str:
 
 
 def pdf(session: Session, certificate: Certificate) -> bytes:
-    from extensions import protector
-    from privacy import mask_id_number
     from qr.certificate import CertificateData, render_pdf
-    from services.hours import hours_text
+    from runtime.extensions import protector
+    from runtime.privacy import mask_id_number
+    from services.volunteering.hours import hours_text
 
     member = session.get(Member, certificate.member_id)
     return render_pdf(CertificateData(

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import geo
-from metrics import SIGNINS
 from models import (
     CoordSystem,
     Enrolment,
@@ -30,12 +29,13 @@ from models import (
     ServiceRecord,
     utcnow,
 )
-from services.beijing_time import BEIJING
-from services.checkin_values import CheckinResult, Location
-from services.enrolment import enrolment_of
-from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from services.projects import get_project, ineligibility
-from services.uow import unit_of_work
+from runtime.metrics import SIGNINS
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from services.kernel.uow import unit_of_work
+from services.volunteering.checkin_values import CheckinResult, Location
+from services.volunteering.enrolment import enrolment_of
+from services.volunteering.projects import get_project, ineligibility
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def project_on_now(session: Session, member_id: int, *, now: dt.datetime | None 
                    location: Location | None = None) -> Project | None:
     """The project a bare "签到/签退" or a location message means: the one signed in to, else the
     enrolled project under way (nearest site first), else the community team's long-term project."""
-    from services.teams import active_community_membership
+    from services.organisations.teams import active_community_membership
 
     now = now or utcnow()
     current = open_record(session, member_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import geo
 from models import Project, RecordStatus, ServiceRecord
-from services.beijing_time import BEIJING
+from services.kernel.beijing_time import BEIJING
 
 
 @dataclass(frozen=True)

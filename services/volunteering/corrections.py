@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord, utcnow
-from services.approval import approvable_project_ids, require_approver
-from services.checkin import MISSING_AFTER, SIGNIN_EARLY
-from services.errors import Conflict, Invalid, NotFound
-from services.records import own_record
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.uow import audit, unit_of_work
+from services.volunteering.approval import approvable_project_ids, require_approver
+from services.volunteering.checkin import MISSING_AFTER, SIGNIN_EARLY
+from services.volunteering.records import own_record
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def pending_for(session: Session, actor_org_id: int, limit: int = 200) -> list[C
 
 def decision_notice(request: CorrectionRequest) -> str:
     """What the member is told when their request is decided."""
-    from services.beijing_time import BEIJING
+    from services.kernel.beijing_time import BEIJING
 
     record = request.record
     day = record.signin_at.astimezone(BEIJING).strftime("%m月%d日")

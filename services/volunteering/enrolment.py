@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentStatus, Project, ProjectStatus, RecordStatus, ServiceRecord, utcnow
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.members import get_member
-from services.projects import ineligibility
-from services.uow import audit, unit_of_work
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.uow import audit, unit_of_work
+from services.people.members import get_member
+from services.volunteering.projects import ineligibility
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def withdraw(session: Session, member_id: int, project_id: int, *, actor_org_id:
              reason: str | None = None) -> Enrolment | None:
     """Withdraw (the member), or remove (``actor_org_id``: a coordinator managing the project's team);
     the first on the waitlist takes the freed place. Returns whoever moved up, to be told."""
-    from services.projects import require_manager
+    from services.volunteering.projects import require_manager
 
     with unit_of_work(session):
         project = _locked_project(session, project_id)

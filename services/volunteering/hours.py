@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import RecordStatus, ServiceRecord, utcnow
-from services.beijing_time import BEIJING
+from services.kernel.beijing_time import BEIJING
 
 YEAR_TARGET_HOURS = 20
 # ★1 100 h, ★2 300 h, ★3 600 h, ★4 1000 h, ★5 1500 h.

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Member, Organization
-from services import hours
-from services.errors import NotFound
-from services.prepared import Prepared
+from services.kernel.errors import NotFound
+from services.kernel.prepared import Prepared
+from services.volunteering import hours
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from models import Project, ProjectStatus, utcnow
-from services import checkin
-from services.approval import require_approver
-from services.errors import Conflict, Invalid
-from services.projects import get_project, get_project_by_code
-from services.uow import normalise_code
+from services.kernel.errors import Conflict, Invalid
+from services.kernel.uow import normalise_code
+from services.volunteering import checkin
+from services.volunteering.approval import require_approver
+from services.volunteering.projects import get_project, get_project_by_code
 
 STEP_SECONDS = 30
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from models import CalendarPeriod, Member, Organization, OrgKind, PeriodKind, RecordStatus, ServiceRecord
 from models.calendar import PERIOD_LABELS
-from services import orgs
-from services.beijing_time import beijing_today, days_bounds
-from services.errors import Forbidden, Invalid
-from services.uow import audit, unit_of_work
+from services.kernel.beijing_time import beijing_today, days_bounds
+from services.kernel.errors import Forbidden, Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
 
 QUARTER, SEMESTER, HOLIDAY = "quarter", "semester", "holiday"
 RULE_LABELS = {QUARTER: "每季度至少参加1次", SEMESTER: "每学期至少参加1次", HOLIDAY: "寒、暑假各至少参加1次"}

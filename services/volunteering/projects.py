@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 import geo
 from models import Audience, CoordSystem, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
-from services import orgs
-from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.organisations import orgs
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def create_project(session: Session, actor_org_id: int, team_id: int, data: Proj
 
 
 def update_project(session: Session, actor_org_id: int, project_id: int, data: ProjectInput) -> Project:
-    from services.enrolment import enrolled_count  # enrolment imports this module
+    from services.volunteering.enrolment import enrolled_count  # enrolment imports this module
 
     with unit_of_work(session):
         project = managed_project(session, actor_org_id, project_id)
@@ -174,7 +174,7 @@ def publish_project(session: Session, actor_org_id: int, project_id: int) -> Pro
         project.status, project.published_at = ProjectStatus.published, utcnow()
         audit(session, ("org", actor_org_id), "project.publish", ("project", project.id))
     if current_app.config.get("PUSH_ON_PUBLISH") and current_app.config.get("PUSH_TEMPLATE_ID"):
-        from services.push import request_push  # push imports this module
+        from services.push.runs import request_push  # push imports this module
 
         request_push(session, project.id, actor_org_id=actor_org_id)
     return project
@@ -194,7 +194,7 @@ def close_project(session: Session, actor_org_id: int, project_id: int) -> Proje
 
 def set_timekeepers(session: Session, actor_org_id: int, project_id: int, department_ids: list[int]) -> Project:
     """计时员: departments paired with the street, named on one of its projects to approve its hours."""
-    from services.pairing import paired_department_ids
+    from services.organisations.pairing import paired_department_ids
 
     with unit_of_work(session):
         project = managed_project(session, actor_org_id, project_id)
@@ -215,8 +215,8 @@ def is_timekeeper(session: Session, org_id: int, project_id: int) -> bool:
 
 def ineligibility(session: Session, member: Member, project: Project) -> str | None:
     """Why this member may not enrol in this project, in Chinese; None when they may."""
-    from services.pairing import paired_department_ids
-    from services.teams import is_team_member
+    from services.organisations.pairing import paired_department_ids
+    from services.organisations.teams import is_team_member
 
     team = project.team
     if project.audience == Audience.paired:
@@ -232,7 +232,7 @@ def ineligibility(session: Session, member: Member, project: Project) -> str | N
 
 def open_projects_for(session: Session, member_id: int, *, now: dt.datetime | None = None) -> list[Project]:
     """Published projects not yet ended that this member may enrol in (the bot's 志愿服务 menu)."""
-    from services.teams import candidate_team_ids
+    from services.organisations.teams import candidate_team_ids
 
     now = now or utcnow()
     member = session.get(Member, member_id)

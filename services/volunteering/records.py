@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Project, RecordStatus, ServiceRecord, utcnow
-from services.checkin import MISSING_AFTER
-from services.errors import NotFound
-from services.uow import audit, unit_of_work
+from services.kernel.errors import NotFound
+from services.kernel.uow import audit, unit_of_work
+from services.volunteering.checkin import MISSING_AFTER
 
 
 def member_records(session: Session, member_id: int, limit: int = 200) -> list[ServiceRecord]:

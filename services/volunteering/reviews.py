@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import LeagueReview, Member, RecordStatus, ReviewResult, ReviewYear, ServiceRecord, utcnow
-from services import orgs
-from services.beijing_time import BEIJING, beijing_today, day_start
-from services.errors import Conflict, Forbidden, Invalid
-from services.hours import YEAR_TARGET_HOURS, hours_text, year_minutes
-from services.members import get_member
-from services.uow import audit, unit_of_work
+from services.kernel.beijing_time import BEIJING, beijing_today, day_start
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.kernel.uow import audit, unit_of_work
+from services.organisations import orgs
+from services.people.members import get_member
+from services.volunteering.hours import YEAR_TARGET_HOURS, hours_text, year_minutes
 
 
 def _manageable(session: Session, member: Member, actor_org_id: int) -> int:

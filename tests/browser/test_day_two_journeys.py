@@ -6,15 +6,16 @@ import datetime as dt
 import logging
 import re
 
-from extensions import protector
 from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord
-from services import corrections, enrolment, projects, wechat_users
+from runtime.extensions import protector
+from services.people import wechat_users
+from services.volunteering import corrections, enrolment, projects
 from tests.browser.conftest import desk_login
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
 
 
 def test_a_member_resets_the_password_on_the_phone(app, session, live_server, phone, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     member = make_member(session, name="孙悟空")
     number = protector.decrypt(member.phone_enc)
     page, shot = phone, phone.shots
@@ -24,7 +25,7 @@ def test_a_member_resets_the_password_on_the_phone(app, session, live_server, ph
     page.fill("#phone", number)
     page.click("#send-code")
     page.wait_for_selector("text=验证码已发送")
-    sent = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    sent = [r.getMessage() for r in caplog.records if r.name == "runtime.smsgateway"]
     code = re.search(r"重置密码验证码 (\d{6})", sent[-1]).group(1)
     page.fill("#code", code)
     page.fill("#password", "newpass88")
@@ -107,7 +108,7 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
 
     from PIL import Image
 
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     monkeypatch.setitem(app.config, "APPEAL_PHOTO_DIR", str(tmp_path / "appeals"))
     monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
     tree = make_tree(session)
@@ -127,7 +128,7 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
     page.fill("#phone", "13600000002")
     page.click("text=获取验证码")
     page.wait_for_selector("text=验证码已发送")
-    sent = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    sent = [r.getMessage() for r in caplog.records if r.name == "runtime.smsgateway"]
     page.fill("#sms_code", re.search(r"验证码 (\d{6})", sent[-1]).group(1))
     page.fill("#password", "real1234")
     page.set_input_files("#photo", files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}])

@@ -8,7 +8,7 @@ import re
 
 import geo
 from models import utcnow
-from services.team_qr import join_token
+from services.organisations.team_qr import join_token
 from tests.factories import SITE, make_dated_project, make_tree, registration
 
 
@@ -18,7 +18,7 @@ def _wgs84(north_m: float = 0.0) -> dict:
 
 
 def test_member_journey_in_a_phone_browser(app, session, live_server, phone, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     tree = make_tree(session)
     team = tree.team(session, tree.community)
     project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(minutes=10))

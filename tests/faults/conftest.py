@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extensions import db
+from runtime.extensions import db
 from tests.conftest import DATA_KEY, PG_URL, _empty_tables, require_service
 from tests.faults.servers import OwnRedis
 

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from extensions import db
-from services import mp_sessions, wechat_users
+from runtime.extensions import db
+from services.people import mp_sessions, wechat_users
 from tests.conftest import PG_URL, _empty_tables, require_service
 from tests.factories import make_account, make_member, make_tree
 from tests.faults.conftest import make_fault_app

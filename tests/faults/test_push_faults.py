@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from models import DeliveryStatus, PushDelivery, PushRun, PushState, utcnow
-from services import push, push_run, push_send
+from services.push import execution, runs, sending
 from tests.factories import make_followers, make_tree
 from tests.jobs.test_push import TEMPLATE, _published, _statuses
 from wechat.sandbox.gate import ACCEPT_THEN_500
@@ -20,16 +20,16 @@ def test_a_5xx_after_wechat_took_the_message_is_unknown_not_resent(session, sand
     people = make_followers(session, team, 3, "o_5xx_")
     sandbox.failures[TEMPLATE] = [ACCEPT_THEN_500]
     project = _published(session, tree, tree.community, team)
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     assert _statuses(session, project) == {"unknown": 1, "sent": 2}
     assert len(sandbox.sent_to()) == 3  # WeChat did take all three
     unknown = session.scalar(sa.select(PushDelivery).where(PushDelivery.status == DeliveryStatus.unknown))
-    assert unknown.errmsg == push_send.HTTP_ERROR_UNKNOWN
-    push.request_push(session, project.id)  # a plain rerun leaves it alone
+    assert unknown.errmsg == sending.HTTP_ERROR_UNKNOWN
+    runs.request_push(session, project.id)  # a plain rerun leaves it alone
     assert len(sandbox.calls_to(TEMPLATE)) == 3
-    page = push.progress(session, project)
-    assert page.counts["unknown"] == 1 and any(reason == push_send.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
-    push.request_push(session, project.id, resend_unknown=True)  # the coordinator's explicit choice
+    page = runs.progress(session, project)
+    assert page.counts["unknown"] == 1 and any(reason == sending.HTTP_ERROR_UNKNOWN for _, reason, _ in page.reasons)
+    runs.request_push(session, project.id, resend_unknown=True)  # the coordinator's explicit choice
     assert sorted(sandbox.sent_to()) == sorted([m.openid for m in people] + [unknown.openid])
 
 
@@ -44,14 +44,14 @@ def test_a_rerun_settles_the_row_a_killed_inline_push_left_sending(session, sand
     killed = PushRun(project_id=project.id, state=PushState.running, heartbeat_at=utcnow(), started_at=utcnow())
     session.add(killed)
     session.commit()
-    push_run.plan(session, project)
+    execution.plan(session, project)
     first = session.scalar(sa.select(PushDelivery).order_by(PushDelivery.id).limit(1))
     first.status, first.claimed_at, first.attempts = DeliveryStatus.sending, utcnow() - dt.timedelta(seconds=1), 1
     session.commit()
     killed.heartbeat_at = utcnow() - dt.timedelta(seconds=app.config["PUSH_CLAIM_LEASE"] + 1)  # let a rerun start
     session.commit()
 
-    rerun = push.request_push(session, project.id)
+    rerun = runs.request_push(session, project.id)
     session.expire_all()
     assert session.get(PushRun, rerun.id).state == PushState.done
     assert _statuses(session, project) == {"sent": 3, "unknown": 1}  # nothing left "sending" behind "done"

@@ -7,9 +7,10 @@ import time
 
 import sqlalchemy as sa
 
-from extensions import db
 from models import Enrolment, Member, Organization, Pairing, PairingStatus, RecordStatus, ServiceRecord, utcnow
-from services import checkin, orgs, pairing
+from runtime.extensions import db
+from services.organisations import orgs, pairing
+from services.volunteering import checkin
 from tests.factories import here, join, make_dated_project, make_member, make_tree
 
 

@@ -7,9 +7,9 @@ import time
 
 import sqlalchemy as sa
 
-from extensions import db
 from models import TeamMembership
-from services import mp_sessions, wechat_users
+from runtime.extensions import db
+from services.people import mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login
 from tests.wechat.helpers import post

@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from extensions import db
 from models import PushRun, PushState, utcnow
-from services import projects, push
+from runtime.extensions import db
+from services.push import runs
+from services.volunteering import projects
 from tests.conftest import DATA_KEY, PG_URL
 from tests.factories import make_followers, make_project_input, make_tree
 from tests.faults.servers import Proxy
@@ -123,7 +124,7 @@ def test_an_orphaned_run_is_taken_up_and_a_redis_blip_stops_nothing(fault_app, o
     time.sleep(2)
     assert worker.poll() is None, "the worker exited on a Redis blip"
     later = _project(session, tree, team, 3, "o_after_blip_")
-    run_id = push.request_push(session, later).id
+    run_id = runs.request_push(session, later).id
     _wait(lambda: _run_state(run_id) == PushState.done, LEASE + INTERVAL + 20, "a push after the blip finished")
     assert _sent(state, "o_after_blip_") == Counter({f"o_after_blip_{i}": 1 for i in range(3)})
 
@@ -137,7 +138,7 @@ def test_a_worker_killed_mid_run_and_restarted_at_once_finishes_it(fault_app, sa
     project_id = _project(session, tree, team, 30, "o_kill_")
     processes.start("scheduler")
     worker = processes.start("worker")
-    run_id = push.request_push(session, project_id).id
+    run_id = runs.request_push(session, project_id).id
     _wait(lambda: len(_sent(state, "o_kill_")) >= 5, 30, "the push started")
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=10)
@@ -147,7 +148,7 @@ def test_a_worker_killed_mid_run_and_restarted_at_once_finishes_it(fault_app, sa
         LEASE + INTERVAL + 60, "the killed run was finished")
     sent = _sent(state, "o_kill_")
     assert max(sent.values()) == 1, "somebody got the message twice"
-    progress = push.progress(db.session, projects.get_project(db.session, project_id))
+    progress = runs.progress(db.session, projects.get_project(db.session, project_id))
     assert progress.counts.get("pending", 0) == 0 and progress.counts.get("sending", 0) == 0
     assert progress.counts.get("unknown", 0) <= 1 and len(sent) >= 29
 
@@ -166,10 +167,10 @@ def test_a_database_restart_as_a_job_starts_does_not_stop_the_worker(fault_app, 
         processes.start("scheduler")
         time.sleep(2)  # the worker is up and waiting for jobs
         proxy.cut()
-        run_id = push.request_push(session, project_id).id
+        run_id = runs.request_push(session, project_id).id
         time.sleep(2)  # the job starts against a database that is gone
         proxy.restore()
-        _wait(lambda: _run_state(run_id) == PushState.done or push.progress(
+        _wait(lambda: _run_state(run_id) == PushState.done or runs.progress(
             db.session, projects.get_project(db.session, project_id)).counts.get("sent", 0) == 4,
             LEASE + INTERVAL + 30, "the push finished after the database came back")
         assert worker.poll() is None, "the worker exited on a database restart"

@@ -180,9 +180,10 @@ def fleet(tmp_path_factory):
 
 
 def _seed(fleet, members: int, prefix: str):
-    from extensions import db
     from models import Team
-    from services import projects, wechat_users
+    from runtime.extensions import db
+    from services.people import wechat_users
+    from services.volunteering import projects
     from tests.factories import join, make_member, make_project_input, make_tree
 
     app = fleet.app()
@@ -204,8 +205,8 @@ def _seed(fleet, members: int, prefix: str):
 
 
 def test_duplicate_deliveries_across_both_nodes_take_effect_once(fleet):
-    from extensions import db
     from models import AuditEntry
+    from runtime.extensions import db
 
     app, (street_code, _, street_team_id) = _seed(fleet, 1, "o_dup_")
     xml = simulator.build_xml("scan", "o_dup_0", key=f"team:{street_code}", created=1_796_000_000)
@@ -223,13 +224,13 @@ def test_duplicate_deliveries_across_both_nodes_take_effect_once(fleet):
 
 
 def test_a_push_run_by_two_workers_reaches_every_member_once(fleet):
-    from extensions import db
-    from services import push
+    from runtime.extensions import db
+    from services.push import runs
 
     app, (_, project_id, _) = _seed(fleet, 30, "o_push_")
     with app.app_context():
         for _ in range(2):
-            push.request_push(db.session, project_id, resend_unknown=True)
+            runs.request_push(db.session, project_id, resend_unknown=True)
         db.engine.dispose()
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
                                 cwd=ROOT, env=fleet.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -276,8 +277,8 @@ def test_a_node_killed_under_load_is_invisible_behind_nginx(fleet):
 
 def test_a_worker_serves_what_it_counts(fleet):
     """Push deliveries are counted in the worker that sends them; it serves them on its own port."""
-    from extensions import db
-    from services import push
+    from runtime.extensions import db
+    from services.push import runs
 
     app, (_, project_id, _) = _seed(fleet, 5, "o_counted_")
     port = free_port()
@@ -287,7 +288,7 @@ def test_a_worker_serves_what_it_counts(fleet):
     try:
         wait_for_port(port, timeout=60)
         with app.app_context():
-            push.request_push(db.session, project_id)
+            runs.request_push(db.session, project_id)
             db.engine.dispose()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len([o for o in fleet.sandbox.sent_to() if o.startswith("o_counted_")]) < 5:
@@ -302,8 +303,8 @@ def test_a_worker_serves_what_it_counts(fleet):
 def test_the_scheduler_queues_the_periodic_work_for_the_workers(fleet):
     """The scheduler process queues the dashboard refresh every STATS_MAX_AGE_SECONDS (3 s here); a worker
     runs it: the dashboards' counts appear without anyone opening a dashboard."""
-    from extensions import db
     from models import OrgStats
+    from runtime.extensions import db
 
     app, _ = _seed(fleet, 2, "o_sched_")
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"], cwd=ROOT,

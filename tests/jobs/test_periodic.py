@@ -1,7 +1,7 @@
 """The scheduler's periodic work (issue 23.2): every job is on the schedule, and the dashboard refresh
 recounts a stale sub-tree and leaves a fresh one alone."""
 from jobs import periodic
-from services import stats
+from services.reporting import stats
 from tests.factories import make_member, make_tree
 
 

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from jobs import push as push_job
 from models import DeliveryStatus, PushDelivery, PushRun, PushState
-from services import projects, push, push_run, push_send, teams
+from services.organisations import teams
+from services.push import execution, runs, sending
+from services.volunteering import projects
 from tests.factories import join, make_followers, make_member, make_project_input, make_tree, pair
 from wechat.sandbox.gate import HANG
 
@@ -30,7 +32,7 @@ def channel(request, app, monkeypatch):
 def _reachable(session, app, channel, openids) -> None:
     """On the subscription channel the members accepted the notice in its popup."""
     if channel == "subscribe":
-        from services import subscriptions
+        from services.push import subscriptions
 
         template = app.config["PUSH_SUBSCRIBE_TEMPLATE_ID"]
         for openid in openids:
@@ -87,10 +89,10 @@ def test_recipients_follow_the_audience(session, community):
     join(session, unbound, team)                   # not bound to WeChat: cannot be reached
     teams.quit_team(session, members[2].id, team.id)  # left the team: not a recipient
     project = _published(session, tree, tree.community, team)
-    assert push_run.plan(session, project) == 2
+    assert execution.plan(session, project) == 2
     chosen = set(session.scalars(sa.select(PushDelivery.member_id).where(PushDelivery.project_id == project.id)))
     assert chosen == {members[0].id, members[1].id}
-    assert push_run.plan(session, project) == 2        # planning again adds nobody
+    assert execution.plan(session, project) == 2        # planning again adds nobody
 
     # A street's project also reaches its paired departments' members; "paired only" reaches only them.
     street_team = tree.team(session, tree.street)
@@ -103,13 +105,13 @@ def test_recipients_follow_the_audience(session, community):
     session.commit()
     for audience, expected in (("team", {student.id, street_member.id}), ("paired", {student.id})):
         p = _published(session, tree, tree.street, street_team, audience=audience)
-        push_run.plan(session, p)
+        execution.plan(session, p)
         assert set(session.scalars(sa.select(PushDelivery.member_id).where(
             PushDelivery.project_id == p.id))) == expected
 
     # A department's project reaches the members of its branches.
     dept_project = _published(session, tree, tree.dept, tree.team(session, tree.dept))
-    push_run.plan(session, dept_project)
+    execution.plan(session, dept_project)
     assert set(session.scalars(sa.select(PushDelivery.member_id).where(
         PushDelivery.project_id == dept_project.id))) == {student.id}
 
@@ -117,23 +119,23 @@ def test_recipients_follow_the_audience(session, community):
 def test_template_values_fit_wechats_limits(session, community, sandbox, monkeypatch, app):
     tree, team = community
     monkeypatch.setitem(app.config, "REDIS_URL", None)
-    assert push.keyword_value("a\nb\tc  ") == "a b c"
-    assert push.keyword_value("") == "—"
-    assert push.keyword_value("很" * 30) == "很" * 19 + "…"
+    assert runs.keyword_value("a\nb\tc  ") == "a b c"
+    assert runs.keyword_value("") == "—"
+    assert runs.keyword_value("很" * 30) == "很" * 19 + "…"
     make_followers(session, team, 1, "o_push_")
     project = _published(session, tree, tree.community, team, title="社区垃圾分类桶前值守与宣传引导志愿服务活动（第二期）")
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     (_, touser, body), = sandbox.sent
     assert touser == "o_push_0" and body["template_id"] == "sandbox_project_notice"
     assert body["url"].endswith(f"/m/projects/{project.code}")
     assert set(body["data"]) == {"thing1", "time2", "thing3"}
     assert all(len(v["value"]) <= 20 and "color" not in v for v in body["data"].values())
     assert body["data"]["thing1"]["value"].endswith("…")
-    assert body["data"]["time2"]["value"] == project.starts_at.astimezone(push.BEIJING).strftime("%Y年%m月%d日 %H:%M")
+    assert body["data"]["time2"]["value"] == project.starts_at.astimezone(runs.BEIJING).strftime("%Y年%m月%d日 %H:%M")
     assert "first" not in body["data"] and "remark" not in body["data"]
 
     monkeypatch.setitem(app.config, "PUSH_MINIPROGRAM_PAGEPATH", "pages/project/index?code={code}")
-    assert push.message_for(project)["mini_program"] == {
+    assert runs.message_for(project)["mini_program"] == {
         "appid": app.config["WECHAT_MINIPROGRAM_APP_ID"], "pagepath": f"pages/project/index?code={project.code}"}
 
 
@@ -143,7 +145,7 @@ def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, communit
     _reachable(session, app, channel, openids)
     project = _published(session, tree, tree.community, team)
     project_id, community_id, team_id = project.id, tree.community.id, team.id
-    run_id = push.request_push(session, project_id, actor_org_id=community_id).id
+    run_id = runs.request_push(session, project_id, actor_org_id=community_id).id
     drain(app, mode)
     assert sorted(sandbox.sent_to(ENDPOINTS[channel])) == sorted(openids)
     assert _statuses(session, project_id) == {"sent": 5}
@@ -154,8 +156,8 @@ def test_push_sends_each_member_once_and_a_rerun_sends_nothing(session, communit
     team = session.get(type(team), team_id)
     newcomer = make_followers(session, team, 1, "o_new_")[0].openid
     _reachable(session, app, channel, [newcomer])
-    push.request_push(session, project_id, actor_org_id=community_id)
-    push.request_push(session, project_id)  # the operator's CLI too
+    runs.request_push(session, project_id, actor_org_id=community_id)
+    runs.request_push(session, project_id)  # the operator's CLI too
     drain(app, mode)
     assert sorted(sandbox.sent_to(ENDPOINTS[channel])) == sorted([*openids, newcomer])
     assert _statuses(session, project_id) == {"sent": 6}
@@ -172,7 +174,7 @@ def test_error_paths(session, community, sandbox, mode, app):
     assert get_client().access_token
     sandbox.expire_tokens()                                  # 42001: refreshed once and retried
     project_id = project.id
-    push.request_push(session, project_id, actor_org_id=tree.community.id)
+    runs.request_push(session, project_id, actor_org_id=tree.community.id)
     drain(app, mode)
     rows = {d.openid: d for d in session.scalars(sa.select(PushDelivery).where(PushDelivery.project_id == project_id))}
     assert rows[people[1]].status == DeliveryStatus.failed and rows[people[1]].errcode == 43004
@@ -183,12 +185,12 @@ def test_error_paths(session, community, sandbox, mode, app):
     assert sandbox.token_grants >= 2
 
     # A re-run does not retry the final 43004.
-    push.request_push(session, project_id)
+    runs.request_push(session, project_id)
     drain(app, mode)
     assert [c.body["touser"] for c in sandbox.calls_to(TEMPLATE)].count(people[1]) == 1
-    progress = push.progress(session, session.get(projects.Project, project_id))
+    progress = runs.progress(session, session.get(projects.Project, project_id))
     assert progress.counts == {"sent": 5, "failed": 1}
-    assert progress.reasons == [("failed", push_send.REASONS[43004], 1)]
+    assert progress.reasons == [("failed", sending.REASONS[43004], 1)]
 
 
 def test_busy_beyond_the_retries_fails_and_a_rerun_retries(session, community, sandbox, app, monkeypatch):
@@ -198,11 +200,11 @@ def test_busy_beyond_the_retries_fails_and_a_rerun_retries(session, community, s
     person = make_followers(session, team, 1, "o_push_")[0]
     sandbox.failures[TEMPLATE] = [-1, -1, -1]
     project = _published(session, tree, tree.community, team)
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     delivery = session.scalar(sa.select(PushDelivery))
     assert (delivery.status, delivery.errcode, delivery.attempts) == (DeliveryStatus.failed, -1, 1)
     assert len(sandbox.calls_to(TEMPLATE)) == 3 and sandbox.sent == []
-    push.request_push(session, project.id)  # WeChat never accepted it: asking again retries
+    runs.request_push(session, project.id)  # WeChat never accepted it: asking again retries
     assert sandbox.sent_to() == [person.openid]
 
 
@@ -214,11 +216,11 @@ def test_no_answer_in_time_is_unknown_and_never_resent_by_itself(session, commun
     people = make_followers(session, team, 2, "o_push_")
     sandbox.failures[TEMPLATE] = [HANG]
     project = _published(session, tree, tree.community, team)
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     assert _statuses(session, project) == {"unknown": 1, "sent": 1}
-    push.request_push(session, project.id)
+    runs.request_push(session, project.id)
     assert len(sandbox.calls_to(TEMPLATE)) == 2       # not resent by a re-run
-    push.request_push(session, project.id, resend_unknown=True)  # the coordinator chose to resend
+    runs.request_push(session, project.id, resend_unknown=True)  # the coordinator chose to resend
     assert sorted(sandbox.sent_to()) == sorted(m.openid for m in people)
     assert _statuses(session, project) == {"sent": 2}
 
@@ -237,11 +239,11 @@ def test_connection_refused_is_retried_then_failed(session, community, app, monk
     client = SharedTokenClient("wx", "s", f"http://127.0.0.1:{port}", app.extensions["store"], timeout=1)
     client.session.set(client.access_token_key, "tok", 60)
     touched = []
-    outcome = push_send.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
-    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, push_send.NETWORK_ERROR)
+    outcome = sending.send_one(client, "o_x", {"template_id": "t", "data": {}}, touch=lambda: touched.append(1))
+    assert (outcome.status, outcome.errmsg) == (DeliveryStatus.failed, sending.NETWORK_ERROR)
     assert touched == [1]
-    assert push_send._never_reached(requests.ConnectTimeout())
-    assert not push_send._never_reached(requests.ReadTimeout())
+    assert sending._never_reached(requests.ConnectTimeout())
+    assert not sending._never_reached(requests.ReadTimeout())
 
 
 def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mode, app):
@@ -250,22 +252,22 @@ def test_quota_pauses_the_run_until_the_next_day(session, community, sandbox, mo
     sandbox.quotas[TEMPLATE] = 2
     project = _published(session, tree, tree.community, team)
     project_id = project.id
-    run_id = push.request_push(session, project_id, actor_org_id=tree.community.id).id
+    run_id = runs.request_push(session, project_id, actor_org_id=tree.community.id).id
     drain(app, mode)
     run = session.get(PushRun, run_id)
     assert run.state == PushState.paused and "额度" in run.last_error
-    assert run.resume_after.astimezone(push.BEIJING).time() == dt.time(0, 5)
+    assert run.resume_after.astimezone(runs.BEIJING).time() == dt.time(0, 5)
     assert run.resume_after > dt.datetime.now(dt.UTC)
     assert _statuses(session, project_id) == {"sent": 2, "pending": 2}
     resume_after = run.resume_after
-    assert push.recover(session) == []                  # not yet due
+    assert runs.recover(session) == []                  # not yet due
 
     del sandbox.quotas[TEMPLATE]                        # a new day
     if mode == "rq":
         from jobs.queue import queue
 
         queue(app).empty()                              # the scheduled resumption is tested by recover()
-    assert push.recover(session, now=resume_after + dt.timedelta(seconds=1)) == [run_id]
+    assert runs.recover(session, now=resume_after + dt.timedelta(seconds=1)) == [run_id]
     drain(app, mode)
     assert sorted(sandbox.sent_to()) == sorted(openids)
     assert _statuses(session, project_id) == {"sent": 4}
@@ -277,14 +279,14 @@ def test_template_finished_event_sets_the_final_status(session, community, sandb
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     people = make_followers(session, team, 3, "o_push_")
     project = _published(session, tree, tree.community, team)
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     rows = {d.openid: d for d in session.scalars(sa.select(PushDelivery))}
-    push.record_template_result(session, rows[people[0].openid].msgid, "success")
-    push.record_template_result(session, rows[people[1].openid].msgid, "failed:user block")
+    runs.record_template_result(session, rows[people[0].openid].msgid, "success")
+    runs.record_template_result(session, rows[people[1].openid].msgid, "failed:user block")
     # An interrupted send (no msgid) is recognised by the openid when WeChat reports it.
     rows[people[2].openid].status, rows[people[2].openid].msgid = DeliveryStatus.unknown, None
     session.commit()
-    push.record_template_result(session, "77777", "failed: system failed", openid=people[2].openid)
+    runs.record_template_result(session, "77777", "failed: system failed", openid=people[2].openid)
     session.expire_all()
     assert [rows[m.openid].status for m in people] == [DeliveryStatus.delivered, DeliveryStatus.blocked,
                                                          DeliveryStatus.failed]
@@ -302,16 +304,16 @@ def test_publishing_pushes_when_configured(session, community, sandbox, app, mon
 
 
 def test_only_managers_push_published_projects(session, community, app, monkeypatch):
-    from services.errors import Conflict, Forbidden
+    from services.kernel.errors import Conflict, Forbidden
 
     tree, team = community
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     draft = projects.create_project(session, tree.community.id, team.id, make_project_input())
     with pytest.raises(Conflict, match="已发布"):
-        push.request_push(session, draft.id, actor_org_id=tree.community.id)
+        runs.request_push(session, draft.id, actor_org_id=tree.community.id)
     projects.publish_project(session, tree.community.id, draft.id)
     with pytest.raises(Forbidden):
-        push.request_push(session, draft.id, actor_org_id=tree.community2.id)
+        runs.request_push(session, draft.id, actor_org_id=tree.community2.id)
     assert session.scalar(sa.select(sa.func.count()).select_from(PushRun)) == 0
 
 
@@ -322,8 +324,8 @@ def test_concurrent_runs_send_each_member_once(session, community, sandbox, app,
     _reachable(session, app, channel, [m.openid for m in people])
     sandbox.latency[ENDPOINTS[channel]] = 0.005
     project = _published(session, tree, tree.community, team)
-    runs = [push.request_push(session, project.id, enqueue=False, resend_unknown=True).id for _ in range(2)]
-    reports = run_threads(2, lambda own, i: push_run.run(own, runs[i], client=push_job.client()))
+    run_ids = [runs.request_push(session, project.id, enqueue=False, resend_unknown=True).id for _ in range(2)]
+    reports = run_threads(2, lambda own, i: execution.run(own, run_ids[i], client=push_job.client()))
     assert sum(r.sent for r in reports) == 40 and all(r.sent for r in reports)  # both really worked
     assert Counter(sandbox.sent_to(ENDPOINTS[channel])) == Counter({m.openid: 1 for m in people})
     assert _statuses(session, project) == {"sent": 40}
@@ -334,7 +336,7 @@ def test_the_pace_holds_across_workers_though_permits_come_in_blocks(app, monkey
     than the rate, whichever worker takes the permits."""
     monkeypatch.setitem(app.config, "PUSH_RATE_PER_SECOND", 20)
     with app.app_context():
-        first, second = push_run.Pacer(), push_run.Pacer()
+        first, second = execution.Pacer(), execution.Pacer()
         assert first.block == 2
         started = time.monotonic()
         for _ in range(30):

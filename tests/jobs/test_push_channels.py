@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import DeliveryStatus, Member, PushDelivery, Subscription
-from services import projects, push, push_channels, subscriptions
-from services.errors import Invalid
+from services.kernel.errors import Invalid
+from services.push import channels, runs, subscriptions
+from services.volunteering import projects
 from tests.factories import make_followers, make_project_input, make_tree
 from tests.wechat.helpers import post
 
@@ -46,7 +47,7 @@ def test_events_record_answers_and_the_push_reaches_only_who_accepted(app, sessi
     assert answers == {openids[0]: "accept", openids[1]: "reject", openids[2]: "reject"}
 
     project = _published(session, tree, team)
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     assert sandbox.sent_to(BIZSEND) == [openids[0]] and sandbox.sent_to() == []  # no template message at all
     rows = {d.openid: d for d in session.scalars(sa.select(PushDelivery))}
     assert rows[openids[0]].status == DeliveryStatus.sent
@@ -64,7 +65,7 @@ def test_events_record_answers_and_the_push_reaches_only_who_accepted(app, sessi
     # One more accepts; asked again, only that one is sent (each member at most once).
     post(app, "subscribe_msg_popup", openids[3], items=[
         {"TemplateId": TEMPLATE_ID, "SubscribeStatusString": "accept"}])
-    push.request_push(session, project.id, actor_org_id=tree.community.id)
+    runs.request_push(session, project.id, actor_org_id=tree.community.id)
     assert Counter(sandbox.sent_to(BIZSEND)) == Counter({openids[0]: 1, openids[3]: 1})
 
 
@@ -75,14 +76,14 @@ def test_a_field_that_breaks_its_types_rule_is_refused_before_anything_is_sent(a
     monkeypatch.setitem(app.config, "PUSH_TEMPLATE_FIELDS", {"thing1": "title", "phrase2": "title"})
     project = _published(session, tree, team, title="社区垃圾分类宣传")
     with pytest.raises(Invalid, match="phrase2 须为5个汉字以内"):
-        push.request_push(session, project.id, actor_org_id=tree.community.id)
+        runs.request_push(session, project.id, actor_org_id=tree.community.id)
     monkeypatch.setitem(app.config, "PUSH_TEMPLATE_FIELDS", {"thing1": "title", "time2": "site"})
     with pytest.raises(Invalid, match="time2 须为时间"):
-        push.request_push(session, project.id, actor_org_id=tree.community.id)
+        runs.request_push(session, project.id, actor_org_id=tree.community.id)
     assert sandbox.sent_to(BIZSEND) == [] and session.scalar(sa.select(sa.func.count()).select_from(PushDelivery)) == 0
     # A long title in a thing field is shortened, never refused.
-    assert push_channels.fit_subscribe_value("thing1", "很" * 30) == "很" * 19 + "…"
-    assert push_channels.fit_subscribe_value("time2", "2026年11月28日 09:00") == "2026年11月28日 09:00"
+    assert channels.fit_subscribe_value("thing1", "很" * 30) == "很" * 19 + "…"
+    assert channels.fit_subscribe_value("time2", "2026年11月28日 09:00") == "2026年11月28日 09:00"
 
 
 def test_the_sandbox_serves_newtmpl_and_the_jsapi_ticket(app, sandbox):
@@ -105,7 +106,7 @@ def test_the_project_page_offers_the_subscription_signed_for_the_page(app, sessi
     import hashlib
     import re
 
-    from services import wechat_users
+    from services.people import wechat_users
     from tests.web import mobile_login
 
     tree, team, openids = subscribing

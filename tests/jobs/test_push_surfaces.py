@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services import projects
+from services.volunteering import projects
 from tests.factories import join, make_account, make_followers, make_member, make_project_input, make_tree
 from tests.web import console_login, csrf_token
 

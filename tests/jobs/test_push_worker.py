@@ -13,7 +13,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models import PushDelivery, PushRun, PushState
-from services import projects, push
+from services.push import runs
+from services.volunteering import projects
 from tests.conftest import DATA_KEY, PG_URL, REDIS_URL
 from tests.factories import make_followers, make_project_input, make_tree
 
@@ -39,7 +40,7 @@ def test_worker_killed_mid_push_then_restarted(session, app, sandbox, pg_only):
     project = projects.create_project(session, tree.community.id, team.id, make_project_input())
     projects.publish_project(session, tree.community.id, project.id)
     project_id = project.id
-    run_id = push.request_push(session, project_id, actor_org_id=tree.community.id).id
+    run_id = runs.request_push(session, project_id, actor_org_id=tree.community.id).id
     sandbox.latency[TEMPLATE] = 0.03
 
     first = _worker(app)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from models import utcnow
-from services import projects
+from services.volunteering import projects
 from tests.factories import SITE, make_account, make_member, make_project_input, make_tree
 
 API = "/api/mp/v1"

@@ -13,7 +13,7 @@ API = "/api/mp/v1"
 
 def test_member_journey_on_the_demo(app, session, sandbox, caplog):
     seed_demo(session, echo=lambda *_: None)
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     phone, office = app.test_client(), app.test_client()
 
     member = {"Authorization": "Bearer " + phone.post(f"{API}/login", json={"code": "dev:o_visitor"}).get_json()["token"]}

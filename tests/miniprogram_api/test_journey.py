@@ -17,7 +17,7 @@ def _auth(token):
 
 
 def test_member_journey(app, session, sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     tree = make_tree(session)
     make_account(session, tree.community, "duofuxiang")
     team = tree.team(session, tree.community)

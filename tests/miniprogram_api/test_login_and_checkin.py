@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 from models import utcnow
-from services import enrolment
+from services.volunteering import enrolment
 from tests.factories import here, join, make_dated_project, make_member, make_tree
 
 API = "/api/mp/v1"

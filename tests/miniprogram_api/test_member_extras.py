@@ -1,5 +1,5 @@
 """Registering as a volunteer and joining or transferring between branches through the API."""
-from services import branches, mp_sessions
+from services.people import branches, mp_sessions
 from tests.factories import make_member, make_tree
 
 API = "/api/mp/v1"

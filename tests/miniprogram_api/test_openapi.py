@@ -15,7 +15,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from models import utcnow
-from services import mp_sessions, projects
+from services.people import mp_sessions
+from services.volunteering import projects
 from tests.factories import make_account, make_member, make_project_input, make_tree
 
 # Deterministic in make test/CI (the same cases every run); FUZZ_RANDOM=1 FUZZ_EXAMPLES=200 to hunt.

@@ -14,12 +14,12 @@ def _token(client, openid):
 
 
 def _sent_code(caplog) -> str:
-    messages = [r.getMessage() for r in caplog.records if r.name == "smsgateway"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "runtime.smsgateway"]
     return re.search(r"验证码 (\d{6})", messages[-1]).group(1)
 
 
 def test_register_with_a_phone_code(app, session, sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     client = app.test_client()
     auth = _token(client, "o_reg_1")
     form = registration(volunteer=True)
@@ -69,7 +69,7 @@ def test_register_with_a_phone_code(app, session, sandbox, caplog):
 
 
 def test_codes_expire_after_five_wrong_tries(app, session, sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="smsgateway")
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     client = app.test_client()
     auth = _token(client, "o_reg_2")
     form = registration()

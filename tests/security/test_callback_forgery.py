@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from config import ConfigError, load_config
 from models import WechatFollower
+from runtime.config import ConfigError, load_config
 from tests.security.production import production_env
 from tests.wechat.helpers import post_xml
 from wechat import callback, simulator

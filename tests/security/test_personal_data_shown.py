@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from extensions import protector
 from models import OrgAccount, RecordStatus, ServiceRecord
-from services import mp_sessions, wechat_users
+from runtime.extensions import protector
+from services.people import mp_sessions, wechat_users
 from tests.factories import join, make_account, make_dated_project, make_member, make_tree
 from tests.web import console_login, mobile_login
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from config import DEV_AES_KEY, ConfigError, load_config
+from runtime.config import DEV_AES_KEY, ConfigError, load_config
 from tests.security.production import production_env
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models import SessionKind, utcnow
-from services import auth_sessions, mp_sessions, wechat_users
+from services.people import auth_sessions, mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 

@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 
 from models import OrgAccount, utcnow
-from services import accounts
-from services.errors import Forbidden, Invalid
+from services.kernel.errors import Forbidden, Invalid
+from services.people import accounts
 from tests.factories import make_account, make_tree
 
 

@@ -4,9 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEntry, CorrectionStatus, Enrolment, RecordStatus, ServiceRecord
-from services import approval, checkin, corrections, hours, projects
-from services.errors import Conflict, Forbidden, Invalid
-from services.records import mark_missing_signouts
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.volunteering import approval, checkin, corrections, hours, projects
+from services.volunteering.records import mark_missing_signouts
 from tests.factories import START, here, join, make_dated_project, make_member, make_project_input, make_tree, pair
 
 UTC = dt.UTC

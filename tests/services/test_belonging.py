@@ -6,7 +6,10 @@ import re
 import sqlalchemy as sa
 
 from models import Project
-from services import belonging, pairing, projects, rosters, stats, wechat_users
+from services.organisations import belonging, pairing
+from services.people import wechat_users
+from services.reporting import rosters, stats
+from services.volunteering import projects
 from tests.factories import make_member, make_project_input, make_tree, pair
 from tests.web import mobile_login
 from tests.wechat.helpers import post

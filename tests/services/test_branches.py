@@ -2,8 +2,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApplicationStatus, AuditEntry
-from services import branches, orgs
-from services.errors import Conflict, Forbidden, Invalid
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.organisations import orgs
+from services.people import branches
 from tests.factories import make_member, make_tree
 
 

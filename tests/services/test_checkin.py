@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import Enrolment, RecordStatus, ServiceRecord
-from services import checkin, hours, onsite_qr, projects, records
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.volunteering import checkin, hours, onsite_qr, projects, records
 from tests.factories import SITE, START, here, join, make_dated_project, make_member, make_project_input, make_tree
 
 UTC = dt.UTC

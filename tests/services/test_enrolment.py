@@ -2,8 +2,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import Enrolment, EnrolmentStatus
-from services import enrolment, projects
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.volunteering import enrolment, projects
 from tests.factories import join, make_member, make_project_input, make_tree
 
 

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, RecordStatus, ServiceRecord
-from services import hours
+from services.volunteering import hours
 from tests.factories import make_member, make_tree
 
 UTC = dt.UTC

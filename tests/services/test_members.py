@@ -3,11 +3,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from extensions import protector
 from models import ApplicationStatus, BranchApplication, Member, Sex
-from services import members
-from services.errors import Conflict, Forbidden, Invalid
-from services.idcard import make_id_number
+from runtime.extensions import protector
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.people import members
+from services.people.idcard import make_id_number
 from tests.factories import make_member, make_tree, registration
 
 TODAY = dt.date(2026, 11, 22)

@@ -2,8 +2,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import OrgAccount, Organization, OrgKind, Project, RegistrationCode, Team
-from services import orgs
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.organisations import orgs
 from tests.factories import make_tree
 
 

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import Pairing, PairingStatus
-from services import orgs, pairing
-from services.beijing_time import BEIJING
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.beijing_time import BEIJING
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.organisations import orgs, pairing
 from tests.factories import make_tree
 
 

@@ -7,9 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from models import Member, Project, RecordStatus, ServiceRecord
-from services import orgs, participation, rosters, stats
-from services.beijing_time import BEIJING, beijing_today
-from services.errors import Forbidden, Invalid
+from services.kernel.beijing_time import BEIJING, beijing_today
+from services.kernel.errors import Forbidden, Invalid
+from services.organisations import orgs
+from services.reporting import rosters, stats
+from services.volunteering import participation
 from tests.factories import make_member, make_tree
 
 

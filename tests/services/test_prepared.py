@@ -1,12 +1,12 @@
-"""services.prepared: the bot's hot statements, prepared per pooled connection on PostgreSQL."""
+"""services.kernel.prepared: the bot's hot statements, prepared per pooled connection on PostgreSQL."""
 import contextlib
 
 import pytest
 import sqlalchemy as sa
 
-from extensions import db
 from models import Member
-from services.prepared import Prepared
+from runtime.extensions import db
+from services.kernel.prepared import Prepared
 from tests.conftest import PG_URL
 from tests.driver import DriverStatements
 from tests.factories import make_member

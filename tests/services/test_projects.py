@@ -4,8 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEntry, ProjectStatus
-from services import pairing, projects
-from services.errors import Conflict, Forbidden, Invalid
+from services.kernel.errors import Conflict, Forbidden, Invalid
+from services.organisations import pairing
+from services.volunteering import projects
 from tests.factories import join, make_member, make_project_input, make_tree, pair
 
 UTC = dt.UTC

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import RecordStatus, ServiceRecord
-from services import rosters, stats
+from services.reporting import rosters, stats
 from tests.factories import join, make_dated_project, make_member, make_tree
 
 

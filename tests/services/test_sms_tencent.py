@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services import mp_sessions, sms
-from services.errors import Unavailable
-from smsgateway import TencentSender
+from runtime.smsgateway import TencentSender
+from services.kernel.errors import Unavailable
+from services.people import mp_sessions, sms
 from tests.factories import make_member
 
 

@@ -5,8 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, RecordStatus, ServiceRecord
-from services import members, reviews, stats, targets
-from services.errors import Forbidden, Invalid
+from services.kernel.errors import Forbidden, Invalid
+from services.organisations import targets
+from services.people import members
+from services.reporting import stats
+from services.volunteering import reviews
 from tests.factories import join, make_member, make_tree
 
 UTC = dt.UTC

@@ -2,8 +2,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, TeamMembership
-from services import joining, teams, wechat_users
-from services.errors import Conflict, Invalid, NotFound
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.organisations import joining, teams
+from services.people import wechat_users
 from tests.factories import join, make_member, make_tree
 
 

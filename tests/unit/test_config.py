@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from config import ConfigError, load_config
+from runtime.config import ConfigError, load_config
 
 
 def test_development_defaults_run_offline():

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from services.idcard import IdNumberError, age_on, check_digit, make_id_number, parse_id_number
+from services.people.idcard import IdNumberError, age_on, check_digit, make_id_number, parse_id_number
 
 
 def test_parses_the_standard_example_with_x_check_digit():

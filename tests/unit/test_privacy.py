@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 
-from privacy import DataProtector, MaskingFilter, ProtectedDataError, mask_id_number, mask_phone, mask_text
+from runtime.privacy import DataProtector, MaskingFilter, ProtectedDataError, mask_id_number, mask_phone, mask_text
 
 
 def _app(key: str) -> Flask:

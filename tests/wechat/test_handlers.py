@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 import geo
-from extensions import store
 from models import AuditEntry, Enrolment, Member, RecordStatus, ServiceRecord, TeamMembership, WechatFollower
-from services import projects, wechat_users
+from runtime.extensions import store
+from services.people import wechat_users
+from services.volunteering import projects
 from tests.driver import DriverStatements
 from tests.factories import SITE, join, make_member, make_project_input, make_tree
 from tests.wechat.helpers import post
@@ -263,7 +264,7 @@ def test_a_scan_and_a_hours_reply_are_one_statement_each_on_postgresql(app, sess
     runs it) and run in autocommit (no BEGIN/COMMIT round trips), and the pooled connection goes back
     out of autocommit."""
     tree, team, member = world
-    from extensions import db
+    from runtime.extensions import db
 
     key, member_id = f"team:{team.code}", member.id
     with DriverStatements(db.engine) as scan:

@@ -1,0 +1,22 @@
+"""The guards every HTTP surface shares, unbound until ``create_app`` binds them: CSRF tokens on forms
+and per-client rate limits (Redis when REDIS_URL is set)."""
+from __future__ import annotations
+
+from flask import request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+
+from web.security import client_identity
+
+csrf = CSRFProtect()
+# Per-client limits on login, code sending and registration; storage is Redis when REDIS_URL is set.
+# Keyed on the login where there is one, else the real client address (web.security.client_identity).
+limiter = Limiter(key_func=client_identity, default_limits=[], headers_enabled=True)
+
+
+@limiter.request_filter
+def _wechat_callback() -> bool:
+    """WeChat's callback is never limited per address: every message comes from a handful of WeChat
+    server addresses, so a limit would throttle the whole programme on 报到 day; its signature
+    authenticates it instead. A filter, not ``exempt``: it is checked before any limit is resolved."""
+    return request.blueprint == "wechat"
