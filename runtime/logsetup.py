@@ -73,3 +73,16 @@ def who(*, member_id: int | None = None, org_id: int | None = None) -> None:
             g.log_member_id = member_id
         if org_id is not None:
             g.log_org_id = org_id
+
+def register_logging(app: Flask) -> None:
+    """One stdout handler on the root logger: JSON lines with the request id (LOG_FORMAT=json, the
+    production default) or readable text, personal data masked in every record."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_qingchun", False)]:
+        root.removeHandler(old)
+    root.addHandler(make_handler(app.config["LOG_FORMAT"]))
+    root.setLevel(logging.INFO if app.config["APP_ENV"] == "production" else logging.DEBUG
+                  if app.debug else logging.INFO)
+    logging.getLogger("werkzeug").addFilter(MaskingFilter())
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a dozen lines per certificate's font subset
+    register_request_ids(app)

@@ -2,10 +2,12 @@
 and per-client rate limits (Redis when REDIS_URL is set)."""
 from __future__ import annotations
 
-from flask import request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
+from runtime.sharedstore import fail_fast
+from web import security
 from web.security import client_identity
 
 csrf = CSRFProtect()
@@ -20,3 +22,17 @@ def _wechat_callback() -> bool:
     server addresses, so a limit would throttle the whole programme on 报到 day; its signature
     authenticates it instead. A filter, not ``exempt``: it is checked before any limit is resolved."""
     return request.blueprint == "wechat"
+
+
+def init_app(app: Flask) -> None:
+    security.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")
+    if app.config.get("REDIS_URL"):
+        # Redis down or hung must not stop the requests the limits guard: short timeouts, no retries,
+        # and this process's own counters until Redis answers again (Flask-Limiter's fallback).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", fail_fast())
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)

@@ -1,0 +1,89 @@
+"""Error answers of every HTTP surface: a Chinese page for a person's browser, the JSON error for
+programs (the mini-program, the phone pages' fetch calls), and never a 500 for a rule that said no."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from runtime.sharedstore import StoreUnavailable
+from services.kernel.errors import DomainError
+from web.bodies import describe
+
+logger = logging.getLogger(__name__)
+
+
+#: Paths people open in a browser: their errors are Chinese pages, not JSON.
+PEOPLES_PAGES = ("/m/", "/j/", "/verify/", "/console/", "/qr/")
+
+
+def register_errors(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """No text with NUL bytes reaches a service (PostgreSQL refuses them): a clear 400 instead."""
+        values = list(request.args.values()) + list(request.view_args.values() if request.view_args else [])
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in str(value) for value in values):
+            return jsonify({"error": "invalid_characters", "message": "请求包含非法字符"}), 400
+
+    @app.errorhandler(ValidationError)
+    def validation_error(err: ValidationError):
+        message, fields = describe(err)
+        return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
+
+    def _wants_page() -> bool:
+        return (request.path.startswith(PEOPLES_PAGES) and not request.is_json
+                and request.accept_mimetypes.best == "text/html")
+
+    def _page(status: int, message: str):
+        title = {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
+                 503: "服务暂时繁忙"}.get(status, "请求有误")
+        template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
+        return render_template(template, title=title, message=message, status=status), status
+
+    def page_or_json(status: int, code: str, message: str):
+        """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
+        if not _wants_page():
+            return jsonify({"error": code, "message": message}), status
+        return _page(status, message)
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        """A rule said no: a Chinese page for a person's browser, the JSON body (with any detail) for programs."""
+        if _wants_page():
+            return _page(err.status, err.message)
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return page_or_json(400, "csrf", "页面已过期或来源不明，请刷新页面后重试")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
+                    413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
+        return page_or_json(err.code, err.name.lower().replace(" ", "_"), messages.get(err.code, err.description))
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(err: StoreUnavailable):
+        """What needs the shared store and cannot do without it (SMS codes, the phone login's lockout)
+        says so; everything else goes on without the store."""
+        return page_or_json(503, "temporarily_unavailable", "服务暂时繁忙，请稍后再试")
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        if request.blueprint == "rq_dashboard" and _bad_dashboard_lookup(err):
+            return page_or_json(404, "not_found", "找不到该任务、队列或登记表")  # rq-dashboard's own 500s
+        logger.exception("unhandled error")
+        return jsonify({"error": "internal_error", "message": "服务器开小差了，请稍后再试"}), 500
+
+
+def _bad_dashboard_lookup(err: Exception) -> bool:
+    """rq-dashboard answers an unknown job, registry or instance with an exception of its own."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    return isinstance(err, NoSuchJobError | InvalidJobOperation | LookupError | ValueError)
