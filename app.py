@@ -64,13 +64,14 @@ def register_blueprints(app: Flask) -> None:
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
 
+    from jobs.queue import queue
     from runtime.health import bp as health_bp
     from runtime.metrics import register_metrics
     from web.home import register_home
 
     register_home(app)
     app.register_blueprint(health_bp)
-    register_metrics(app)
+    register_metrics(app, queue=queue)
 
 
 def register_cli(app: Flask) -> None:

@@ -153,7 +153,7 @@ def edit_project(project_id: int):
 
 
 ACTIONS = {
-    "publish": (lambda org, p: projects.publish_project(db.session, org, p.id), "项目已发布"),
+    "publish": (lambda org, p: runs.publish_and_push(db.session, org, p.id), "项目已发布"),
     "close": (lambda org, p: projects.close_project(db.session, org, p.id), "项目已结束"),
     "push": (lambda org, p: runs.request_push(db.session, p.id, actor_org_id=org), "已开始推送给团员"),
     "resend-unknown": (lambda org, p: runs.request_push(db.session, p.id, actor_org_id=org, resend_unknown=True),

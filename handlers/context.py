@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from services.people import wechat_users
-from wechat.callback import Inbound
+
+if TYPE_CHECKING:  # a type only: wechat/ calls the handlers, never the other way round
+    from wechat.callback import Inbound
 
 
 @dataclass

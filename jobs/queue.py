@@ -44,16 +44,14 @@ def queue(app: Flask | None = None) -> Queue:
 
 
 def in_app_context(func: Callable, *args):
-    """Call ``func`` inside an app context: the worker (``flask jobs worker``) has one already pushed,
-    a bare ``rq worker`` does not."""
+    """Call ``func`` inside the app context of the worker that runs it. The one entry point that builds
+    the app is ``flask --app app jobs worker`` (Flask's CLI calls ``app.create_app``, and the worker runs
+    every job in its own process): jobs/ never imports ``app``, so nothing here builds a second one."""
     from flask import has_app_context
 
-    if has_app_context():
-        return func(*args)
-    from app import create_app
-
-    with create_app().app_context():
-        return func(*args)
+    if not has_app_context():
+        raise RuntimeError("jobs run in `flask --app app jobs worker`, which builds the app; a bare `rq worker` has none")
+    return func(*args)
 
 
 def is_inline() -> bool:

@@ -26,6 +26,7 @@ from runtime.extensions import db
 from services.organisations import team_changes, teams
 from services.organisations.orgs import get_org, require_within, subtree_teams
 from services.people import members, profile_extras
+from services.push import runs
 from services.volunteering import approval, corrections, projects
 from web.answers import correction_answer, project_answer, record_answer, team_answer
 from web.bodies import CorrectionDecisionIn, DecideIn, ProjectIn, RecordTimesIn, TeamChangeIn
@@ -94,7 +95,7 @@ def create_project(code: str):
 @account_required
 def publish_project(code: str):
     project = _project(code, published_only=False)
-    return jsonify(project_answer(projects.publish_project(db.session, current_org_id(), project.id)))
+    return jsonify(project_answer(runs.publish_and_push(db.session, current_org_id(), project.id)))
 
 
 @bp.get("/org/projects/<code>/pending")

@@ -11,10 +11,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 REQUEST_SECONDS = Histogram("qingchun_request_seconds", "Request latency by endpoint",
                             ["endpoint", "method", "status"],
@@ -31,6 +36,7 @@ class _LiveCollector:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self.queue = app.extensions.get("metrics_queue")  # the app hands it over: jobs/ is above runtime/
 
     def collect(self):
         pool = GaugeMetricFamily("qingchun_db_pool_connections", "Database connections of this process",
@@ -44,12 +50,10 @@ class _LiveCollector:
                 if value is not None:
                     pool.add_metric([state], value())
             yield pool
-            if self.app.config.get("REDIS_URL"):
+            if self.app.config.get("REDIS_URL") and self.queue is not None:
                 queued = GaugeMetricFamily("qingchun_rq_jobs", "RQ jobs by state", labels=["state"])
                 try:
-                    from jobs.queue import queue
-
-                    q = queue(self.app)
+                    q = self.queue(self.app)
                     queued.add_metric(["queued"], q.count)
                     queued.add_metric(["failed"], q.failed_job_registry.count)
                 except Exception:  # noqa: BLE001 - Redis down: the metric is absent, the scrape still works
@@ -82,7 +86,10 @@ def exposition(app: Flask) -> bytes:
     return generate_latest(counted) + generate_latest(live)
 
 
-def register_metrics(app: Flask) -> None:
+def register_metrics(app: Flask, *, queue: Callable[[Flask], Queue] | None = None) -> None:
+    """``queue``: the RQ queue of ``app`` whose depth is read at each scrape (jobs.queue.queue)."""
+    app.extensions["metrics_queue"] = queue
+
     @app.before_request
     def start_timer() -> None:
         g.metrics_started = time.perf_counter()

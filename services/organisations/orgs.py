@@ -15,7 +15,7 @@ from models import Member, OrgAccount, Organization, OrgKind, RegistrationCode, 
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.passwords import hash_password
 from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
-from services.organisations import teams
+from services.organisations import founding
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ def _create(session: Session, parent: Organization | None, name: str, kind: OrgK
     session.add(org)
     session.flush()
     org.path = (parent.path if parent else "/") + f"{org.id}/"
-    if kind in teams.TEAM_KINDS:
-        teams.create_team_for_org(session, org)
+    if kind in founding.TEAM_KINDS:
+        founding.create_team_for_org(session, org)
     return org
 
 

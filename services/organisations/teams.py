@@ -4,42 +4,18 @@ sites and who is in them, and leaving one. Joining (报到) is services/organisa
 from __future__ import annotations
 
 import logging
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
 from services.kernel.errors import Invalid, NotFound
-from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
+from services.kernel.uow import audit, normalise_code, unit_of_work
+from services.organisations import founding
 from services.organisations.belonging import community_membership
-from services.volunteering import projects
+from services.organisations.orgs import is_within
 
 logger = logging.getLogger(__name__)
-
-TEAM_KINDS = {OrgKind.community, OrgKind.village, OrgKind.street, OrgKind.town, OrgKind.department}
-COMMUNITY_KINDS = {OrgKind.community, OrgKind.village}
-
-_ORG_SUFFIX = re.compile(r"(（筹）|\(筹\))?$")
-_LEAGUE_SUFFIX = re.compile(r"(团组织|团工委|团委|团总支|团支部)$")
-
-
-def team_name_for(org: Organization) -> str:
-    """"多福巷社区团组织（筹）" → "多福巷社区青年志愿者服务队", the name seed 004 prints on posters."""
-    base = _LEAGUE_SUFFIX.sub("", _ORG_SUFFIX.sub("", org.name.strip())) or org.name
-    return f"{base}青年志愿者服务队"
-
-
-def create_team_for_org(session: Session, org: Organization) -> Team:
-    """Called inside the organisation's own transaction; a community team gets its long-term project."""
-    team = Team(org=org, code=new_code(10), name=team_name_for(org), is_community=org.kind in COMMUNITY_KINDS,
-                contact_name=org.contact_name, contact_phone=org.contact_phone)
-    session.add(team)
-    session.flush()
-    if team.is_community:
-        projects.create_long_term_project(session, team)
-    return team
-
 
 def team_of_org(session: Session, org_id: int) -> Team | None:
     """The organisation's own team (None for kinds that have none, such as a city or a branch)."""
@@ -105,7 +81,7 @@ def set_site(session: Session, team_id: int, *, lat: float, lng: float, coord_sy
         team.site_coord_system = CoordSystem(coord_system)
         team.site_radius_m = radius_m
         team.site_name, team.site_address = name or team.site_name, address or team.site_address
-        projects.follow_team_site(session, team)
+        founding.follow_team_site(session, team)
         return team
 
 
@@ -146,8 +122,6 @@ def is_team_member(session: Session, team: Team, member: Member) -> bool:
         return True
     if team.org.kind != OrgKind.department or member.branch_id is None:
         return False
-    from services.organisations.orgs import is_within  # orgs imports this module
-
     return is_within(session, member.branch_id, team.org_id)
 
 

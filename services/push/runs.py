@@ -43,7 +43,10 @@ from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import Conflict
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
+from services.organisations.pairing import paired_department_ids
+from services.organisations.teams import in_team
 from services.push import channels, subscriptions
+from services.volunteering import projects
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,6 @@ def recipient_filter(session: Session, project: Project) -> sa.ColumnElement[boo
     for a street, the members of its paired departments; a project limited to paired departments
     goes to those only. Only members bound to an openid that has not unfollowed the account can be
     reached (an unfollowed member stays bound, but WeChat would refuse the message with 43004)."""
-    from services.organisations.pairing import paired_department_ids
-    from services.organisations.teams import in_team
-
     team = project.team
     department_ids: list[int] = []
     if team.org.kind in orgs.STREET_KINDS:
@@ -132,12 +132,10 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
     """Queue a push of a published project. ``actor_org_id`` None: the CLI (an operator).
     Asking again while a run is alive returns that run; asking after a run finished sends to whoever
     has no delivery yet (new members) and retries what certainly did not reach WeChat."""
-    from services.volunteering.projects import get_project, require_manager
-
     with unit_of_work(session):
-        project = get_project(session, project_id)
+        project = projects.get_project(session, project_id)
         if actor_org_id is not None:
-            require_manager(session, actor_org_id, project.team)
+            projects.require_manager(session, actor_org_id, project.team)
         if project.status != ProjectStatus.published:
             raise Conflict("not_published", "只有已发布、未结束的项目可以推送")
         channel = channels.current()
@@ -164,6 +162,16 @@ def request_push(session: Session, project_id: int, *, actor_org_id: int | None 
     if enqueue:
         queue_run(run.id)
     return run
+
+
+def publish_and_push(session: Session, actor_org_id: int, project_id: int) -> Project:
+    """发布 from the console or the mini-program: the project goes live and, with PUSH_ON_PUBLISH and a
+    template configured, its link is pushed to the members at once (DESIGN.md: publishing makes a link;
+    the coordinator pushes it)."""
+    project = projects.publish_project(session, actor_org_id, project_id)
+    if current_app.config.get("PUSH_ON_PUBLISH") and current_app.config.get("PUSH_TEMPLATE_ID"):
+        request_push(session, project.id, actor_org_id=actor_org_id)
+    return project
 
 
 def queue_run(run_id: int, *, at: dt.datetime | None = None) -> None:

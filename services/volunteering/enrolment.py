@@ -16,7 +16,7 @@ from models import Enrolment, EnrolmentStatus, Project, ProjectStatus, RecordSta
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.people.members import get_member
-from services.volunteering.projects import ineligibility
+from services.volunteering.projects import enrolled_count, ineligibility, require_manager
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,6 @@ def statuses_of(session: Session, member_id: int) -> dict[int, EnrolmentStatus]:
     """project id → the member's enrolment status, for the projects they have not withdrawn from."""
     return dict(session.execute(sa.select(Enrolment.project_id, Enrolment.status).where(
         Enrolment.member_id == member_id, Enrolment.status != EnrolmentStatus.withdrawn)).all())
-
-
-def enrolled_count(session: Session, project_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(
-        Enrolment.project_id == project_id, Enrolment.status == EnrolmentStatus.enrolled)) or 0
 
 
 def waitlist_position(session: Session, enrolment: Enrolment) -> int | None:
@@ -106,8 +101,6 @@ def withdraw(session: Session, member_id: int, project_id: int, *, actor_org_id:
              reason: str | None = None) -> Enrolment | None:
     """Withdraw (the member), or remove (``actor_org_id``: a coordinator managing the project's team);
     the first on the waitlist takes the freed place. Returns whoever moved up, to be told."""
-    from services.volunteering.projects import require_manager
-
     with unit_of_work(session):
         project = _locked_project(session, project_id)
         if actor_org_id is not None:

@@ -11,14 +11,27 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 import geo
-from models import Audience, CoordSystem, Member, Organization, Project, ProjectStatus, ProjectTimekeeper, Team, utcnow
+from models import (
+    Audience,
+    CoordSystem,
+    Enrolment,
+    EnrolmentStatus,
+    Member,
+    Organization,
+    Project,
+    ProjectStatus,
+    ProjectTimekeeper,
+    Team,
+    utcnow,
+)
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
 from services.organisations import orgs
+from services.organisations.pairing import paired_department_ids
+from services.organisations.teams import candidate_team_ids, is_team_member
 
 logger = logging.getLogger(__name__)
 
@@ -41,31 +54,17 @@ class ProjectInput:
     audience: str = "team"
 
 
-def long_term_title(team: Team) -> str:
-    # Seed 000: 发布一个"××社区（村）团员志愿者服务项目"的长期项目.
-    return f"{team.org.name}团员志愿者服务项目"
-
-
-def create_long_term_project(session: Session, team: Team) -> Project:
-    project = Project(code=new_code(10), team_id=team.id, title=long_term_title(team), is_long_term=True,
-                      description="团员自主到社区（村）开展的志愿服务，签到签退后由负责人确认时长。",
-                      audience=Audience.team, status=ProjectStatus.published, published_at=utcnow())
-    project.copy_site_from(team)
-    session.add(project)
-    return project
-
-
-def follow_team_site(session: Session, team: Team) -> None:
-    project = session.scalar(sa.select(Project).where(Project.team_id == team.id, Project.is_long_term))
-    if project is not None:
-        project.copy_site_from(team)
-
-
 def get_project(session: Session, project_id: int) -> Project:
     project = session.get(Project, project_id)
     if project is None:
         raise NotFound("project_not_found", "项目不存在")
     return project
+
+
+def enrolled_count(session: Session, project_id: int) -> int:
+    """Places taken (the waitlist not counted): enrolment fills them, an edit of the capacity may not go below."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(
+        Enrolment.project_id == project_id, Enrolment.status == EnrolmentStatus.enrolled)) or 0
 
 
 def in_subtree(org: Organization) -> sa.Select:
@@ -146,8 +145,6 @@ def create_project(session: Session, actor_org_id: int, team_id: int, data: Proj
 
 
 def update_project(session: Session, actor_org_id: int, project_id: int, data: ProjectInput) -> Project:
-    from services.volunteering.enrolment import enrolled_count  # enrolment imports this module
-
     with unit_of_work(session):
         project = managed_project(session, actor_org_id, project_id)
         if project.is_long_term:
@@ -165,6 +162,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
 
 
 def publish_project(session: Session, actor_org_id: int, project_id: int) -> Project:
+    """The link goes live; pushing it to the members is services.push.runs.publish_and_push's part."""
     with unit_of_work(session):
         project = managed_project(session, actor_org_id, project_id)
         if project.status != ProjectStatus.draft:
@@ -173,10 +171,6 @@ def publish_project(session: Session, actor_org_id: int, project_id: int) -> Pro
             raise Invalid("ended", "项目结束时间已过，不能发布")
         project.status, project.published_at = ProjectStatus.published, utcnow()
         audit(session, ("org", actor_org_id), "project.publish", ("project", project.id))
-    if current_app.config.get("PUSH_ON_PUBLISH") and current_app.config.get("PUSH_TEMPLATE_ID"):
-        from services.push.runs import request_push  # push imports this module
-
-        request_push(session, project.id, actor_org_id=actor_org_id)
     return project
 
 
@@ -194,8 +188,6 @@ def close_project(session: Session, actor_org_id: int, project_id: int) -> Proje
 
 def set_timekeepers(session: Session, actor_org_id: int, project_id: int, department_ids: list[int]) -> Project:
     """计时员: departments paired with the street, named on one of its projects to approve its hours."""
-    from services.organisations.pairing import paired_department_ids
-
     with unit_of_work(session):
         project = managed_project(session, actor_org_id, project_id)
         if project.team.org.kind not in orgs.STREET_KINDS:
@@ -215,9 +207,6 @@ def is_timekeeper(session: Session, org_id: int, project_id: int) -> bool:
 
 def ineligibility(session: Session, member: Member, project: Project) -> str | None:
     """Why this member may not enrol in this project, in Chinese; None when they may."""
-    from services.organisations.pairing import paired_department_ids
-    from services.organisations.teams import is_team_member
-
     team = project.team
     if project.audience == Audience.paired:
         if member.branch_id is not None and any(
@@ -232,8 +221,6 @@ def ineligibility(session: Session, member: Member, project: Project) -> str | N
 
 def open_projects_for(session: Session, member_id: int, *, now: dt.datetime | None = None) -> list[Project]:
     """Published projects not yet ended that this member may enrol in (the bot's 志愿服务 menu)."""
-    from services.organisations.teams import candidate_team_ids
-
     now = now or utcnow()
     member = session.get(Member, member_id)
     if member is None:

@@ -298,7 +298,8 @@ def test_publishing_pushes_when_configured(session, community, sandbox, app, mon
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_ON_PUBLISH", True)
     make_followers(session, team, 2, "o_push_")
-    project = _published(session, tree, tree.community, team)
+    draft = projects.create_project(session, tree.community.id, team.id, make_project_input())
+    project = runs.publish_and_push(session, tree.community.id, draft.id)
     assert len(sandbox.sent_to()) == 2
     assert session.scalar(sa.select(PushRun.requested_by_org_id).where(PushRun.project_id == project.id)) == tree.community.id
 
