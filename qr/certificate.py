@@ -12,10 +12,11 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, WrapMode
 from fpdf.fonts import FontFace
 
-from qr.fonts import cjk_font_path
+from qr.fonts import current
 from qr.poster import qr_image
 
 FONT = "cjk"
+FALLBACK = "latin"
 QR_MM = 38
 
 
@@ -44,7 +45,11 @@ class _Certificate(FPDF):
         self.code = code
         self.set_margins(20, 22, 20)
         self.set_auto_page_break(True, margin=22)
-        self.add_font(FONT, fname=cjk_font_path())
+        choice = current()
+        self.add_font(FONT, fname=choice.path)
+        if choice.fallback:  # a CJK-only font: digits and Latin letters glyph by glyph from the fallback
+            self.add_font(FALLBACK, fname=choice.fallback)
+            self.set_fallback_fonts([FALLBACK])
         self.set_title(f"志愿服务证明 {code}")
         self.set_creator("青春志愿")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import qrcode
 from PIL import Image, ImageDraw
 
-from qr.fonts import font
+from qr import text
 
 DPI = 300
 WIDTH, HEIGHT = 2480, 3508  # A4 at 300 dpi
@@ -39,23 +39,22 @@ class PosterData:
     group_qr: bytes | None = None  # the WeChat group's QR image the coordinator uploaded
 
 
-def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill: int = INK) -> int:
-    f = font(size)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=f)
-    draw.text(((WIDTH - (right - left)) // 2 - left, y - top), text, font=f, fill=fill)
+def _centred(draw: ImageDraw.ImageDraw, y: int, line: str, size: int, fill: int = INK) -> int:
+    left, top, right, bottom = text.bbox(draw, line, size)
+    text.draw_text(draw, ((WIDTH - (right - left)) // 2 - left, y - top), line, size, fill=fill)
     return y + (bottom - top)
 
 
-def _fit_lines(draw: ImageDraw.ImageDraw, text: str, max_width: int, sizes=(150, 135, 120, 105, 95, 85)):
+def _fit_lines(draw: ImageDraw.ImageDraw, title: str, max_width: int, sizes=(150, 135, 120, 105, 95, 85)):
     """The largest size at which the title fits on one line, else two lines split at a sensible place."""
     for size in sizes:
-        if draw.textlength(text, font=font(size)) <= max_width:
-            return size, [text]
+        if text.width(draw, title, size) <= max_width:
+            return size, [title]
     suffix = "青年志愿者服务队"
-    lines = [text[: -len(suffix)], suffix] if text.endswith(suffix) and len(text) > len(suffix) else \
-        [text[: len(text) // 2], text[len(text) // 2:]]
+    lines = [title[: -len(suffix)], suffix] if title.endswith(suffix) and len(title) > len(suffix) else \
+        [title[: len(title) // 2], title[len(title) // 2:]]
     for size in sizes:
-        if all(draw.textlength(line, font=font(size)) <= max_width for line in lines):
+        if all(text.width(draw, line, size) <= max_width for line in lines):
             return size, lines
     return sizes[-1], lines
 
@@ -73,9 +72,8 @@ def _background() -> Image.Image:
     for i, step in enumerate(STEPS):
         x = left + i * (box_w + gap)
         draw.rounded_rectangle((x, top, x + box_w, top + box_h), radius=40, outline=INK, width=8)
-        number = font(80)
-        draw.text((x + box_w // 2, top + 60), f"第{'一二三'[i]}步", font=number, fill=INK, anchor="mm")
-        draw.text((x + box_w // 2, top + 160), step, font=font(62), fill=INK, anchor="mm")
+        text.draw_text(draw, (x + box_w // 2, top + 60), f"第{'一二三'[i]}步", 80, fill=INK, anchor="mm")
+        text.draw_text(draw, (x + box_w // 2, top + 160), step, 62, fill=INK, anchor="mm")
         if i < 2:
             ax, ay = x + box_w + 15, top + box_h // 2
             draw.line((ax, ay, ax + gap - 35, ay), fill=INK, width=10)
@@ -132,8 +130,8 @@ def render(data: PosterData) -> Image.Image:
         group.thumbnail((420, 420))
         gx, gy = WIDTH - MARGIN - group.width, 3000
         image.paste(group, (gx, gy))
-        draw.text((gx - 40, gy + group.height // 2), "第二步：扫码加入服务队微信群 →", font=font(58),
-                  fill=INK, anchor="rm")
+        text.draw_text(draw, (gx - 40, gy + group.height // 2), "第二步：扫码加入服务队微信群 →", 58,
+                       fill=INK, anchor="rm")
     else:
         _centred(draw, 3080, "第二步的微信群二维码，请向联系人索取", 56)
     return image

@@ -11,6 +11,7 @@ import functools
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
+from qr import fonts
 from runtime.extensions import db, store
 from runtime.sharedstore import StoreUnavailable
 
@@ -68,12 +69,22 @@ def readyz():
     return jsonify({"status": "not_ready" if problems else "ready", "problems": problems}), 503 if problems else 200
 
 
+def _font() -> tuple[str, str]:
+    """Whether posters and certificates can be drawn, and with which font file (qr.fonts chooses it
+    by what it covers, so an operator sees which one a machine ended up with)."""
+    try:
+        return "ok", fonts.current().describe()
+    except fonts.FontMissing as exc:
+        return "missing", str(exc)
+
+
 @bp.get("/healthz")
 def healthz():
     """"ok", or "degraded" naming the part that is down (200 while the database answers: Redis is
-    an accelerator); 503 only when the database, the truth, does not answer."""
-    parts = {"database": "ok" if _answers() else "down", "store": "down" if _store() else "ok"}
+    an accelerator, a missing font stops posters only); 503 only when the database, the truth, does not answer."""
+    font, font_file = _font()
+    parts = {"database": "ok" if _answers() else "down", "store": "down" if _store() else "ok", "font": font}
     status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
     body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
-            "store_kind": type(current_app.extensions["store"]).__name__}
+            "store_kind": type(current_app.extensions["store"]).__name__, "font_file": font_file}
     return jsonify(body), 503 if parts["database"] != "ok" else 200

@@ -44,3 +44,21 @@ def test_readyz_names_an_unreachable_redis(tmp_path):
     assert app.test_client().get("/healthz").get_json()["status"] == "degraded"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_healthz_names_the_drawing_font(app, monkeypatch):
+    """An operator sees which font posters and certificates are drawn with (issue 40.3), and a machine
+    without a usable one is degraded, not broken."""
+    from qr import fonts
+
+    fonts.reset()
+    body = app.test_client().get("/healthz").get_json()
+    assert body["font"] == "ok" and body["font_file"] == fonts.current().describe()
+    assert not fonts.missing(fonts.current().path)
+    monkeypatch.setenv("POSTER_FONT", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+    fonts.reset()
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 200 and answer.get_json()["font"] == "missing"
+    assert answer.get_json()["status"] == "degraded" and "缺少数字" in answer.get_json()["font_file"]
+    monkeypatch.delenv("POSTER_FONT")
+    fonts.reset()

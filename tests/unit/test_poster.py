@@ -75,15 +75,14 @@ def test_pdf_is_one_a4_page():
 
 
 def test_no_cjk_font_is_a_clear_error(monkeypatch):
-    fonts.cjk_font_path.cache_clear()
-    fonts.font.cache_clear()
+    fonts.reset()
     monkeypatch.setenv("POSTER_FONT", "/nonexistent/font.ttc")
     with pytest.raises(fonts.FontMissing, match="POSTER_FONT"):
         fonts.cjk_font_path()
     monkeypatch.delenv("POSTER_FONT")
     monkeypatch.setattr(fonts, "_fontconfig_candidates", lambda: [])
     monkeypatch.setattr(fonts, "KNOWN_PATHS", ("/nonexistent/a.ttc",))
-    fonts.cjk_font_path.cache_clear()
+    fonts.reset()
     with pytest.raises(fonts.FontMissing, match="fonts-wqy-microhei"):
         fonts.cjk_font_path()
-    fonts.cjk_font_path.cache_clear()
+    fonts.reset()
