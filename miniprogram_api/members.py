@@ -75,7 +75,9 @@ def submit_appeal():
     appeal = appeals.submit(db.session, name=form.get("name", ""), id_number=form.get("id_number", ""),
                             phone=form.get("phone", ""), sms_code=form.get("sms_code", ""),
                             password=form.get("password", ""), photo=read_upload(request.files, "photo"),
-                            openid=g.mp_session.openid)
+                            openid=g.mp_session.openid,
+                            asker=signup.Asker(login=g.mp_session.unionid or g.mp_session.openid,
+                                               address=request.remote_addr))
     return jsonify(appeal_answer(appeal)), 201
 
 
@@ -97,8 +99,9 @@ def register():
     if g.mp_session.member_id is not None:
         raise Conflict("already_registered", "该微信已注册，无需重复注册")
     body = RegisterIn.model_validate_json(request.get_data() or b"{}")
+    asker = signup.Asker(login=g.mp_session.unionid or g.mp_session.openid, address=request.remote_addr)
     member, _ = signup.register_with_code(db.session, members.Registration(**body.model_dump(exclude={"sms_code"})),
-                                          body.sms_code, unionid=g.mp_session.unionid)
+                                          body.sms_code, unionid=g.mp_session.unionid, asker=asker)
     mp_sessions.attach_member(db.session, bearer_token(), member.id)
     return jsonify({"registered": True, "profile": members.profile(member, viewer_is_owner=True)}), 201
 

@@ -9,7 +9,7 @@ from mobile import bp
 from mobile.auth import current_openid, openid_required
 from runtime.extensions import db
 from services.kernel.errors import DomainError
-from services.people import appeals
+from services.people import appeals, signup
 from web.guards import limiter
 from web.requestargs import read_upload
 
@@ -30,7 +30,7 @@ def appeal():
         appeals.submit(db.session, name=form.get("name", ""), id_number=form.get("id_number", ""),
                        phone=form.get("phone", ""), sms_code=form.get("sms_code", ""),
                        password=form.get("password", ""), photo=read_upload(request.files, "photo"),
-                       openid=current_openid())
+                       openid=current_openid(), asker=signup.Asker(login=current_openid(), address=request.remote_addr))
     except DomainError as err:
         return _page(err.message, err.status)
     return _page()

@@ -68,18 +68,18 @@ def register():
             body = RegisterIn.model_validate(values)
             member, joined = signup.register_with_code(
                 db.session, members.Registration(**body.model_dump(exclude={"sms_code"})), body.sms_code,
-                openid=_openid())
+                openid=_openid(), asker=signup.Asker(login=_openid(), address=request.remote_addr))
         except ValidationError as err:
-            error = describe(err)[0]
+            error, status = describe(err)[0], 400
         except DomainError as err:
-            error = err.message
+            error, status = err.message, err.status
         else:
             flash(f"注册成功，欢迎你，{member.name}！" + (f"已加入「{joined.team.name}」。" if joined else ""))
             return redirect(url_for("mobile.home"))
         values.pop("password", None)
         values.pop("sms_code", None)
         return render_template("mobile/register.html", values=values, error=error, levels=members.EDUCATION_LEVELS,
-                               branches=_branches(values), branch_q=request.args.get("branch_q", "")), 400
+                               branches=_branches(values), branch_q=request.args.get("branch_q", "")), status
     return render_template("mobile/register.html", values=values, error=None, levels=members.EDUCATION_LEVELS,
                            branches=_branches(values), branch_q=request.args.get("branch_q", ""))
 

@@ -34,6 +34,7 @@ class KeyValueStore(Protocol):
     def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
     def add(self, key: str, value: str, ttl: float | None = None) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def take(self, key: str) -> str | None: ...
     def incr(self, key: str, ttl: float | None = None) -> int: ...
     def ttl(self, key: str) -> float | None: ...
     def lock(self, name: str, timeout: float = 10, wait: float = 10) -> Iterator[None]: ...
@@ -88,6 +89,13 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._mutex:
             self._data.pop(key, None)
+
+    def take(self, key: str) -> str | None:
+        """The value, removed in the same step: of two takers at once, one gets it."""
+        with self._mutex:
+            item = self._live(key)
+            self._data.pop(key, None)
+            return None if item is None else item[0]
 
     def incr(self, key: str, ttl: float | None = None) -> int:
         with self._mutex:
@@ -208,6 +216,9 @@ class RedisStore:
 
     def delete(self, key: str) -> None:
         self._guarded(lambda: self.client.delete(self._k(key)))
+
+    def take(self, key: str) -> str | None:
+        return self._guarded(lambda: self._mine().getdel(self._k(key)))
 
     def incr(self, key: str, ttl: float | None = None) -> int:
         def run() -> int:

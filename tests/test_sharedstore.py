@@ -32,6 +32,25 @@ def test_add_only_when_absent(kv):
     assert kv.get("dedup:msg1") == "first reply"
 
 
+def test_take_gives_the_value_to_one_taker(kv):
+    import threading
+
+    kv.set("sms:code", "123456", ttl=30)
+    barrier, got = threading.Barrier(8), []
+
+    def take():
+        barrier.wait(timeout=5)
+        got.append(kv.take("sms:code"))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(got, key=str) == ["123456"] + [None] * 7
+    assert kv.get("sms:code") is None and kv.take("sms:code") is None
+
+
 def test_incr_keeps_its_first_expiry(kv):
     assert kv.incr("rate:ip", ttl=0.2) == 1
     assert kv.incr("rate:ip", ttl=10) == 2

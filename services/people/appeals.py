@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import logging
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,29 +29,48 @@ from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.passwords import hash_password
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
-from services.people import auth_sessions, sms
+from services.people import auth_sessions, signup, sms
 from services.people.idcard import IdNumberError, parse_id_number
 from services.people.members import normalise_phone
 
 logger = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 25_000_000  # a phone camera's 24 Mpx photo passes; 10000×10000 does not
+TOO_MANY_PIXELS = "照片像素过多（不超过2500万像素），请缩小后重新上传"
 REVIEWER_KINDS = (OrgKind.city, OrgKind.district)
 STATUS_LABELS = {ApplicationStatus.pending: "待审核", ApplicationStatus.accepted: "已通过",
                  ApplicationStatus.rejected: "未通过"}
 
 
-def clean_photo(data: bytes) -> tuple[bytes, str]:
-    """The photo re-encoded without metadata, and its format; a clear refusal for anything else."""
+def _photo_kind(data: bytes) -> str:
+    """Size, format and pixel count from the file's header, before anything is decoded: a few hundred
+    kilobytes of PNG can unpack into gigabytes (a decompression bomb)."""
     if not data:
         raise Invalid("photo", "请上传身份证照片")
     if len(data) > MAX_PHOTO_BYTES:
         raise Invalid("photo_too_large", "照片不能超过5MB")
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                kind, (width, height) = image.format, image.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise Invalid("photo_too_large", TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError) as exc:
+        raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式") from exc
+    if kind not in ("JPEG", "PNG"):
+        raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式")
+    if width * height > MAX_PHOTO_PIXELS:
+        raise Invalid("photo_too_large", TOO_MANY_PIXELS)
+    return kind
+
+
+def clean_photo(data: bytes) -> tuple[bytes, str]:
+    """The photo re-encoded without metadata, and its format; a clear refusal for anything else."""
+    kind = _photo_kind(data)
+    try:
         image = Image.open(io.BytesIO(data))
-        kind = image.format
-        if kind not in ("JPEG", "PNG"):
-            raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式")
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise Invalid("photo_type", "照片须为 JPG 或 PNG 格式") from exc
@@ -75,16 +95,23 @@ def _store(photo: bytes) -> str:
 
 
 def submit(session: Session, *, name: str, id_number: str, phone: str, sms_code: str, password: str,
-           photo: bytes, openid: str | None = None) -> IdentityAppeal:
+           photo: bytes, openid: str | None = None, asker: signup.Asker | None = None) -> IdentityAppeal:
+    """The form and the photo's header are checked first, then the code is spent, then the photo is
+    decoded and the database asked: whether the ID number is registered is an answer (signup.py says
+    why it is counted and capped per day)."""
     try:
         info = parse_id_number(id_number)
     except IdNumberError as exc:
         raise Invalid("id_number", str(exc)) from exc
     phone = normalise_phone(phone)
     secret = hash_password(password)
+    _photo_kind(photo)
+    asker = asker or signup.Asker(login=openid)
+    signup.guard_id_probes(phone, asker)
+    sms.take_code(phone, sms_code, "register")
     clean, _kind = clean_photo(photo)
-    sms.check_code(phone, sms_code, "register")
     id_hash = protector.lookup_hash("id", info.number)
+    signup.count_id_probe(phone, asker, "appeal")
     with unit_of_work(session):
         if not session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
             raise Invalid("id_not_taken", "该身份证号尚未注册，请直接注册")
@@ -97,7 +124,6 @@ def submit(session: Session, *, name: str, id_number: str, phone: str, sms_code:
         session.add(appeal)
         session.flush()
         audit(session, ("appellant", None), "identity_appeal.submit", ("identity_appeal", appeal.id))
-    sms.consume_code(phone, "register")
     return appeal
 
 

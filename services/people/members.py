@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,16 +24,16 @@ from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.passwords import check_password, hash_password
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
-from services.people import consent
+from services.people import consent, league_numbers
 from services.people.idcard import IdNumberError, age_on, parse_id_number
+from services.people.league_numbers import LEAGUE_MIN_AGE
 
 logger = logging.getLogger(__name__)
 
-LEAGUE_MIN_AGE, LEAGUE_END_AGE, VOLUNTEER_MIN_AGE = 14, 28, 14  # league age ends on the 28th birthday
+LEAGUE_END_AGE, VOLUNTEER_MIN_AGE = 28, 14  # league age, from LEAGUE_MIN_AGE, ends on the 28th birthday
 EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士研究生", "博士研究生", "其他")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·•]{2,30}$")
-_LEAGUE_NUMBER = re.compile(r"^\d{8,20}$")
 
 
 @dataclass
@@ -66,52 +65,6 @@ def normalise_phone(phone: str | None) -> str:
     return phone
 
 
-def _joined_month(value: str, birth: dt.date, today: dt.date) -> dt.date:
-    match = re.match(r"^(\d{4})-(\d{1,2})$", (value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise Invalid("joined_league", "入团年月格式应为 YYYY-MM")
-    joined = dt.date(int(match.group(1)), int(match.group(2)), 1)
-    if joined > today:
-        raise Invalid("joined_league", "入团年月不能晚于当前月份")
-    if age_on(birth, joined.replace(day=28)) < LEAGUE_MIN_AGE - 1:
-        raise Invalid("joined_league", "入团年月与出生日期不符：入团时应年满14周岁")
-    return joined
-
-
-def league_number_for(joined: dt.date, given: str | None, student_number: str | None) -> str:
-    """团员编号 (seed 002): before 2016 generated from the join year; from 2017 as on the certificate;
-    2016 as on the certificate, or "2016" + the last 8 digits of the student number."""
-    given = (given or "").strip() or None
-    if given is not None and not _LEAGUE_NUMBER.match(given):
-        raise Invalid("league_number", "团员编号应为8至20位数字")
-    if joined.year < 2016:
-        return f"{joined.year}{secrets.randbelow(10**8):08d}"
-    if given is not None:
-        return given
-    if joined.year == 2016:
-        digits = re.sub(r"\D", "", student_number or "")
-        if len(digits) < 8:
-            raise Invalid("league_number", "2016年入团且无团员编号的，请填写学号（至少8位数字），编号为“2016+学号后8位”")
-        return "2016" + digits[-8:]
-    raise Invalid("league_number", "2016年以后入团的，请按入团志愿书或团员证填写团员编号")
-
-
-_LEAGUE_NUMBER_DRAWS = 5
-
-
-def _untaken_league_number(session: Session, number: str, joined: dt.date) -> str:
-    """A number the member gave must be free; one generated for a pre-2016 joiner is drawn again when
-    taken (eight random digits: among the hundreds of thousands who joined in one year, a draw hits a
-    taken number a few times in a thousand, which the member could do nothing about)."""
-    for _ in range(_LEAGUE_NUMBER_DRAWS):
-        if not session.scalar(sa.select(Member.id).where(Member.league_number == number)):
-            return number
-        if joined.year >= 2016:
-            break
-        number = league_number_for(joined, None, None)
-    raise Conflict("league_number_taken", "该团员编号已被使用，请核对")
-
-
 def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:
     if session.scalar(sa.select(Member.id).where(Member.phone_hash == phone_hash)):
         raise Conflict("phone_taken", "该手机号已经注册，请点击“忘记密码”通过手机号重置密码")
@@ -119,9 +72,25 @@ def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:
         raise Conflict("id_taken", "该身份证号已存在，请使用“身份认证”功能上传本人身份证照片，待管理员审核通过后完成注册")
 
 
-def register_member(session: Session, form: Registration, *, today: dt.date | None = None,
-                    password_hash: str | None = None) -> Member:
-    """Create the account; with ``branch_id`` a pending join application goes to that branch.
+@dataclass(frozen=True)
+class CheckedForm:
+    """A registration form that passed every check not needing the database."""
+
+    name: str
+    id_number: str
+    birth_date: dt.date
+    male: bool
+    phone: str
+    password_hash: str
+    joined: dt.date
+    ethnicity: str
+    league_number: str
+
+
+def check_registration(form: Registration, *, today: dt.date | None = None,
+                       password_hash: str | None = None) -> CheckedForm:
+    """Every refusal the form alone can earn, before the SMS code is spent and before the database is
+    asked whether the ID number or phone is taken (so those answers never depend on the rest of the form).
 
     ``password_hash`` lets the demo seed reuse one hash for hundreds of accounts; surfaces never pass it.
     """
@@ -136,30 +105,37 @@ def register_member(session: Session, form: Registration, *, today: dt.date | No
         raise Invalid("id_number", str(exc)) from exc
     phone = normalise_phone(form.phone)
     secret = password_hash or hash_password(form.password)
-    age = age_on(info.birth_date, today)
-    if age < LEAGUE_MIN_AGE:
+    if age_on(info.birth_date, today) < LEAGUE_MIN_AGE:
         raise Invalid("too_young", "团员须年满14周岁")
-    joined = _joined_month(form.joined_league, info.birth_date, today)
+    joined = league_numbers.joined_month(form.joined_league, info.birth_date, today)
     ethnicity = (form.ethnicity or "").strip()
     if not 1 <= len(ethnicity) <= 20:
         raise Invalid("ethnicity", "请填写民族")
     if form.education not in EDUCATION_LEVELS:
         raise Invalid("education", "请选择学历：" + "、".join(EDUCATION_LEVELS))
-    number = league_number_for(joined, form.league_number, form.student_number)
-    id_hash, phone_hash = protector.lookup_hash("id", info.number), protector.lookup_hash("phone", phone)
+    number = league_numbers.league_number_for(joined, form.league_number, form.student_number)
+    return CheckedForm(name, info.number, info.birth_date, info.male, phone, secret, joined, ethnicity, number)
+
+
+def register_member(session: Session, form: Registration, *, today: dt.date | None = None,
+                    password_hash: str | None = None, checked: CheckedForm | None = None) -> Member:
+    """Create the account; with ``branch_id`` a pending join application goes to that branch."""
+    c = checked or check_registration(form, today=today, password_hash=password_hash)
+    id_hash, phone_hash = protector.lookup_hash("id", c.id_number), protector.lookup_hash("phone", c.phone)
     try:
         with unit_of_work(session):
-            _unique_checks(session, id_hash, phone_hash)
-            number = _untaken_league_number(session, number, joined)
+            # The ID number last: whether it is registered must not depend on the rest of the form.
             branch = orgs.get_org(session, form.branch_id) if form.branch_id else None
             if branch is not None and branch.kind != OrgKind.branch:
                 raise Invalid("branch", "请选择团支部")
+            number = league_numbers.untaken(session, c.league_number, c.joined)
+            _unique_checks(session, id_hash, phone_hash)
             now = utcnow()
             member = Member(
-                name=name, id_number_enc=protector.encrypt(info.number), id_number_hash=id_hash,
-                phone_enc=protector.encrypt(phone), phone_hash=phone_hash, password_hash=secret,
-                birth_date=info.birth_date, sex=Sex.male if info.male else Sex.female, joined_league_on=joined,
-                league_number=number, student_number=(form.student_number or None), ethnicity=ethnicity,
+                name=c.name, id_number_enc=protector.encrypt(c.id_number), id_number_hash=id_hash,
+                phone_enc=protector.encrypt(c.phone), phone_hash=phone_hash, password_hash=c.password_hash,
+                birth_date=c.birth_date, sex=Sex.male if c.male else Sex.female, joined_league_on=c.joined,
+                league_number=number, student_number=(form.student_number or None), ethnicity=c.ethnicity,
                 education=form.education, cadre_claimed=bool(form.cadre))
             if form.volunteer:
                 member.is_volunteer, member.volunteer_registered_at = True, now

@@ -121,7 +121,7 @@ def close(session: Session, member_id: int, code: str) -> Member:
 
     member = get_member(session, member_id)
     phone = protector.decrypt(member.phone_enc)
-    sms.check_code(phone, code, "close")
+    sms.take_code(phone, code, "close")
     with unit_of_work(session):
         member = session.get(Member, member_id, with_for_update=True)
         openid, unionid = member.openid, member.unionid
@@ -135,8 +135,7 @@ def close(session: Session, member_id: int, code: str) -> Member:
         member.zyb_username = member.zyb_password_enc = member.zyb_bound_at = None
         member.ethnicity = "—"
         member.closed_at = utcnow()
-        session.execute(sa.delete(AuthSession).where(sa.or_(AuthSession.member_id == member.id,
-                                                            AuthSession.openid.in_([o for o in (openid,) if o]))))
+        _end_every_session(session, member.id, openid, unionid)
         if openid:
             session.execute(sa.delete(WechatFollower).where(WechatFollower.openid == openid))
             for appeal in session.scalars(sa.select(IdentityAppeal).where(IdentityAppeal.openid == openid)):
@@ -147,8 +146,19 @@ def close(session: Session, member_id: int, code: str) -> Member:
             signin_lat=None, signin_lng=None, signin_accuracy_m=None, signout_lat=None, signout_lng=None,
             signout_accuracy_m=None).execution_options(synchronize_session=False))
         audit(session, ("member", member.id), "member.close", ("member", member.id), had_unionid=bool(unionid))
-    sms.consume_code(phone, "close")
     return member
+
+
+def _end_every_session(session: Session, member_id: int, openid: str | None, unionid: str | None) -> None:
+    """Every login of the person goes with the account: the member's, and any other of their WeChat
+    identities (the mini-program's own openid, a session opened before they registered) found by the
+    openids and unionids the member's sessions carried, with their encrypted session_key."""
+    known = session.execute(sa.select(AuthSession.openid, AuthSession.unionid).where(
+        AuthSession.member_id == member_id)).all()
+    openids = {o for o in [openid, *(row.openid for row in known)] if o}
+    unionids = {u for u in [unionid, *(row.unionid for row in known)] if u}
+    session.execute(sa.delete(AuthSession).where(sa.or_(
+        AuthSession.member_id == member_id, AuthSession.openid.in_(openids), AuthSession.unionid.in_(unionids))))
 
 
 def forget_old_positions(session: Session, *, older_than_days: int) -> int:

@@ -35,14 +35,13 @@ def send_reset_code(session: Session, phone: str) -> int:
 def reset_password(session: Session, phone: str, code: str, password: str) -> Member:
     phone = normalise_phone(phone)
     validate_password(password)
-    sms.check_code(phone, code, "reset")
+    sms.take_code(phone, code, "reset")
     member = find_by_phone(session, phone)
     if member is None:  # a code is only ever sent to a registered phone
         raise Invalid("sms_code_expired", "验证码已过期或未获取，请重新获取")
     with unit_of_work(session):
         member.password_hash = hash_password(password)
         audit(session, ("member", member.id), "member.password_reset", ("member", member.id))
-    sms.consume_code(phone, "reset")
     with contextlib.suppress(StoreUnavailable):  # the lockout ends with the reset (or with its TTL)
         store.delete("login-fail:" + protector.lookup_hash("phone", phone))
     auth_sessions.revoke_all(session, member_id=member.id, openid=member.openid)

@@ -1,7 +1,7 @@
-"""Phone verification codes for registration (and later password reset).
+"""Phone verification codes for registration, password reset, identity appeals and closure.
 
-One code per phone and purpose, 6 digits, valid 10 minutes, 5 wrong tries and it is gone; a new code
-at most every 60 s and 10 a day per phone (SMS costs money and is a harassment tool). Everything is
+One code per phone and purpose, 6 digits, valid 10 minutes, good for one attempt, 5 wrong tries and it
+is gone; a new code at most every 60 s and 10 a day per phone (SMS costs money and is a harassment tool). Everything is
 keyed by the phone's lookup hash, so the shared store never holds a phone number. The backend is
 pluggable; the development one writes the code to the log (the phone masked by the log filter).
 """
@@ -55,9 +55,12 @@ def _code_key(phone: str, purpose: str) -> str:
     return f"sms:code:{purpose}:{protector.lookup_hash('phone', normalise_phone(phone))}"
 
 
-def check_code(phone: str, code: str, purpose: str = "register") -> None:
-    """Raises Invalid unless the code matches, counting the wrong try. A right code stays valid until
-    ``consume_code``: a registration refused for another reason (say, the ID number) keeps it."""
+def take_code(phone: str, code: str, purpose: str = "register") -> None:
+    """The code checked and spent in one step, or Invalid (counting the wrong try). Spent whatever
+    follows: a code opens one attempt, so two requests sent at once with it cannot both pass, and a
+    registration refused by the database (an ID number already registered) costs the code, so that
+    answer cannot be asked for again and again with one text message. Surfaces check the rest of a form
+    before they take the code, so a typo in it never costs one."""
     key = _code_key(phone, purpose)
     expected = store.get(key)
     if expected is None:
@@ -65,14 +68,11 @@ def check_code(phone: str, code: str, purpose: str = "register") -> None:
     # A numbered try taken atomically before comparing: parallel guesses cannot share one count.
     tries = store.incr(key + ":tries", ttl=CODE_TTL)
     if tries <= MAX_TRIES and hmac.compare_digest(expected, (code or "").strip()):
+        if store.take(key) != expected:  # another request spent it a moment ago
+            raise Invalid("sms_code_expired", "验证码已使用，请重新获取")
         store.delete(key + ":tries")
         return
     if tries >= MAX_TRIES:
         store.delete(key)
         raise Invalid("sms_code_exhausted", "验证码错误次数过多，请重新获取")
     raise Invalid("sms_code_wrong", "验证码不正确")
-
-
-def consume_code(phone: str, purpose: str = "register") -> None:
-    store.delete(_code_key(phone, purpose))
-    store.delete(_code_key(phone, purpose) + ":tries")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from models import ApplicationStatus, BranchApplication, Member, Sex
 from runtime.extensions import protector
 from services.kernel.errors import Conflict, Forbidden, Invalid
-from services.people import members
+from services.people import league_numbers, members
 from services.people.idcard import make_id_number
 from tests.factories import make_member, make_tree, registration
 
@@ -92,10 +92,10 @@ def test_a_generated_league_number_that_is_taken_is_drawn_again(session, monkeyp
     first = register(session, joined_league="2015-06")
     taken = int(first.league_number[4:])
     draws = iter([taken, taken, 7])
-    monkeypatch.setattr(members.secrets, "randbelow", lambda _bound: next(draws))
+    monkeypatch.setattr(league_numbers.secrets, "randbelow", lambda _bound: next(draws))
     second = register(session, joined_league="2015-07")
     assert second.league_number == "201500000007" and first.league_number != second.league_number
-    monkeypatch.setattr(members.secrets, "randbelow", lambda _bound: taken)  # never free: refused, clearly
+    monkeypatch.setattr(league_numbers.secrets, "randbelow", lambda _bound: taken)  # never free: refused, clearly
     with pytest.raises(Conflict, match="团员编号"):
         register(session, joined_league="2015-08")
     assert session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2

@@ -28,7 +28,7 @@ def test_a_code_goes_through_tencent_clouds_sdk(app, session, sandbox, monkeypat
     assert message["phone"] == "+8613812345678" and message["sign"] == "青春北京" and message["template"] == "100000"
     purpose, code = message["params"]
     assert purpose == "注册" and len(code) == 6
-    sms.check_code("13812345678", code)  # the code that went out is the one that is checked
+    sms.take_code("13812345678", code)  # the code that went out is the one that is checked
     call = next(c for c in sandbox.calls if c.path == "tencent-sms")
     assert call.params == {"action": "SendSms"} and "PhoneNumberSet" not in (call.body or {})
 
