@@ -10,11 +10,13 @@ from mobile import bp
 from runtime.extensions import db
 from services.kernel.errors import DomainError
 from services.people import members, wechat_users
+from web.guards import limiter
 
 logger = logging.getLogger(__name__)
 
 
 @bp.route("/bind/<token>", methods=["GET", "POST"])
+@limiter.limit("40 per minute", methods=["POST"])  # per address: a password guessed across many phones
 def bind(token: str):
     try:
         openid = wechat_users.read_bind_token(token)

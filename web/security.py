@@ -19,6 +19,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from models import SessionKind
 from runtime.extensions import db
 from services.people import auth_sessions
 
@@ -58,16 +59,25 @@ def _digest(value: str) -> str:
 
 
 def client_identity() -> str:
-    """The rate limits' key: the login (bearer token or session cookie) where there is one, else the
-    client's real address. A limit keyed on the address alone would, behind a campus NAT or a
-    carrier's gateway, make thousands of members one client."""
+    """The rate limits' key: the login (bearer token or session cookie) where there is a live one, else
+    the client's real address. A limit keyed on the address alone would, behind a campus NAT or a
+    carrier's gateway, make thousands of members one client; a token is a key only once verified, or
+    any made-up ``Authorization: Bearer x1``, ``x2``, … would be a fresh client each time."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "tok:" + _digest(token.strip())
-    for key in (CONSOLE_COOKIE, PHONE_COOKIE):
-        if session.get(key):
+    token = token.strip()
+    if scheme.lower() == "bearer" and token and _live_bearer(token):
+        return "tok:" + _digest(token)
+    for key, kind in ((CONSOLE_COOKIE, SessionKind.console), (PHONE_COOKIE, SessionKind.phone)):
+        if session.get(key) and live_login(key, kind) is not None:
             return "sid:" + _digest(session[key])
     return "ip:" + (request.remote_addr or "unknown")
+
+
+def _live_bearer(token: str) -> bool:
+    cache = g.setdefault("live_bearers", {})
+    if token not in cache:
+        cache[token] = auth_sessions.read(db.session, token, SessionKind.mp) is not None
+    return cache[token]
 
 
 def live_login(cookie_key: str, kind):

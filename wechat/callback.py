@@ -130,8 +130,10 @@ def render_reply(inbound: Inbound, text: str | None, *, token: str, appid: str, 
 
 
 def message_key(raw: dict) -> str:
-    """MsgId for messages; FromUserName+CreateTime+Event+EventKey for events (WeChat's own advice)."""
+    """FromUserName+MsgId for messages; FromUserName+CreateTime+Event+EventKey for events (WeChat's own
+    advice: 关于重试的消息排重). A MsgId alone is not the sender's: another openid's message with the same
+    MsgId would be answered with the first user's reply (their name, branch and hours)."""
     if raw.get("MsgId"):
-        return f"msg:{raw['MsgId']}"
+        return "msg:{}:{}".format(raw.get("FromUserName", ""), raw["MsgId"])
     return "evt:{}:{}:{}:{}".format(raw.get("FromUserName", ""), raw.get("CreateTime", ""),
                                     raw.get("Event", ""), raw.get("EventKey") or "")

@@ -33,8 +33,10 @@ SIGNATURE_TTL = 600
 def same_body_as_before(args: dict, body: bytes) -> bool:
     """False when this signature was already used with a different body: the plaintext signature does
     not cover the body, so a captured URL replayed with another message must be refused. The same
-    body is WeChat's own retry and goes on to the exactly-once path."""
-    triple = "|".join(args.get(name, "") for name in ("timestamp", "nonce", "signature", "msg_signature"))
+    body is WeChat's own retry and goes on to the exactly-once path. Keyed on what every mode verifies
+    (timestamp, nonce, signature) and nothing else: a parameter no check reads, such as msg_signature
+    on a plaintext message, would make each made-up value a fresh slot."""
+    triple = "|".join(args.get(name, "") for name in ("timestamp", "nonce", "signature"))
     slot = "wxsig:" + hashlib.sha256(triple.encode()).hexdigest()
     digest = hashlib.sha256(body).hexdigest()
     try:

@@ -8,6 +8,7 @@ whether a username exists.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 
@@ -15,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import OrgAccount, utcnow
+from runtime.extensions import store
+from runtime.sharedstore import StoreUnavailable
 from services.kernel.errors import Forbidden, Invalid
 from services.kernel.passwords import check_password, hash_password
 from services.kernel.uow import audit, unit_of_work
@@ -43,6 +46,7 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
             sa.func.lower(OrgAccount.username) == username.lower()).with_for_update())
         if account is None:
             check_password(_DUMMY_HASH, password)
+            _unknown_username_failed(username, now)
             raise Invalid("login_failed", "用户名或密码错误")
         if account.locked_until is not None and account.locked_until > now:
             raise _locked_message(account.locked_until, now)
@@ -55,11 +59,22 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
                 session.commit()
                 raise _locked_message(account.locked_until, now)
             session.commit()
-            raise Invalid("login_failed", "用户名或密码错误",
-                          remaining=FAILURES_ALLOWED - account.failed_logins)
+            raise Invalid("login_failed", "用户名或密码错误")
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         audit(session, ("account", account.id), "account.login", ("org", account.org_id))
         return account
+
+
+def _unknown_username_failed(username: str, now: dt.datetime) -> None:
+    """A username nobody has answers as an account would: after five tries, "locked" for 15 minutes,
+    so neither the answer nor the lock tells which usernames exist. Counted in the shared store (an
+    unknown name has no row); without the store the answer is the plain refusal."""
+    key = "login-fail-unknown:" + hashlib.sha256(username.lower().encode()).hexdigest()
+    try:
+        if int(store.incr(key, ttl=LOCK_MINUTES * 60)) >= FAILURES_ALLOWED:
+            raise _locked_message(now + dt.timedelta(seconds=store.ttl(key) or LOCK_MINUTES * 60), now)
+    except StoreUnavailable:
+        return
 
 
 def change_password(session: Session, account_id: int, current: str, new: str, *, keep_token: str | None = None) -> None:

@@ -23,13 +23,14 @@ logger = logging.getLogger(__name__)
 
 
 def send_reset_code(session: Session, phone: str) -> int:
-    """A code for a registered phone. The answer is the same for a phone nobody registered (no SMS is
-    sent to it), so the form cannot be used to learn who has an account."""
+    """A code for a registered phone. The answers are the same for a phone nobody registered (no SMS is
+    sent to it), the 60-second wait and the day's cap included, so the form cannot be used to learn who
+    has an account."""
     phone = normalise_phone(phone)
-    if find_by_phone(session, phone) is None:
+    registered = find_by_phone(session, phone) is not None
+    if not registered:
         logger.info("password reset asked for an unregistered phone %s", phone)
-        return sms.RESEND_SECONDS
-    return sms.send_code(phone, "reset")
+    return sms.send_code(phone, "reset", deliver=registered)
 
 
 def reset_password(session: Session, phone: str, code: str, password: str) -> Member:

@@ -27,8 +27,9 @@ MAX_TRIES = 5
 PURPOSES = {"register": "注册", "reset": "重置密码", "close": "注销账号"}
 
 
-def send_code(phone: str, purpose: str = "register") -> int:
-    """Send a code; returns the seconds before another may be sent."""
+def send_code(phone: str, purpose: str = "register", *, deliver: bool = True) -> int:
+    """Send a code; returns the seconds before another may be sent. ``deliver`` False: every wait and
+    cap as if it were sent, and nothing sent (a reset asked for a phone nobody registered)."""
     if purpose not in PURPOSES:
         raise Invalid("sms_purpose", "验证码用途不正确")
     phone = normalise_phone(phone)
@@ -39,6 +40,8 @@ def send_code(phone: str, purpose: str = "register") -> int:
     sent_today = store.incr(f"sms:day:{ident}:{beijing_today().isoformat()}", ttl=86400)
     if sent_today > DAILY_CAP:
         raise TooMany("sms_daily_cap", "今天获取验证码次数过多，请明天再试")
+    if not deliver:
+        return RESEND_SECONDS
     code = f"{secrets.randbelow(10**6):06d}"
     store.set(f"sms:code:{purpose}:{ident}", code, ttl=CODE_TTL)
     store.delete(f"sms:code:{purpose}:{ident}:tries")
