@@ -4,7 +4,7 @@ queues, workers and failed jobs of the fleet, with requeue and delete.
 Its pages are the library's own: they use inline scripts and underscore's compiled templates, so these
 pages alone get a Content-Security-Policy with 'unsafe-inline' and 'unsafe-eval' (behind the city's
 login, same origin only); its actions are POSTs without our form token, so they are accepted only
-when the browser says they come from this site (Origin, else Referer)."""
+when the browser says they come from this site (Origin, else Referer), and never as a GET."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -15,6 +15,9 @@ from web.security import CSP, talisman, to_login
 
 PREFIX = "/console/rq"
 REGISTRIES = {"queued", "failed", "deferred", "started", "finished", "scheduled", "canceled"}
+#: The library's views that change something, whatever method it lets them answer.
+CHANGES_STATE = {"rq_dashboard.requeue_all", "rq_dashboard.requeue_job_view", "rq_dashboard.delete_job_view",
+                 "rq_dashboard.empty_queue", "rq_dashboard.compact_queue"}
 DASHBOARD_CSP = {**CSP, "script-src": "'self' 'unsafe-inline' 'unsafe-eval'"}
 
 
@@ -46,6 +49,8 @@ def register_rq_dashboard(app: Flask) -> None:
             abort(404, description="没有该 Redis 实例")  # the library itself would raise (a 500)
         if args.get("registry_name", "queued") not in REGISTRIES or args.get("order", "asc") not in ("asc", "desc"):
             abort(404, description="没有该任务登记表")
+        if request.method != "POST" and request.endpoint in CHANGES_STATE:
+            abort(405)  # the library also requeues on GET: a link or an <img> would do it
         if request.method == "POST":
             source = request.headers.get("Origin") or request.headers.get("Referer") or ""
             if urlsplit(source).netloc != request.host:

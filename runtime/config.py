@@ -7,8 +7,10 @@ secrets, so a forgotten variable can never silently fall back to a demo key.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -35,6 +37,8 @@ ENV_VARS = {
     "WECHAT_MESSAGE_MODE": "plain, compatible or safe (safe refuses plaintext callbacks); default safe in "
                            "production with an EncodingAESKey, compatible with a key in development, else plain",
     "WECHAT_API_BASE_URL": "WeChat API base URL; unset: the local sandbox",
+    "SANDBOX_NETWORK": "1: the development sandbox (SMS codes, the WeChat user picker) answers other machines too; "
+                       "default 0: this machine only",
     "WECHAT_MINIPROGRAM_APP_ID": "the mini-program's AppID (login by jscode2session)",
     "WECHAT_MINIPROGRAM_APP_SECRET": "the mini-program's AppSecret",
     "SMS_BACKEND": "verification-code sender: log (development: the code goes to the log) or tencent (Tencent Cloud SMS)",
@@ -87,6 +91,10 @@ DEV_VALUES = {"WECHAT_TOKEN": "qingchun-dev-token", "WECHAT_APP_ID": "wxdev00000
               "WECHAT_MINIPROGRAM_APP_ID": "wxminiprogram0001",
               "WECHAT_MINIPROGRAM_APP_SECRET": "dev-miniprogram-secret"}
 MIN_SECRET_KEY = 32
+MIN_SECRET_BITS = 128  # Shannon estimate over the key's own characters; secrets.token_urlsafe(48) gives ~360
+#: What a placeholder says of itself (deploy/.env.example's values, tutorials' "changeme" and the like).
+PLACEHOLDER_MARKS = ("change-me", "changeme", "change_me", "replace-me", "your-secret", "your_secret", "example",
+                     "placeholder", "secret-key", "generate-with")
 
 
 def _instance_secret(name: str, make) -> str:
@@ -126,9 +134,7 @@ def _tencent_sms(env: dict, production: bool) -> dict:
         missing = [name for name in TENCENT_SMS_REQUIRED if not env.get(name)]
         if missing:
             raise ConfigError("SMS_BACKEND=tencent needs " + ", ".join(missing))
-    stand_in = {"TENCENT_SMS_SECRET_ID": "sandbox-sms-secret-id", "TENCENT_SMS_SECRET_KEY": "sandbox-sms-secret-key",
-                "TENCENT_SMS_SDK_APP_ID": "1400000000", "TENCENT_SMS_SIGN_NAME": "青春北京",
-                "TENCENT_SMS_TEMPLATE_ID": "100000"}
+    stand_in = {**SMS_STAND_INS, "TENCENT_SMS_SIGN_NAME": "青春北京"}
     values = {name: env.get(name) or stand_in[name] for name in TENCENT_SMS_REQUIRED}
     values["TENCENT_SMS_REGION"] = env.get("TENCENT_SMS_REGION") or "ap-guangzhou"
     values["TENCENT_SMS_ENDPOINT"] = env.get("TENCENT_SMS_ENDPOINT") or (
@@ -136,11 +142,37 @@ def _tencent_sms(env: dict, production: bool) -> dict:
     return values
 
 
+def _secret_bits(value: str) -> float:
+    """Length × the Shannon entropy of the value's characters: 32 × "a" is 0, a random key hundreds."""
+    counts = Counter(value)
+    return -sum(n * math.log2(n / len(value)) for n in counts.values())
+
+
+def _weak_secret_key(value: str) -> str | None:
+    if len(value) < MIN_SECRET_KEY:
+        return f"SECRET_KEY must be at least {MIN_SECRET_KEY} characters"
+    if any(mark in value.lower() for mark in PLACEHOLDER_MARKS):
+        return "SECRET_KEY is a placeholder (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    if _secret_bits(value) < MIN_SECRET_BITS or len(set(value)) < 12:
+        return "SECRET_KEY has too little entropy (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    return None
+
+
+#: The sandbox's Tencent SMS stand-ins (development points the SDK at them); never an account's values.
+SMS_STAND_INS = {"TENCENT_SMS_SECRET_ID": "sandbox-sms-secret-id", "TENCENT_SMS_SECRET_KEY": "sandbox-sms-secret-key",
+                 "TENCENT_SMS_SDK_APP_ID": "1400000000", "TENCENT_SMS_TEMPLATE_ID": "100000"}
+
+
 def _refuse_development_values(env: dict) -> None:
     problems = [f"{name} is the development value from README" for name, value in DEV_VALUES.items()
                 if env.get(name) == value]
-    if len(env["SECRET_KEY"]) < MIN_SECRET_KEY:
-        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_KEY} characters")
+    weak = _weak_secret_key(env["SECRET_KEY"])
+    if weak:
+        problems.append(weak)
+    problems += [f"{name} is the sandbox's stand-in, not a Tencent Cloud account's" for name, value in
+                 SMS_STAND_INS.items() if env.get(name) == value]
+    if "sandbox" in (env.get("TENCENT_SMS_ENDPOINT") or "").lower():
+        problems.append("TENCENT_SMS_ENDPOINT points at the sandbox")
     if not env["PUBLIC_BASE_URL"].lower().startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be https:// (WeChat pages, cookies and links need TLS)")
     if (env.get("SMS_BACKEND") or "log") == "log":
@@ -184,6 +216,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "WECHAT_ENCODING_AES_KEY": aes_key,
         "WECHAT_MESSAGE_MODE": read.message_mode(env, aes_key, production),
         "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL") or None,
+        "SANDBOX_NETWORK": read.flag(env, "SANDBOX_NETWORK", False),
         "WECHAT_MINIPROGRAM_APP_ID": env.get("WECHAT_MINIPROGRAM_APP_ID") or "wxminiprogram0001",
         "WECHAT_MINIPROGRAM_APP_SECRET": env.get("WECHAT_MINIPROGRAM_APP_SECRET") or "dev-miniprogram-secret",
         "WECHAT_OAUTH_BASE_URL": env.get("WECHAT_OAUTH_BASE_URL") or None,

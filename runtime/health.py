@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from qr import fonts
 from runtime.extensions import db, store
+from runtime.netaddr import is_loopback
 from runtime.sharedstore import StoreUnavailable
 
 bp = Blueprint("health", __name__)
@@ -85,6 +86,8 @@ def healthz():
     font, font_file = _font()
     parts = {"database": "ok" if _answers() else "down", "store": "down" if _store() else "ok", "font": font}
     status = "ok" if all(v == "ok" for v in parts.values()) else "degraded"
-    body = {"status": status, **parts, "database_kind": db.engine.dialect.name,
-            "store_kind": type(current_app.extensions["store"]).__name__, "font_file": font_file}
+    body = {"status": status, **parts}
+    if is_loopback(request.remote_addr):  # what the machine runs on is for its operator, not the internet
+        body.update(database_kind=db.engine.dialect.name, store_kind=type(current_app.extensions["store"]).__name__,
+                    font_file=font_file)
     return jsonify(body), 503 if parts["database"] != "ok" else 200

@@ -66,7 +66,8 @@ def register_errors(app: Flask) -> None:
     def http_error(err: HTTPException):
         messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
                     413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
-        return page_or_json(err.code, err.name.lower().replace(" ", "_"), messages.get(err.code, err.description))
+        said = err.description if err.description != type(err).description else None  # abort(…, description=)
+        return page_or_json(err.code, err.name.lower().replace(" ", "_"), said or messages.get(err.code, err.description))
 
     @app.errorhandler(StoreUnavailable)
     def store_unavailable(err: StoreUnavailable):

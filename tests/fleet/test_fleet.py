@@ -102,7 +102,7 @@ class Fleet:
         tls = "server {" + site[2]
         tls = (tls.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port} ssl http2;")
                .replace("listen [::]:443 ssl http2;", "")
-               .replace("/etc/ssl/qingchun", str(ssl))
+               .replace("/etc/ssl/qingchun", str(ssl)).replace("/var/log/nginx/", f"{self.tmp}/logs/")
                .replace("/etc/nginx/qingchun-proxy-params", str(deploy / "nginx" / "proxy_params"))
                .replace("/srv/qingchun/static/", str(ROOT / "static") + "/"))
         head = site[0].replace("include /etc/nginx/qingchun-upstream.conf;", "")

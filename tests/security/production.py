@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 def production_env(**overrides: str) -> dict[str, str]:
     env = {
-        "APP_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEY": Fernet.generate_key().decode(),
+        "APP_ENV": "production", "SECRET_KEY": "q7Vb2xKp9LmZ4rTn8WcY1hJd6FgS3aEuQoNiR5tBvXyM0kPl", "DATA_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test", "REDIS_URL": "redis://127.0.0.1:6379/15",
         "WECHAT_TOKEN": "a-real-token-of-the-account", "WECHAT_APP_ID": "wx1234567890abcdef",
         "WECHAT_APP_SECRET": "0123456789abcdef0123456789abcdef",
