@@ -14,6 +14,7 @@ from runtime import extensions, logsetup
 from runtime.config import ENV_VARS, load_config
 from runtime.dbretry import retry_after_reconnect
 from runtime.extensions import db
+from services.kernel import text_bounds
 from services.kernel.beijing_time import to_local_input
 from services.volunteering.hours import hours_text
 from web import guards
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(to_local_input, "local_input")  # a datetime-local field's value, Beijing time
     logsetup.register_logging(app)
     extensions.init_app(app)
+    text_bounds.init_app(app)
     guards.init_app(app)
     push_jobs.init_app(app)
     register_errors(app)

@@ -29,6 +29,7 @@ def _table(kind: str) -> exports.Table:
     year = stats.current_year()
     if kind in ("members", "review"):
         scope, members_of, team = roster_scope()
+        access_log.phone_search(db.session, current_account().org_id, request.args.get("q", ""))
         query = rosters.search(members_of, year=year, q=request.args.get("q", ""),
                                filter_=request.args.get("filter") or None)
         name = team.name if scope == "team" else org.name

@@ -14,7 +14,7 @@ from services.kernel.errors import DomainError
 from services.organisations import teams
 from services.organisations.orgs import in_subtree
 from services.people import branches, members
-from services.reporting import rosters, stats
+from services.reporting import access_log, rosters, stats
 from services.volunteering import certificates, reviews
 from web.answers import pdf_response
 from web.flashing import attempt
@@ -41,6 +41,7 @@ def _listing(template: str, default_filter: str | None = None):
     q = request.args.get("q", "")
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
+    access_log.phone_search(db.session, current_account().org_id, q)
     query = rosters.search(members_of, year=year, q=q, filter_=filter_)
     after = int_arg(request.args, "after", label="after（上一页最后一名团员）")
     shown = int_arg(request.args, "shown", 0, maximum=10_000_000, label="shown（已显示人数）")

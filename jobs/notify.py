@@ -50,3 +50,37 @@ def tell(member_id: int, text: str) -> None:
 
 def tell_openid(openid: str, text: str) -> None:
     enqueue(notify_openid, openid, text, description="notify an openid")
+
+
+def warn_holder(appeal_id: int) -> bool:
+    """RQ entry point: the account's holder is told, by WeChat and SMS, that an accepted identity appeal
+    will hand their account over, and where to object. Takes the appeal's id: the phone is looked up
+    when the job runs, never carried in the queue."""
+    return in_app_context(_warn_holder, appeal_id)
+
+
+def _warn_holder(appeal_id: int) -> bool:
+    from flask import current_app
+
+    from models import IdentityAppeal
+    from runtime.extensions import db, protector
+    from services.kernel.beijing_time import BEIJING
+    from services.people import appeal_review
+
+    appeal = db.session.get(IdentityAppeal, appeal_id)
+    holder = appeal_review.holder(db.session, appeal) if appeal is not None else None
+    if holder is None or appeal.handover_at is None:
+        return False
+    link = current_app.config["PUBLIC_BASE_URL"] + "/m/appeal/objection"
+    told = _send(holder.openid, appeal_review.holder_notice(appeal, link))
+    try:
+        current_app.extensions["sms_notice"](protector.decrypt(holder.phone_enc),
+                                             f"{appeal.handover_at.astimezone(BEIJING):%m月%d日 %H:%M}")
+    except Exception as exc:  # noqa: BLE001 - the WeChat notice stands; the reviewers see the objection window
+        logger.warning("handover notice not sent by SMS: %s", type(exc).__name__)
+        return told
+    return True
+
+
+def tell_holder(appeal_id: int) -> None:
+    enqueue(warn_holder, appeal_id, description=f"warn the holder of appeal {appeal_id}", retry=True)

@@ -63,6 +63,26 @@ def _delete_appeal_photos() -> int:
     return appeals.delete_decided_photos(db.session, older_than_days=current_app.config["APPEAL_PHOTO_RETENTION_DAYS"])
 
 
+def hand_over_appeals() -> int:
+    """Accepted identity appeals whose 3-day waiting period passed without the holder objecting are
+    carried out; the appellant and the previous holder are told."""
+    return in_app_context(_hand_over_appeals)
+
+
+def _hand_over_appeals() -> int:
+    from jobs import notify
+    from runtime.extensions import db
+    from services.people import appeal_review, appeals
+
+    done = appeal_review.hand_over_due(db.session)
+    for handover in done:
+        if handover.appeal.openid:
+            notify.tell_openid(handover.appeal.openid, appeals.appellant_notice(handover.appeal))
+        if handover.previous_openid:
+            notify.tell_openid(handover.previous_openid, appeals.PREVIOUS_HOLDER_NOTICE)
+    return len(done)
+
+
 def lapse_pairings() -> int:
     """Pairings whose offline confirmation is three days overdue lapse and free their street's place."""
     return in_app_context(_lapse_pairings)
@@ -116,5 +136,5 @@ def schedule() -> list[tuple[object, int]]:
 
 def _all(config) -> list[tuple[object, int]]:
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
-            (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600),
+            (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600), (hand_over_appeals, 600),
             (forget_positions, 3600), (refresh_dashboards, config["STATS_MAX_AGE_SECONDS"])]

@@ -24,7 +24,17 @@ from miniprogram_api.responses import (
 from runtime.extensions import db
 from services.kernel.errors import Conflict, Invalid, NotFound
 from services.organisations import orgs
-from services.people import appeals, branches, members, mp_sessions, profile_extras, recovery, signup, sms
+from services.people import (
+    appeal_review,
+    appeals,
+    branches,
+    members,
+    mp_sessions,
+    profile_extras,
+    recovery,
+    signup,
+    sms,
+)
 from services.volunteering import certificates, hours
 from web.answers import pdf_response
 from web.bodies import AppealForm, BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SkillsIn, SmsCodeIn, ZybIn
@@ -62,6 +72,8 @@ def reset_password():
 
 def appeal_answer(appeal) -> dict:
     return {"id": appeal.id, "status": appeal.status.value, "status_label": appeals.STATUS_LABELS[appeal.status],
+            "stage": appeal_review.stage_of(appeal),
+            "handover_at": appeal.handover_at.isoformat() if appeal.handover_at else None,
             "decision_note": appeal.decision_note, "created_at": appeal.created_at.isoformat()}
 
 

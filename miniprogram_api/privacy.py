@@ -1,5 +1,5 @@
 """个人信息保护 in the API: the notice, agreeing to a new version, and the person's rights (export,
-correction, closing the account after an SMS code)."""
+correction, closing the account after an SMS code, objecting to an identity appeal's handover)."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -7,10 +7,10 @@ from flask import jsonify, request
 from miniprogram_api import bp
 from miniprogram_api.auth import current_member_id, member_required
 from miniprogram_api.openapi import documented
-from miniprogram_api.responses import ClosedOut, ExportOut, PrivacyOut, ProfileOut, SmsSentOut
+from miniprogram_api.responses import ClosedOut, ExportOut, Out, PrivacyOut, ProfileOut, SmsSentOut
 from runtime.extensions import db
-from services.people import consent, members, my_data
-from web.bodies import CloseIn, ConsentIn, CorrectIn
+from services.people import appeal_review, consent, members, my_data
+from web.bodies import CloseIn, ConsentIn, CorrectIn, ObjectionIn
 
 
 @bp.get("/privacy")
@@ -60,3 +60,26 @@ def close_me():
     body = CloseIn.model_validate_json(request.get_data() or b"{}")
     my_data.close(db.session, current_member_id(), body.code)
     return jsonify({"closed": True})
+
+
+class ObjectionOut(Out):
+    handover_at: str | None  # an accepted identity appeal would hand this account over then
+    objected: bool
+
+
+@bp.get("/me/identity-objection")
+@documented("我的账号是否有待移交的身份认证申请（审核通过后3天内可提出异议）", response=ObjectionOut)
+@member_required(consent_needed=False)
+def pending_handover():
+    appeal = appeal_review.awaiting_objection(db.session, current_member_id())
+    return jsonify({"handover_at": appeal.handover_at.isoformat() if appeal else None, "objected": False})
+
+
+@bp.post("/me/identity-objection")
+@documented("对身份认证移交提出异议：这是我本人的身份证号（移交暂停，审核人员重新核实）", body=ObjectionIn,
+            response=ObjectionOut)
+@member_required(consent_needed=False)
+def object_to_handover():
+    body = ObjectionIn.model_validate_json(request.get_data() or b"{}")
+    appeal_review.object_to(db.session, current_member_id(), body.note)
+    return jsonify({"handover_at": None, "objected": True})

@@ -28,6 +28,8 @@ class AppealOut(Out):
     id: int
     status: str
     status_label: str
+    stage: str  # where the review stands, e.g. 审核通过，12月09日 10:00移交（现持有人可提出异议）
+    handover_at: str | None
     decision_note: str | None
     created_at: str
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 from flask import render_template, request
 
 from mobile import bp
-from mobile.auth import current_openid, openid_required
+from mobile.auth import current_member, current_openid, member_required, openid_required
 from runtime.extensions import db
+from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import DomainError
-from services.people import appeals, signup
+from services.people import appeal_review, appeals, signup
 from web.guards import limiter
 from web.requestargs import read_upload
 
 
 def _page(error: str | None = None, status: int = 200):
-    return render_template("mobile/appeal.html", error=error, appeal=appeals.latest_for(db.session, current_openid()),
-                           labels=appeals.STATUS_LABELS, values=request.form), status
+    appeal = appeals.latest_for(db.session, current_openid())
+    return render_template("mobile/appeal.html", error=error, appeal=appeal, values=request.form,
+                           stage=appeal_review.stage_of(appeal) if appeal else None), status
 
 
 @bp.route("/appeal", methods=["GET", "POST"])
@@ -34,3 +36,20 @@ def appeal():
     except DomainError as err:
         return _page(err.message, err.status)
     return _page()
+
+
+@bp.route("/appeal/objection", methods=["GET", "POST"])
+@member_required(consent_needed=False)
+def objection():
+    """Where the notice to an account's holder points: an accepted identity appeal would hand this account
+    over in three days; the holder says it is theirs, and the handover stops until the reviewers look again."""
+    member = current_member()
+    if request.method == "POST":
+        try:
+            appeal_review.object_to(db.session, member.id, request.form.get("note"))
+        except DomainError as err:
+            return render_template("mobile/message.html", title="无法提出异议", message=err.message), err.status
+        return render_template("mobile/message.html", title="已提出异议",
+                               message="已暂停移交：团组织的审核人员会重新核实这份身份认证申请；如再次审核通过，你会再收到通知并可再次提出异议。")
+    appeal = appeal_review.awaiting_objection(db.session, member.id)
+    return render_template("mobile/objection.html", appeal=appeal, beijing=BEIJING)

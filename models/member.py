@@ -112,5 +112,16 @@ class IdentityAppeal(TimestampMixin, Base):
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     decision_note: Mapped[str | None] = mapped_column(sa.String(200))
+    # The review's safeguards (issue 39.1): the number claimed (encrypted like a member's, shown beside the
+    # photo), a name unlike the account's flagged for a second reviewer, and a waiting period in which the
+    # account's holder, told in advance, may object before anything is handed over.
+    claimed_id_enc: Mapped[str | None] = mapped_column(sa.Text)
+    name_differs: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    first_approved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    first_approved_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_accounts.id"))
+    first_approved_at: Mapped[dt.datetime | None] = mapped_column()
+    handover_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # approved: handed over then, unless objected
+    objected_at: Mapped[dt.datetime | None] = mapped_column()
+    objection_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     __table_args__ = (partial_unique("uq_identity_appeals_pending", "id_number_hash", where="status = 'pending'"),)

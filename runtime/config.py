@@ -47,6 +47,8 @@ ENV_VARS = {
     "TENCENT_SMS_SDK_APP_ID": "the SMS application's SdkAppId",
     "TENCENT_SMS_SIGN_NAME": "the approved signature (签名), e.g. 青春北京",
     "TENCENT_SMS_TEMPLATE_ID": "the approved template: two parameters, {1} the purpose and {2} the code",
+    "TENCENT_SMS_NOTICE_TEMPLATE_ID": "the approved notice template with one parameter {1}, the time an account is "
+                                      "handed over after an identity appeal; unset: that notice goes by WeChat only",
     "TENCENT_SMS_REGION": "Tencent Cloud region of the SMS application; default ap-guangzhou",
     "TENCENT_SMS_ENDPOINT": "SMS API host; default sms.tencentcloudapi.com in production, the sandbox in development",
     "WECHAT_OAUTH_BASE_URL": "web authorisation (OAuth) base; unset: open.weixin.qq.com, or the sandbox with it",
@@ -137,6 +139,7 @@ def _tencent_sms(env: dict, production: bool) -> dict:
     stand_in = {**SMS_STAND_INS, "TENCENT_SMS_SIGN_NAME": "青春北京"}
     values = {name: env.get(name) or stand_in[name] for name in TENCENT_SMS_REQUIRED}
     values["TENCENT_SMS_REGION"] = env.get("TENCENT_SMS_REGION") or "ap-guangzhou"
+    values["TENCENT_SMS_NOTICE_TEMPLATE_ID"] = env.get("TENCENT_SMS_NOTICE_TEMPLATE_ID") or None
     values["TENCENT_SMS_ENDPOINT"] = env.get("TENCENT_SMS_ENDPOINT") or (
         "sms.tencentcloudapi.com" if production else None)
     return values

@@ -26,6 +26,14 @@ def log_sender(phone: str, code: str, purpose: str) -> None:
     logger.info("SMS (development backend) to %s: 【青春北京】%s验证码 %s，10分钟内有效", phone, purpose, code)
 
 
+HANDOVER_NOTICE = "【青春北京】有人为你账号登记的身份证号提交了身份认证并已通过审核，账号将于{}移交。如非本人操作，请在此前登录“青春北京”提出异议。"
+
+
+def log_notice(phone: str, when: str) -> None:
+    """The handover notice (issue 39.1) as the development log shows it; ``when``: Beijing time."""
+    logger.info("SMS (development backend) to %s: %s", phone, HANDOVER_NOTICE.format(when))
+
+
 class TencentSender:
     """SendSms with one template taking two parameters: the purpose (注册 / 重置密码 …) and the code."""
 
@@ -44,14 +52,21 @@ class TencentSender:
         self._fields = {"SmsSdkAppId": sdk_app_id, "SignName": sign_name, "TemplateId": template_id}
 
     def __call__(self, phone: str, code: str, purpose: str) -> None:
+        self.send(phone, self._fields["TemplateId"], [purpose, code])
+
+    def notice(self, template_id: str):
+        """A sender of the handover notice: the approved template takes one parameter, the time."""
+        return lambda phone, when: self.send(phone, template_id, [when])
+
+    def send(self, phone: str, template_id: str, params: list[str]) -> None:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.sms.v20210111 import models
 
         request = models.SendSmsRequest()
         request.PhoneNumberSet = ["+86" + phone]
-        request.TemplateParamSet = [purpose, code]
+        request.TemplateParamSet = params
         request.SmsSdkAppId, request.SignName = self._fields["SmsSdkAppId"], self._fields["SignName"]
-        request.TemplateId = self._fields["TemplateId"]
+        request.TemplateId = template_id
         try:
             response = self._client.SendSms(request)
         except TencentCloudSDKException as exc:
@@ -67,10 +82,16 @@ class TencentSender:
 def init_app(app: Flask) -> None:
     config = app.config
     if config["SMS_BACKEND"] != "tencent":
-        app.extensions["sms_sender"] = log_sender
+        app.extensions["sms_sender"], app.extensions["sms_notice"] = log_sender, log_notice
         return
     endpoint = config.get("TENCENT_SMS_ENDPOINT") or f"{config['PUBLIC_BASE_URL']}/sandbox/tencent-sms"
-    app.extensions["sms_sender"] = TencentSender(
+    sender = app.extensions["sms_sender"] = TencentSender(
         secret_id=config["TENCENT_SMS_SECRET_ID"], secret_key=config["TENCENT_SMS_SECRET_KEY"],
         sdk_app_id=config["TENCENT_SMS_SDK_APP_ID"], sign_name=config["TENCENT_SMS_SIGN_NAME"],
         template_id=config["TENCENT_SMS_TEMPLATE_ID"], region=config["TENCENT_SMS_REGION"], endpoint=endpoint)
+    notice_template = config.get("TENCENT_SMS_NOTICE_TEMPLATE_ID")
+    app.extensions["sms_notice"] = sender.notice(notice_template) if notice_template else _no_notice_template
+
+
+def _no_notice_template(phone: str, when: str) -> None:
+    logger.warning("handover notice to %s not sent by SMS: TENCENT_SMS_NOTICE_TEMPLATE_ID is not set", phone)

@@ -1,9 +1,12 @@
-"""身份认证 (issue 21.2): an appeal with an ID photo through the API and the phone page; the photo
-checked, stripped of EXIF and stored encrypted; a review queue for the city and district committees
-(each look at a photo recorded); accepting hands the account over and ends the previous holder's
-logins; the appellant sees the outcome."""
+"""身份认证 (issues 21.2 and 39.1): an appeal with an ID photo through the API and the phone page; the
+photo checked, stripped of EXIF and stored encrypted; a review queue for the city and district
+committees showing the claimed number and the holder (each look recorded); accepting needs both
+matches confirmed, a second reviewer where the names differ, and a waiting period the holder is told
+of; then the periodic job hands the account over and ends the previous holder's logins; the appellant
+sees the outcome."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import re
@@ -13,10 +16,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from models import AuditEntry, IdentityAppeal
+from jobs import periodic
+from models import AuditEntry, IdentityAppeal, utcnow
 from runtime.extensions import protector
 from services.kernel.errors import Invalid
-from services.people import appeals, members, mp_sessions, wechat_users
+from services.people import appeal_review, appeals, members, mp_sessions, wechat_users
 from tests.factories import make_account, make_member, make_tree
 from tests.web import console_login, csrf_token, mobile_login
 
@@ -90,7 +94,7 @@ def test_an_appeal_through_the_api_is_checked_stripped_and_encrypted(app, sessio
     assert again.status_code == 409
 
 
-def test_review_queue_photo_access_and_decisions(app, session, sandbox, appeal_world, caplog):
+def test_review_queue_photo_access_and_decisions(app, session, sandbox, appeal_world, caplog, monkeypatch):
     tree, squatter, number, folder = appeal_world
     squatter_phone = app.test_client()
     mobile_login(squatter_phone, "o_squatter", "/m/profile")
@@ -116,10 +120,28 @@ def test_review_queue_photo_access_and_decisions(app, session, sandbox, appeal_w
     assert looked.actor_id == tree.district.id and looked.target_id == appeal.id
     no_reason = district.post(f"/console/appeals/{appeal.id}/reject", data={"csrf_token": csrf_token(queue)})
     assert "驳回时请填写原因" in district.get(no_reason.headers["Location"]).get_data(as_text=True)
+    queue = district.get("/console/appeals").get_data(as_text=True)
+    assert number in queue and "冒用者" in queue and "不一致" in queue  # the claimed number and who holds it now
+    unconfirmed = district.post(f"/console/appeals/{appeal.id}/accept", data={"csrf_token": csrf_token(district.get("/console/appeals"))})
+    assert "请核对照片上的身份证号" in district.get(unconfirmed.headers["Location"]).get_data(as_text=True)
+    confirm = {"number_matches": "1", "name_matches": "1"}
+    first = district.post(f"/console/appeals/{appeal.id}/accept",
+                          data={**confirm, "csrf_token": csrf_token(district.get("/console/appeals"))})
+    assert "需另一位审核人复核" in district.get(first.headers["Location"]).get_data(as_text=True)
     city = console_login(app, "beijing")
-    accepted = city.post(f"/console/appeals/{appeal.id}/accept", data={"csrf_token": csrf_token(city.get("/console/appeals"))})
-    assert "已通过身份认证" in city.get(accepted.headers["Location"]).get_data(as_text=True)
+    accepted = city.post(f"/console/appeals/{appeal.id}/accept",
+                         data={**confirm, "csrf_token": csrf_token(city.get("/console/appeals"))})
+    assert "3天内无异议即移交" in city.get(accepted.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    assert members.find_by_phone(session, "13600000002") is None  # nothing handed over yet
+    told = {touser: body["text"]["content"] for path, touser, body in sandbox.sent}
+    assert "提出异议" in told["o_squatter"] and "/m/appeal/objection" in told["o_squatter"]
+    assert "3天等待期" in told["o_real_owner"]
 
+    appeal_review.hand_over_due(session, now=utcnow() + dt.timedelta(days=2))
+    assert members.find_by_phone(session, "13600000002") is None  # still inside the waiting period
+    monkeypatch.setattr(appeal_review, "utcnow", lambda: utcnow() + dt.timedelta(days=3, minutes=1))
+    assert periodic.hand_over_appeals() == 1
     session.expire_all()
     owner = members.find_by_phone(session, "13600000002")
     assert owner.id == squatter.id and owner.name == "李娜" and owner.openid == "o_real_owner"
@@ -136,7 +158,7 @@ def test_retention_deletes_decided_photos(app, session, appeal_world, caplog):
     tree, squatter, number, folder = appeal_world
     appeal = appeals.submit(session, name="李娜", id_number=number, phone="13600000002",
                             sms_code=_code(app, caplog, "13600000002"), password="real1234", photo=_photo())
-    appeals.decide(session, tree.city.id, appeal.id, accept=False, reason="照片不清晰")
+    appeal_review.decide(session, tree.city.id, appeal.id, accept=False, reason="照片不清晰")
     assert appeals.delete_decided_photos(session, older_than_days=30) == 0
     appeal.decided_at = appeal.decided_at - dt.timedelta(days=31)
     session.commit()

@@ -116,6 +116,10 @@ class CloseIn(Body):
     code: str = Field(min_length=4, max_length=8, description="POST /me/close/code 发送到本人手机的验证码")
 
 
+class ObjectionIn(Body):
+    note: str | None = Field(default=None, max_length=200, description="异议说明（可选）：例如“这是我本人的身份证号”")
+
+
 class CertificateIn(Body):
     start: dt.date = Field(description="起始日期（北京时间）")
     end: dt.date = Field(description="结束日期（北京时间，含当天）")

@@ -66,7 +66,8 @@ def register_errors(app: Flask) -> None:
     def http_error(err: HTTPException):
         messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
                     413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
-        said = err.description if err.description != type(err).description else None  # abort(…, description=)
+        # abort(…, description="…") says why in Chinese; Flask-Limiter's 429 describes the limit ("30 per 1 minute").
+        said = err.description if err.code != 429 and err.description != type(err).description else None
         return page_or_json(err.code, err.name.lower().replace(" ", "_"), said or messages.get(err.code, err.description))
 
     @app.errorhandler(StoreUnavailable)

@@ -5,8 +5,8 @@ account uploads their ID photo; a reviewer at the city or district committee loo
 The photo is the most sensitive thing the system holds: checked to be a JPEG or PNG of at most 5 MB,
 re-encoded without its EXIF (no camera, place or time leaves with it), stored encrypted with DATA_KEY
 outside the database, served only to reviewers (each look recorded), and deleted after the decision by
-the retention job. Accepting hands the account holding the ID number to the appellant (their name,
-phone and password): the previous holder's logins end and they are told; rejecting says why.
+the retention job. How a review hands the account holding the ID number to the appellant, safely, is
+services/people/appeal_review.py.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import io
 import logging
 import secrets
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,13 +22,12 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from models import ApplicationStatus, IdentityAppeal, Member, Organization, OrgKind, utcnow
+from models import ApplicationStatus, IdentityAppeal, Member, utcnow
 from runtime.extensions import protector
-from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, Invalid
 from services.kernel.passwords import hash_password
 from services.kernel.uow import audit, unit_of_work
-from services.organisations import orgs
-from services.people import auth_sessions, signup, sms
+from services.people import signup, sms
 from services.people.idcard import IdNumberError, parse_id_number
 from services.people.members import normalise_phone
 
@@ -38,7 +36,6 @@ logger = logging.getLogger(__name__)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 25_000_000  # a phone camera's 24 Mpx photo passes; 10000×10000 does not
 TOO_MANY_PIXELS = "照片像素过多（不超过2500万像素），请缩小后重新上传"
-REVIEWER_KINDS = (OrgKind.city, OrgKind.district)
 STATUS_LABELS = {ApplicationStatus.pending: "待审核", ApplicationStatus.accepted: "已通过",
                  ApplicationStatus.rejected: "未通过"}
 
@@ -82,7 +79,7 @@ def clean_photo(data: bytes) -> tuple[bytes, str]:
     return out.getvalue(), kind
 
 
-def _folder() -> Path:
+def folder() -> Path:
     folder = Path(current_app.config["APPEAL_PHOTO_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -90,7 +87,7 @@ def _folder() -> Path:
 
 def _store(photo: bytes) -> str:
     name = secrets.token_hex(16) + ".bin"
-    (_folder() / name).write_bytes(protector.encrypt_bytes(photo))
+    (folder() / name).write_bytes(protector.encrypt_bytes(photo))
     return name
 
 
@@ -118,7 +115,10 @@ def submit(session: Session, *, name: str, id_number: str, phone: str, sms_code:
         if session.scalar(sa.select(IdentityAppeal.id).where(IdentityAppeal.id_number_hash == id_hash,
                                                              IdentityAppeal.status == ApplicationStatus.pending)):
             raise Conflict("appeal_pending", "该身份证号已有待审核的身份认证申请")
-        appeal = IdentityAppeal(id_number_hash=id_hash, name=(name or "").strip()[:30], openid=openid,
+        holder = session.scalar(sa.select(Member).where(Member.id_number_hash == id_hash))
+        appellant = (name or "").strip()[:30]
+        appeal = IdentityAppeal(id_number_hash=id_hash, name=appellant, openid=openid,
+                                claimed_id_enc=protector.encrypt(info.number), name_differs=holder.name != appellant,
                                 phone_enc=protector.encrypt(phone), phone_hash=protector.lookup_hash("phone", phone),
                                 password_hash=secret, photo_path=_store(clean))
         session.add(appeal)
@@ -131,95 +131,15 @@ def appellant_phone(appeal: IdentityAppeal) -> str:
     return protector.decrypt(appeal.phone_enc)
 
 
-def _holder(session: Session, appeal: IdentityAppeal) -> Member | None:
-    return session.scalar(sa.select(Member).where(Member.id_number_hash == appeal.id_number_hash))
-
-
-def _require_reviewer(session: Session, actor_org_id: int, appeal: IdentityAppeal) -> None:
-    """The city committee reviews every appeal; a district committee those whose ID is held by a member
-    of its sub-tree."""
-    actor = orgs.get_org(session, actor_org_id)
-    if actor.kind == OrgKind.city:
-        return
-    holder = _holder(session, appeal)
-    in_subtree = holder is not None and holder.branch_id is not None and orgs.is_within(
-        session, holder.branch_id, actor.id)
-    if actor.kind in REVIEWER_KINDS and in_subtree:
-        return
-    raise Forbidden("not_reviewer", "身份认证由团市委、团区委审核")
-
-
-def pending_for(session: Session, actor_org_id: int) -> list[IdentityAppeal]:
-    actor = orgs.get_org(session, actor_org_id)
-    if actor.kind not in REVIEWER_KINDS:
-        raise Forbidden("not_reviewer", "身份认证由团市委、团区委审核")
-    query = sa.select(IdentityAppeal).where(IdentityAppeal.status == ApplicationStatus.pending)
-    if actor.kind != OrgKind.city:
-        query = query.where(IdentityAppeal.id_number_hash.in_(
-            sa.select(Member.id_number_hash).join(Organization, Member.branch_id == Organization.id)
-            .where(orgs.subtree_filter(actor))))
-    return list(session.scalars(query.order_by(IdentityAppeal.created_at).limit(200)))
-
-
-def get_for_reviewer(session: Session, actor_org_id: int, appeal_id: int) -> IdentityAppeal:
-    appeal = session.get(IdentityAppeal, appeal_id)
-    if appeal is None:
-        raise NotFound("appeal_not_found", "身份认证申请不存在")
-    _require_reviewer(session, actor_org_id, appeal)
-    return appeal
-
-
-def photo(session: Session, actor_org_id: int, appeal_id: int) -> bytes:
-    """The photo, for a reviewer only; every look is recorded (who, whose, when)."""
-    appeal = get_for_reviewer(session, actor_org_id, appeal_id)
-    if appeal.photo_path is None:
-        raise NotFound("photo_deleted", "照片已按保存期限删除")
-    with unit_of_work(session):
-        audit(session, ("org", actor_org_id), "identity_appeal.photo_viewed", ("identity_appeal", appeal.id))
-    return protector.decrypt_bytes((_folder() / appeal.photo_path).read_bytes())
-
-
-@dataclass(frozen=True)
-class Decision:
-    appeal: IdentityAppeal
-    previous_openid: str | None  # the account's holder until now, to be told
-
-
-def decide(session: Session, actor_org_id: int, appeal_id: int, accept: bool, reason: str | None = None) -> Decision:
-    reason = (reason or "").strip()[:200] or None
-    if not accept and not reason:
-        raise Invalid("reason", "驳回时请填写原因，以便申请人了解")
-    previous_openid = None
-    with unit_of_work(session):
-        appeal = session.get(IdentityAppeal, appeal_id, with_for_update=True)
-        if appeal is None:
-            raise NotFound("appeal_not_found", "身份认证申请不存在")
-        _require_reviewer(session, actor_org_id, appeal)
-        if appeal.status != ApplicationStatus.pending:
-            raise Conflict("already_decided", "该申请已处理")
-        appeal.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
-        appeal.decided_by, appeal.decided_at, appeal.decision_note = actor_org_id, utcnow(), reason
-        member = _holder(session, appeal)
-        if accept and member is not None:
-            if session.scalar(sa.select(Member.id).where(Member.phone_hash == appeal.phone_hash,
-                                                         Member.id != member.id)):
-                raise Conflict("phone_taken", "申请人的手机号已被其他账号使用")
-            previous_openid = member.openid
-            member.name, member.phone_enc, member.phone_hash = appeal.name, appeal.phone_enc, appeal.phone_hash
-            member.password_hash, member.openid, member.unionid = appeal.password_hash, appeal.openid, None
-        audit(session, ("org", actor_org_id), "identity_appeal." + ("accept" if accept else "reject"),
-              ("identity_appeal", appeal.id), reason=reason)
-    if accept and member is not None:
-        auth_sessions.revoke_all(session, member_id=member.id, openid=previous_openid or None)
-    return Decision(appeal, previous_openid)
-
-
 def latest_for(session: Session, openid: str) -> IdentityAppeal | None:
     return session.scalar(sa.select(IdentityAppeal).where(IdentityAppeal.openid == openid)
                           .order_by(IdentityAppeal.id.desc()).limit(1))
 
 
 def appellant_notice(appeal: IdentityAppeal) -> str:
+    if appeal.status == ApplicationStatus.pending and appeal.handover_at is not None:
+        return ("你的身份认证申请已审核通过。为保护账号现持有人的权益，账号将在3天等待期后移交到你的名下；"
+                "如现持有人提出异议，审核人会再次核实。")
     if appeal.status == ApplicationStatus.accepted:
         return "你的身份认证申请已通过，该身份证号的账号已转到你的名下，请用申请时的手机号和密码登录。"
     return f"你的身份认证申请未通过：{appeal.decision_note}。如有疑问请联系所在团组织。"
@@ -244,5 +164,5 @@ def delete_decided_photos(session: Session, *, older_than_days: int) -> int:
 def forget_photo(appeal: IdentityAppeal) -> None:
     """The encrypted file goes; the caller's transaction records that it went."""
     if appeal.photo_path:
-        (_folder() / appeal.photo_path).unlink(missing_ok=True)
+        (folder() / appeal.photo_path).unlink(missing_ok=True)
         appeal.photo_path = None

@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 import re
 
-from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord
+from jobs import periodic
+from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord, utcnow
 from runtime.extensions import protector
-from services.people import wechat_users
+from services.people import appeal_review, wechat_users
 from services.volunteering import corrections, enrolment, projects
 from tests.browser.conftest import desk_login
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
@@ -103,7 +104,8 @@ def test_a_coordinator_fixes_hours_and_decides_a_correction(app, session, live_s
 def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_server, phone, desk, caplog,
                                                            monkeypatch, tmp_path):
     """身份认证 in browsers: the appellant uploads the photo on /m/appeal, the district committee
-    looks at it and accepts in /console/appeals, and the appellant's page then shows the outcome."""
+    compares it with the claimed number and the holder and accepts in /console/appeals, the city
+    accepts second (the names differ), and after the waiting period the appellant's page shows the outcome."""
     import io
 
     from PIL import Image
@@ -113,6 +115,7 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
     monkeypatch.setitem(app.config, "REDIS_URL", None)  # notices run inline
     tree = make_tree(session)
     make_account(session, tree.district, "dongcheng")
+    make_account(session, tree.city, "beijing")
     squatter = make_member(session, branch=tree.branch2, name="冒用者")
     number = protector.decrypt(squatter.id_number_enc)
     photo = io.BytesIO()
@@ -141,20 +144,37 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
     review, desk_shot = desk, desk.shots
     desk_login(review, live_server, "dongcheng")
     review.goto(f"{live_server}/console/appeals")
-    row = review.locator("#appeals tr", has_text="李娜")
-    assert "136****0002" in row.inner_text()
+    card = review.locator("section.appeal", has_text="李娜")
+    text = card.inner_text()
+    assert "136****0002" in text and number in text and "冒用者" in text and "不一致" in text
     with review.expect_popup() as opened:
-        row.locator("text=查看照片").click()
+        card.locator("text=查看照片").click()
     picture = opened.value
     picture.wait_for_load_state()
     assert picture.evaluate("document.images.length === 1 && document.images[0].naturalWidth === 320")
     picture.close()
     desk_shot("appeal-queue")
-    review.once("dialog", lambda dialog: dialog.accept())
-    row.locator("button:has-text('通过')").click()
-    review.wait_for_selector("text=已通过身份认证")
-    desk_shot("appeal-accepted")
 
+    def accept(reviewer, done_text):
+        reviewer.goto(f"{live_server}/console/appeals")
+        found = reviewer.locator("section.appeal", has_text="李娜")
+        found.locator("input[name=number_matches]").check()
+        found.locator("input[name=name_matches]").check()
+        reviewer.once("dialog", lambda dialog: dialog.accept())
+        found.locator("button:has-text('通过')").click()
+        reviewer.wait_for_selector(f"text={done_text}")
+
+    accept(review, "需另一位审核人复核")  # the names differ: one reviewer is not enough
+    desk_shot("appeal-first-approval")
+    review.context.clear_cookies()  # the second reviewer: the city committee's own login
+    desk_login(review, live_server, "beijing")
+    accept(review, "3天内无异议即移交")
+    desk_shot("appeal-waiting")
+    page.reload()
+    assert "移交" in page.inner_text("#appeal-status")
+
+    monkeypatch.setattr(appeal_review, "utcnow", lambda: utcnow() + dt.timedelta(days=3, minutes=1))
+    assert periodic.hand_over_appeals() == 1
     page.reload()
     page.wait_for_selector("#appeal-status[data-status=accepted]")
     shot("appeal-accepted")
@@ -212,3 +232,34 @@ def test_a_member_withdraws_and_asks_for_a_correction_on_the_phone(app, session,
     page.wait_for_selector("[data-correction=refused]")
     assert "签退时间与现场记录不符" in page.content()
     shot("correction-refused")
+
+
+def test_the_accounts_holder_objects_to_a_handover_on_the_phone(app, session, live_server, phone, monkeypatch,
+                                                                 tmp_path, caplog):
+    """The notice's link: the holder sees when the account would be handed over and objects; the
+    handover stops (issue 39.1)."""
+    from services.people import appeals
+    from tests.test_identity_appeals import _code, _photo
+
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
+    monkeypatch.setitem(app.config, "APPEAL_PHOTO_DIR", str(tmp_path / "appeals"))
+    tree = make_tree(session)
+    holder = make_member(session, branch=tree.branch2, name="王芳")
+    wechat_users.bind(session, holder.id, "o_holder")
+    appeal = appeals.submit(session, name="王芳", id_number=protector.decrypt(holder.id_number_enc),
+                            phone="13600000004", sms_code=_code(app, caplog, "13600000004"), password="real1234",
+                            photo=_photo())
+    appeal_review.decide(session, tree.city.id, appeal.id, True, number_matches=True, name_matches=True)
+    page, shot = phone, phone.shots
+    page.goto(f"{live_server}/m/login?next=/m/appeal/objection")
+    page.fill("input[name=openid]", "o_holder")
+    page.click("form button")
+    page.wait_for_selector("h1:has-text('身份认证异议')")
+    assert "移交" in page.inner_text("body") and "提出异议" in page.inner_text("body")
+    shot("objection")
+    page.fill("#note", "这是我本人的身份证号")
+    page.click("button:has-text('提出异议')")
+    page.wait_for_selector("text=已暂停移交")
+    shot("objected")
+    session.expire_all()
+    assert appeal_review.awaiting_objection(session, holder.id) is None
