@@ -52,7 +52,7 @@ def checkin_with(ctx: Context, project_id: int, location: checkin.Location, inte
             result = checkin.sign_in(ctx.session, ctx.member_id, project_id, location, now=ctx.now, key=ctx.key,
                                      source="wechat")
         elif intent == "signout":
-            result = checkin.sign_out(ctx.session, ctx.member_id, project_id, location, now=ctx.now,
+            result = checkin.sign_out(ctx.session, ctx.member_id, project_id, location, now=ctx.now, key=ctx.key,
                                       source="wechat")
         else:
             result = checkin.toggle(ctx.session, ctx.member_id, project_id, location, now=ctx.now, key=ctx.key,

@@ -56,6 +56,9 @@ class ServiceRecord(TimestampMixin, Base):
     decision_note: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[str] = mapped_column(sa.String(20), default="api")
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    # The message that signed out, as the sign-in keeps its own: a repeated delivery is that sign-out again
+    # (never a new sign-in), with or without the shared store (issue 35.1).
+    signout_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
 
     project: Mapped[Project] = relationship()
 

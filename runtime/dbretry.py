@@ -12,7 +12,7 @@ import functools
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,31 @@ def _disconnected(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
+#: Bodies up to this size are kept in memory so that a second run reads them again (the callback's XML,
+#: forms, JSON); a larger upload (an appeal photo) is read once and its request is not run again.
+RETRY_BODY_LIMIT = 1024 * 1024
+
+
+def _keep_body() -> bool:
+    """Read the body into the request's cache before the first run: a view reading ``request.stream``
+    would otherwise leave the second run an empty body. True when a second run would see the same body."""
+    length = request.content_length
+    if not length:
+        return request.headers.get("Transfer-Encoding") is None  # no body at all
+    if length > RETRY_BODY_LIMIT:
+        return False
+    request.get_data(cache=True)
+    return True
+
+
 def _retrying(view, db):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
+        same_body = _keep_body()
         try:
             return view(*args, **kwargs)
         except sa.exc.DBAPIError as exc:
-            if not _disconnected(exc) or g.get(_COMMITTED):
+            if not _disconnected(exc) or g.get(_COMMITTED) or not same_body:
                 raise
             logger.warning("database connection lost mid-request; running it again on a new connection")
             db.session.rollback()

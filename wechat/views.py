@@ -47,7 +47,7 @@ def receive():
     length = request.content_length
     if length is not None and length > callback.MAX_BODY:
         return _xml_error(413, "body too large")
-    body = request.stream.read(callback.MAX_BODY + 1)
+    body = request.get_data(cache=True)  # cached: a run again after a database reconnect reads it too
     settings = _settings()
     try:
         inbound = callback.decode(body, request.args.to_dict(), **_decode_settings())

@@ -102,6 +102,7 @@ _LOCK = sa.select(Member.id).where(Member.id == _MEMBER).with_for_update()
 _SIGNIN_STATE = sa.select(
     Member.id,
     sa.select(ServiceRecord.id).where(ServiceRecord.idempotency_key == _KEY).scalar_subquery().label("by_key"),
+    sa.select(ServiceRecord.id).where(ServiceRecord.signout_key == _KEY).scalar_subquery().label("signed_out_by_key"),
     sa.select(ServiceRecord.id).where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id == _PROJECT,
                                       _OPEN).limit(1).scalar_subquery().label("here"),
     sa.select(_OTHER.title).join(ServiceRecord, ServiceRecord.project_id == _OTHER.id)
@@ -180,6 +181,8 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
             _lock_member(session, member_id)
             state = session.execute(_SIGNIN_STATE, {"member_id": member_id, "project_id": project.id,
                                                     "key": key}).one()
+            if state.signed_out_by_key is not None:  # this message signed out already (a WeChat retry)
+                return CheckinResult.of("signout", session.get(ServiceRecord, state.signed_out_by_key), False, None)
             if state.by_key is not None or state.here is not None:
                 return CheckinResult.of("signin", session.get(ServiceRecord, state.by_key or state.here), False, None)
             if state.elsewhere is not None:
@@ -205,13 +208,16 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
 
 @_counted("signout")
 def sign_out(session: Session, member_id: int, project_id: int, location: Location, *,
-             now: dt.datetime | None = None, source: str = "api") -> CheckinResult:
+             now: dt.datetime | None = None, key: str | None = None, source: str = "api") -> CheckinResult:
     with unit_of_work(session):
         project = get_project(session, project_id)
         _lock_member(session, member_id)
         # The time is read once the member's lock is held: a sign-in that held it meanwhile has a later
         # time than one read before waiting, and a sign-out before its sign-in breaks the record's check.
         now = now or utcnow()
+        done = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.signout_key == key)) if key else None
+        if done is not None:
+            return CheckinResult.of("signout", done, False, None)
         record = open_record(session, member_id, project.id)
         if record is None:
             recent = session.scalar(sa.select(ServiceRecord).where(
@@ -225,7 +231,7 @@ def sign_out(session: Session, member_id: int, project_id: int, location: Locati
             raise Conflict("signout_too_late", "签退已超时，请向负责人申请更正服务时间")
         decision = fence_decision(project, location)
         _require_inside(decision)
-        record.signout_at = now
+        record.signout_at, record.signout_key = now, key
         _point(record, "signout", location, decision)
         record.duration_minutes = max(0, int((now - record.signin_at).total_seconds() // 60))
         record.status = RecordStatus.pending
@@ -236,10 +242,13 @@ def sign_out(session: Session, member_id: int, project_id: int, location: Locati
 
 def toggle(session: Session, member_id: int, project_id: int, location: Location, *,
            now: dt.datetime | None = None, key: str | None = None, source: str = "api") -> CheckinResult:
-    """One action for a scan: sign out when signed in here, otherwise sign in. A repeated delivery
-    of the scan that signed in (its key is on the record) is that sign-in again, not a sign-out."""
+    """One action for a scan: sign out when signed in here, otherwise sign in. A repeated delivery is
+    what the first one did, decided by the message's key in the database (the sign-in and the sign-out
+    each keep theirs), never by the state it left: the scan that signed in is that sign-in again, the
+    one that signed out that sign-out again (sign_in answers with it too, under the member's lock, when
+    the state was read before the first delivery committed)."""
     if open_record(session, member_id, project_id) is not None and _by_key(session, key) is None:
-        return sign_out(session, member_id, project_id, location, now=now, source=source)
+        return sign_out(session, member_id, project_id, location, now=now, key=key, source=source)
     return sign_in(session, member_id, project_id, location, now=now, key=key, source=source)
 
 

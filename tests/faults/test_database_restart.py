@@ -77,3 +77,20 @@ def test_requests_after_a_restart_never_fail(proxied_app):
     status, text = post(app, "scan", "o_restart", key=f"team:{team_code}")
     assert status == 200 and "报到成功" in text
     assert db.session.scalar(sa.text("SELECT count(*) FROM team_memberships")) == 1
+
+
+def test_a_callback_retried_after_a_restart_sees_its_body(proxied_app):
+    """Issue 35.3: the retry after a reconnect ran the view again, but the callback had read its body
+    from the stream: WeChat got 400 "empty body". A retried request now sees the same body."""
+    app, proxy = proxied_app
+    session = db.session
+    tree = make_tree(session)
+    team_code = tree.team(session, tree.community).code
+    member = make_member(session)
+    wechat_users.bind(session, member.id, "o_restart_body")
+    session.remove()
+    assert post(app, "text", "o_restart_body", content="时长")[0] == 200  # a pooled connection, just used
+    proxy.cut()
+    proxy.restore()
+    status, text = post(app, "scan", "o_restart_body", key=f"team:{team_code}")
+    assert status == 200 and "报到成功" in text, text
