@@ -97,9 +97,12 @@ def worker(burst: bool) -> None:
 @jobs_cli.command("scheduler")
 def scheduler() -> None:
     """RQ's cron scheduler: push recovery, missing sign-outs, session purge (jobs/periodic.py), queued
-    for the workers on their clocks. Run one (a second one only queues the same work twice)."""
+    for the workers on their clocks. A second one waits on the first one's lock (jobs/scheduler_lock.py)
+    and takes over when it ends."""
+    from rq import cron_scheduler_registry
     from rq.cron import CronScheduler
 
+    from jobs import scheduler_lock
     from jobs.periodic import schedule
     from jobs.queue import QUEUE_NAME, connection
 
@@ -107,14 +110,25 @@ def scheduler() -> None:
         raise click.ClickException("未设置 REDIS_URL：没有队列，无法定时排队任务")
     stopped = {"asked": False}
     done = threading.Event()
-    threading.Thread(target=_move_due_jobs, args=(done,), daemon=True, name="rq-scheduled").start()
+    # The thread gets the app itself: a new thread has no app context (it died at every start for want of
+    # one, so delayed jobs and RQ's retries never ran).
+    app = current_app._get_current_object()
+    threading.Thread(target=_move_due_jobs, args=(app, done), daemon=True, name="rq-scheduled").start()
 
     def start() -> None:
-        cron = CronScheduler(connection=connection(), logging_level="WARNING")
-        for job, seconds in schedule():
-            cron.register(job, QUEUE_NAME, interval=seconds, job_timeout=600)
-        cron.start()  # returns only when asked to stop (SIGTERM, SIGINT); a Redis error escapes it
-        stopped["asked"] = True
+        release = scheduler_lock.hold(connection(), say=click.echo)
+        try:
+            # A scheduler killed earlier stays in RQ's registry until its heartbeat is stale: forget those.
+            cron_scheduler_registry.cleanup(connection())
+            cron = CronScheduler(connection=connection(), logging_level="WARNING")
+            for job, seconds in schedule():
+                cron.register(job, QUEUE_NAME, interval=seconds, job_timeout=600)
+            cron.start()  # returns only when asked to stop (SIGTERM, SIGINT); a Redis error escapes it
+            stopped["asked"] = True
+        except scheduler_lock.LockLost:
+            logger.warning("scheduler lock lost: waiting for it again")
+        finally:
+            release()
 
     click.echo("定时任务：" + "，".join(f"{job.__name__} 每 {seconds} 秒" for job, seconds in schedule()))
     try:
@@ -123,7 +137,7 @@ def scheduler() -> None:
         done.set()
 
 
-def _move_due_jobs(done: threading.Event) -> None:
+def _move_due_jobs(app, done: threading.Event) -> None:
     """RQ's scheduler work (a push paused until the quota day, a failed job's retry after its pause):
     due jobs go from the scheduled registry to the queue, every second. Its lock is tried again every
     second too, not every ten minutes as RQ's worker does, so a restarted scheduler takes over as soon as
@@ -132,7 +146,7 @@ def _move_due_jobs(done: threading.Event) -> None:
 
     from jobs.queue import QUEUE_NAME, connection
 
-    rq_scheduler = RQScheduler([QUEUE_NAME], connection=connection(), logging_level="WARNING")
+    rq_scheduler = RQScheduler([QUEUE_NAME], connection=connection(app), logging_level="WARNING")
     refreshed = 0.0
     while not done.is_set():
         try:
