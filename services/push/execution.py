@@ -58,6 +58,10 @@ class Pacer:
             time.sleep(min(1.0, max(0.005, reset - time.time())))
         self.left = self.block - 1
 
+    def give_back(self) -> None:
+        """A permit taken for a row another job claimed serves the next row."""
+        self.left += 1
+
 
 def plan(session: Session, project: Project) -> int:
     """Create the missing delivery rows (one per reachable recipient); the total number of rows."""
@@ -203,10 +207,15 @@ def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport
             break
         done: tuple[int, Outcome] | None = None
         for delivery_id, openid in batch:
+            try:  # the permit before the claim: a pacer that fails (Redis down) leaves this row pending
+                pacer.wait()
+            except BaseException:
+                _settle_and_claim(session, done, None)  # what was sent before stays recorded as sent
+                raise
             claimed, done = _settle_and_claim(session, done, delivery_id), None
             if not claimed:
+                pacer.give_back()
                 continue  # another job has it
-            pacer.wait()
             outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id),
                                channel=channel)
             if outcome.stop:

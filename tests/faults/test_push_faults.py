@@ -56,3 +56,28 @@ def test_a_rerun_settles_the_row_a_killed_inline_push_left_sending(session, sand
     assert session.get(PushRun, rerun.id).state == PushState.done
     assert _statuses(session, project) == {"sent": 3, "unknown": 1}  # nothing left "sending" behind "done"
     assert sorted(sandbox.sent_to()) == sorted(f"o_killed_{i}" for i in range(1, 4))
+
+
+def test_the_permit_comes_before_the_claim_so_a_pacer_without_redis_claims_nothing(fault_app, own_redis):
+    """Issue 35.5: the row was committed ``sending`` and then the Redis-backed pacer ran; with Redis down
+    the job died there and a message never sent became ``unknown`` (one member per faulted run missed).
+    Now the permit is taken first: the job still dies, leaving every row pending for its retry."""
+    import pytest
+    import redis
+
+    from runtime.extensions import db
+    from services.volunteering import projects
+    from tests.factories import make_project_input
+    from wechat.client import get_client
+
+    session = db.session
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    make_followers(session, team, 3, "o_pacer_")
+    project = projects.create_project(session, tree.community.id, team.id, make_project_input())
+    projects.publish_project(session, tree.community.id, project.id)
+    run = runs.request_push(session, project.id, enqueue=False)
+    own_redis.kill()
+    with fault_app.test_request_context(), pytest.raises(redis.ConnectionError):
+        execution.run(session, run.id, client=get_client())
+    assert _statuses(session, project) == {"pending": 3}  # nothing claimed, nothing to call unknown
