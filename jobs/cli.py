@@ -9,9 +9,9 @@ import click
 import redis
 from flask import current_app
 from flask.cli import AppGroup
-from rq import SimpleWorker
 
 from jobs import push as push_job
+from jobs.worker import AppWorker
 from models import DELIVERY_LABELS
 from runtime.extensions import db
 
@@ -19,20 +19,6 @@ logger = logging.getLogger(__name__)
 
 jobs_cli = AppGroup("jobs", help="后台任务（RQ）。")
 push_cli = AppGroup("push", help="向团员推送项目链接（模板消息）。")
-
-
-class AppWorker(SimpleWorker):
-    """Runs jobs in this process, inside the app context the CLI pushed, with a fresh database session
-    per job. (A forking worker would share the parent's connection pool with its children.)"""
-
-    def perform_job(self, job, queue):
-        try:
-            return super().perform_job(job, queue)
-        finally:
-            try:
-                db.session.remove()
-            except Exception:  # noqa: BLE001 - a database restart must not take the worker with it
-                logger.warning("database session of job %s could not be closed", job.id, exc_info=True)
 
 
 def supervise(start, *, burst: bool = False, stopped=lambda: False, wait: float = 1.0) -> None:
@@ -84,7 +70,9 @@ def worker(burst: bool) -> None:
     current: list[AppWorker] = []
 
     def start() -> None:
-        current[:] = [AppWorker([queue()], connection=connection())]
+        config = current_app.config
+        current[:] = [AppWorker([queue()], connection=connection(), beat_every=config["WORKER_HEARTBEAT_SECONDS"],
+                                maintenance_interval=config["WORKER_MAINTENANCE_SECONDS"])]
         # RQ's own scheduler (jobs at a time, retries after a pause) runs in `flask jobs scheduler`, not
         # in a child forked from here: that child inherited the worker's database connection, and kept
         # it (and the transaction a SIGKILLed worker had open) alive after the worker died.
@@ -118,8 +106,8 @@ def scheduler() -> None:
     def start() -> None:
         release = scheduler_lock.hold(connection(), say=click.echo)
         try:
-            # A scheduler killed earlier stays in RQ's registry until its heartbeat is stale: forget those.
-            cron_scheduler_registry.cleanup(connection())
+            # Holding the lock, this is the only live scheduler: any other in RQ's registry was killed.
+            cron_scheduler_registry.cleanup(connection(), threshold=0)
             cron = CronScheduler(connection=connection(), logging_level="WARNING")
             for job, seconds in schedule():
                 cron.register(job, QUEUE_NAME, interval=seconds, job_timeout=600)

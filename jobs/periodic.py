@@ -13,14 +13,21 @@ logger = logging.getLogger(__name__)
 
 def recover_pushes() -> list[int]:
     """Runs a killed worker left (heartbeat older than PUSH_CLAIM_LEASE), runs whose job was lost with
-    Redis, and runs paused for the quota whose day is over: queued again."""
+    Redis, and runs paused for the quota whose day is over: queued again. And RQ's registries cleaned: a
+    job whose worker died stops beating and goes from "started" to failed here (a worker cleans them
+    itself only between jobs, after a dequeue that waits minutes on an idle queue)."""
     return in_app_context(_recover_pushes)
 
 
 def _recover_pushes() -> list[int]:
+    from rq.registry import clean_registries
+
+    from jobs.queue import queue
     from runtime.extensions import db
     from services.push import runs
 
+    if current_app.config.get("REDIS_URL"):
+        clean_registries(queue())
     ids = runs.recover(db.session)
     if ids:
         logger.info("push runs taken up again: %s", ids)
@@ -57,9 +64,12 @@ def delete_appeal_photos() -> int:
 
 
 def _delete_appeal_photos() -> int:
-    from runtime.extensions import db
-    from services.people import appeals
+    from pathlib import Path
 
+    from runtime.extensions import db
+    from services.people import appeals, keys
+
+    keys.forget_leftovers(Path(current_app.config["APPEAL_PHOTO_DIR"]))  # what a killed `keys rotate` left
     return appeals.delete_decided_photos(db.session, older_than_days=current_app.config["APPEAL_PHOTO_RETENTION_DAYS"])
 
 

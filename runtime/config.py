@@ -73,6 +73,9 @@ ENV_VARS = {
     "APPEAL_PHOTO_RETENTION_DAYS": "days after the decision an identity-appeal photo is deleted; default 30",
     "METRICS_NETWORKS": "comma-separated networks allowed to read /metrics; default 127.0.0.1/32,::1/128",
     "METRICS_TOKEN": "a bearer token that also opens /metrics (for a scraper outside those networks)",
+    "WORKER_HEARTBEAT_SECONDS": "how often a worker beats for the job it runs (a dead worker's job leaves "
+                                "'started' within three beats and the next registry cleanup); default 30",
+    "WORKER_MAINTENANCE_SECONDS": "how often a worker cleans RQ's registries (abandoned jobs to failed); default 60",
     "WORKER_METRICS_PORT": "a port on which `flask jobs worker` serves its own Prometheus metrics (push deliveries); default 0: none",
     "WORKER_METRICS_ADDR": "the address it binds; default 127.0.0.1",
     "LOG_FORMAT": "json (production default): one JSON object per line with request_id, member_id, org_id, job_id; text: readable lines",
@@ -249,6 +252,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "METRICS_NETWORKS": read.networks(env.get("METRICS_NETWORKS") or "127.0.0.1/32,::1/128"),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "WORKER_METRICS_PORT": read.number(env, "WORKER_METRICS_PORT", 0),
+        "WORKER_HEARTBEAT_SECONDS": read.number(env, "WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
+        "WORKER_MAINTENANCE_SECONDS": read.number(env, "WORKER_MAINTENANCE_SECONDS", 60, minimum=1),
         "WORKER_METRICS_ADDR": env.get("WORKER_METRICS_ADDR") or "127.0.0.1",
         "PUSH_RECOVERY_INTERVAL": read.number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": read.intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),

@@ -5,6 +5,7 @@ photos are files and are rotated too. Rows are locked batch by batch and each ba
 stopped rotation resumes where it left off (a value already under the newest key is left as it is)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,18 +56,34 @@ def rotate(session: Session, *, batch: int = 500, progress: Callable[[int], None
     return written
 
 
+LEFTOVER = ".rotating"
+
+
 def rotate_files(folder: Path) -> int:
-    """The encrypted appeal photos, each replaced atomically."""
+    """The encrypted appeal photos, each replaced atomically (written beside it, then renamed over it).
+    A copy a killed rotation left is dropped first: its photo was never replaced, so nothing is lost."""
     rotated = 0
+    forget_leftovers(folder, older_than_seconds=0)
     for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-        if not path.is_file():
+        if not path.is_file() or path.name.endswith(LEFTOVER):
             continue
         token = path.read_bytes()
         fresh = protector.rotate_bytes(token)
         if fresh == token:
             continue
-        temporary = path.with_suffix(path.suffix + ".rotating")
+        temporary = path.with_suffix(path.suffix + LEFTOVER)
         temporary.write_bytes(fresh)
         temporary.replace(path)
         rotated += 1
     return rotated
+
+
+def forget_leftovers(folder: Path, *, older_than_seconds: float = 3600) -> int:
+    """Copies a killed ``keys rotate`` left beside the photos (the retention job asks hourly)."""
+    cutoff = time.time() - older_than_seconds
+    gone = 0
+    for path in folder.glob("*" + LEFTOVER) if folder.is_dir() else []:
+        if path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
