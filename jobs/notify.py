@@ -64,7 +64,7 @@ def _warn_holder(appeal_id: int) -> bool:
 
     from models import IdentityAppeal
     from runtime.extensions import db, protector
-    from services.kernel.beijing_time import BEIJING
+    from services.kernel.beijing_time import month_day_time
     from services.people import appeal_review
 
     appeal = db.session.get(IdentityAppeal, appeal_id)
@@ -74,8 +74,7 @@ def _warn_holder(appeal_id: int) -> bool:
     link = current_app.config["PUBLIC_BASE_URL"] + "/m/appeal/objection"
     told = _send(holder.openid, appeal_review.holder_notice(appeal, link))
     try:
-        current_app.extensions["sms_notice"](protector.decrypt(holder.phone_enc),
-                                             f"{appeal.handover_at.astimezone(BEIJING):%m月%d日 %H:%M}")
+        current_app.extensions["sms_notice"](protector.decrypt(holder.phone_enc), month_day_time(appeal.handover_at))
     except Exception as exc:  # noqa: BLE001 - the WeChat notice stands; the reviewers see the objection window
         logger.warning("handover notice not sent by SMS: %s", type(exc).__name__)
         return told

@@ -22,6 +22,11 @@ def days_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
     return day_start(first), day_start(last + dt.timedelta(days=1))
 
 
+def month_day_time(value: dt.datetime) -> str:
+    """"12月09日 10:24": a moment in the coming days, as replies and notices say it."""
+    return value.astimezone(BEIJING).strftime("%m月%d日 %H:%M")
+
+
 def to_local_input(value: dt.datetime | None) -> str:
     """An aware datetime as a form's <input type="datetime-local"> shows it: Beijing time, to the minute."""
     return value.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M") if value else ""

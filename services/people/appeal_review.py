@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import ApplicationStatus, IdentityAppeal, Member, Organization, OrgKind, utcnow
 from runtime.extensions import protector
 from runtime.privacy import mask_phone
-from services.kernel.beijing_time import BEIJING
+from services.kernel.beijing_time import BEIJING, month_day_time
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
@@ -98,9 +98,9 @@ class Review:
 
 def stage_of(appeal: IdentityAppeal) -> str:
     if appeal.status != ApplicationStatus.pending:
-        return {ApplicationStatus.accepted: "已通过", ApplicationStatus.rejected: "未通过"}.get(appeal.status, "已处理")
+        return appeals.STATUS_LABELS.get(appeal.status, "已处理")
     if appeal.handover_at is not None:
-        return f"审核通过，{appeal.handover_at.astimezone(BEIJING):%m月%d日 %H:%M}移交（现持有人可提出异议）"
+        return f"审核通过，{month_day_time(appeal.handover_at)}移交（现持有人可提出异议）"
     if appeal.objected_at is not None:
         return "现持有人已提出异议，请重新审核"
     if appeal.first_approved_at is not None:
@@ -116,7 +116,7 @@ def reviews_for(session: Session, actor_org_id: int) -> list[Review]:
     for appeal in rows:
         current = holder(session, appeal)
         claimed = protector.decrypt(appeal.claimed_id_enc) if appeal.claimed_id_enc else "（早期申请未保存，请驳回后请申请人重新提交）"
-        found.append(Review(appeal, claimed, mask_phone(protector.decrypt(appeal.phone_enc)),
+        found.append(Review(appeal, claimed, mask_phone(appeals.appellant_phone(appeal)),
                             current.name if current else None,
                             mask_phone(protector.decrypt(current.phone_enc)) if current else None,
                             current.created_at.astimezone(BEIJING).date() if current else None, stage_of(appeal)))
@@ -240,6 +240,5 @@ def _hand_over(session: Session, appeal_id: int, now: dt.datetime) -> Handover |
 
 
 def holder_notice(appeal: IdentityAppeal, link: str) -> str:
-    when = appeal.handover_at.astimezone(BEIJING)
-    return (f"有人为你账号所登记的身份证号提交了身份认证，审核已通过，账号将于{when:%m月%d日 %H:%M}移交给身份证本人。"
+    return (f"有人为你账号所登记的身份证号提交了身份认证，审核已通过，账号将于{month_day_time(appeal.handover_at)}移交给身份证本人。"
             f"如果这是你本人的身份证号，请在此之前提出异议：{link}")

@@ -110,12 +110,12 @@ def submit(session: Session, *, name: str, id_number: str, phone: str, sms_code:
     id_hash = protector.lookup_hash("id", info.number)
     signup.count_id_probe(phone, asker, "appeal")
     with unit_of_work(session):
-        if not session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):
+        holder = session.scalar(sa.select(Member).where(Member.id_number_hash == id_hash))
+        if holder is None:
             raise Invalid("id_not_taken", "该身份证号尚未注册，请直接注册")
         if session.scalar(sa.select(IdentityAppeal.id).where(IdentityAppeal.id_number_hash == id_hash,
                                                              IdentityAppeal.status == ApplicationStatus.pending)):
             raise Conflict("appeal_pending", "该身份证号已有待审核的身份认证申请")
-        holder = session.scalar(sa.select(Member).where(Member.id_number_hash == id_hash))
         appellant = (name or "").strip()[:30]
         appeal = IdentityAppeal(id_number_hash=id_hash, name=appellant, openid=openid,
                                 claimed_id_enc=protector.encrypt(info.number), name_differs=holder.name != appellant,

@@ -30,7 +30,7 @@ from models import (
     utcnow,
 )
 from runtime.metrics import SIGNINS
-from services.kernel.beijing_time import BEIJING
+from services.kernel.beijing_time import month_day_time
 from services.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.kernel.uow import unit_of_work
 from services.volunteering.checkin_values import CheckinResult, Location
@@ -76,19 +76,15 @@ def open_record(session: Session, member_id: int, project_id: int | None = None)
                            {"member_id": member_id, "project_id": project_id}).first()
 
 
-def _bj(value: dt.datetime) -> str:
-    return value.astimezone(BEIJING).strftime("%m月%d日 %H:%M")
-
-
 def _check_window(project: Project, now: dt.datetime) -> None:
     if project.status != ProjectStatus.published:
         raise Conflict("not_open", "项目未发布或已结束，不能签到")
     if project.is_long_term:
         return
     if now < project.starts_at - SIGNIN_EARLY:
-        raise Invalid("too_early", f"项目 {_bj(project.starts_at)} 开始，开始前30分钟内方可签到")
+        raise Invalid("too_early", f"项目 {month_day_time(project.starts_at)} 开始，开始前30分钟内方可签到")
     if now > project.ends_at:
-        raise Invalid("ended", f"项目已于 {_bj(project.ends_at)} 结束，不能签到")
+        raise Invalid("ended", f"项目已于 {month_day_time(project.ends_at)} 结束，不能签到")
 
 
 _OPEN = ServiceRecord.status == RecordStatus.open
@@ -146,10 +142,11 @@ def _point(record: ServiceRecord, prefix: str, location: Location, decision: geo
     setattr(record, f"{prefix}_distance_m", decision.distance_m)
 
 
-def _by_key(session: Session, key: str | None) -> ServiceRecord | None:
+def _by_key(session: Session, key: str | None, column=ServiceRecord.idempotency_key) -> ServiceRecord | None:
+    """The record a message made: its sign-in (``idempotency_key``) or its sign-out (``signout_key``)."""
     if not key:
         return None
-    return session.scalar(sa.select(ServiceRecord).where(ServiceRecord.idempotency_key == key))
+    return session.scalar(sa.select(ServiceRecord).where(column == key))
 
 
 def _counted(action: str):
@@ -215,7 +212,7 @@ def sign_out(session: Session, member_id: int, project_id: int, location: Locati
         # The time is read once the member's lock is held: a sign-in that held it meanwhile has a later
         # time than one read before waiting, and a sign-out before its sign-in breaks the record's check.
         now = now or utcnow()
-        done = session.scalar(sa.select(ServiceRecord).where(ServiceRecord.signout_key == key)) if key else None
+        done = _by_key(session, key, ServiceRecord.signout_key)
         if done is not None:
             return CheckinResult.of("signout", done, False, None)
         record = open_record(session, member_id, project.id)
