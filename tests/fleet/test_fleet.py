@@ -13,152 +13,15 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from werkzeug.serving import make_server
 
-from tests.conftest import PG_URL, require_service
-from tests.faults.servers import OwnRedis, free_port, wait_for_port
+from tests.conftest import require_service
+from tests.faults.servers import free_port, wait_for_port
+from tests.fleet.fleet import APPID, ROOT, TOKEN, Fleet, metric
 from wechat import simulator
-
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE = "qingchun_fleet"
-TOKEN = "fleet-wechat-token"
-
-
-def _metric(text: str, name: str, **labels) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name) and all(f'{k}="{v}"' in line for k, v in labels.items()))
-
-
-class Fleet:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp, self.processes, self.nodes = tmp, [], {}
-        self.redis = OwnRedis()
-        self.redis.start()
-        url = sa.engine.make_url(PG_URL)
-        self.database_url = url.set(database=DATABASE).render_as_string(hide_password=False)
-        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{DATABASE}"'))
-        admin.dispose()
-        from wechat.sandbox import SandboxState, create_sandbox_app
-
-        self.sandbox = SandboxState(appid="wxfleet0000000000", secret="fleet-secret",
-                                    miniprogram_appid="wxminiprogram0001")
-        self.sandbox_server = make_server("127.0.0.1", 0, create_sandbox_app(self.sandbox), threaded=True)
-        threading.Thread(target=self.sandbox_server.serve_forever, daemon=True).start()
-        self.env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url,
-                    "DATA_KEY": Fernet.generate_key().decode(), "SECRET_KEY": "fleet-secret-key-" + "x" * 20,
-                    "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxfleet0000000000", "WECHAT_APP_SECRET": "fleet-secret",
-                    "WECHAT_ENCODING_AES_KEY": "", "WECHAT_MESSAGE_MODE": "plain",
-                    "WECHAT_API_BASE_URL": f"http://127.0.0.1:{self.sandbox_server.server_port}",
-                    "TRUSTED_PROXIES": "1", "PUSH_ON_PUBLISH": "0", "PUSH_RATE_PER_SECOND": "1000",
-                    "LOG_FORMAT": "json", "PUBLIC_BASE_URL": "https://127.0.0.1", "STATS_MAX_AGE_SECONDS": "3"}
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True, timeout=120)
-        for name in ("a", "b"):
-            self.start_node(name)
-        self.start_nginx()
-        self.processes.append(subprocess.Popen(  # the scheduler: one for the fleet
-            [sys.executable, "-m", "flask", "--app", "app", "jobs", "scheduler"], cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-
-    def start_node(self, name: str) -> None:
-        port, metrics = free_port(), self.tmp / f"metrics-{name}"
-        metrics.mkdir()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", "2", "-b", f"127.0.0.1:{port}",
-             "app:create_app()"], cwd=ROOT,
-            env={**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
-        self.processes.append(process)
-        self.nodes[name] = (port, process)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError(f"node {name} did not become ready")
-
-    def start_nginx(self) -> None:
-        deploy = ROOT / "deploy"
-        self.port = free_port()
-        ssl = self.tmp / "ssl"
-        ssl.mkdir()
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(ssl / "privkey.pem"),
-                        "-out", str(ssl / "fullchain.pem")], check=True, capture_output=True)
-        self.cert = str(ssl / "fullchain.pem")
-        site = (deploy / "nginx" / "site.conf").read_text()
-        site = site.split("server {", 2)  # [head, the port-80 redirect, the TLS server]
-        tls = "server {" + site[2]
-        tls = (tls.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port} ssl http2;")
-               .replace("listen [::]:443 ssl http2;", "")
-               .replace("/etc/ssl/qingchun", str(ssl)).replace("/var/log/nginx/", f"{self.tmp}/logs/")
-               .replace("/etc/nginx/qingchun-proxy-params", str(deploy / "nginx" / "proxy_params"))
-               .replace("/srv/qingchun/static/", str(ROOT / "static") + "/"))
-        head = site[0].replace("include /etc/nginx/qingchun-upstream.conf;", "")
-        upstream = "upstream qingchun_web {\n" + "".join(
-            f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port, _ in self.nodes.values()) + \
-            "    keepalive 32;\n}\n"
-        (self.tmp / "logs").mkdir()
-        (self.tmp / "nginx.conf").write_text(
-            f"pid {self.tmp}/nginx.pid;\nerror_log {self.tmp}/logs/error.log;\ndaemon off;\n"
-            "events { worker_connections 256; }\n"
-            f"http {{\n access_log {self.tmp}/logs/access.log;\n client_body_temp_path {self.tmp}/body;\n"
-            f" proxy_temp_path {self.tmp}/proxy;\n{upstream}{head}{tls}\n}}\n")
-        nginx = subprocess.Popen(["nginx", "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.processes.append(nginx)
-        wait_for_port(self.port)
-
-    def url(self, path: str) -> str:
-        return f"https://127.0.0.1:{self.port}{path}"
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url(path), verify=self.cert, timeout=10, **kwargs)
-
-    def post(self, path: str, **kwargs) -> requests.Response:
-        return requests.post(self.url(path), verify=self.cert, timeout=10, **kwargs)
-
-    def app(self):
-        """The fleet's database from this process, for seeding and checking."""
-        from app import create_app
-
-        keep = {k: os.environ.get(k) for k in self.env}
-        os.environ.update({k: v for k, v in self.env.items() if k != "PROMETHEUS_MULTIPROC_DIR"})
-        try:
-            return create_app()
-        finally:
-            for k, v in keep.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.sandbox_server.shutdown()
-        self.redis.close()
-        admin = sa.create_engine(sa.engine.make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +73,7 @@ def test_duplicate_deliveries_across_both_nodes_take_effect_once(fleet):
 
     app, (street_code, _, street_team_id) = _seed(fleet, 1, "o_dup_")
     xml = simulator.build_xml("scan", "o_dup_0", key=f"team:{street_code}", created=1_796_000_000)
-    signed = simulator.sign(xml, token=TOKEN, appid="wxfleet0000000000")
+    signed = simulator.sign(xml, token=TOKEN, appid=APPID)
     with ThreadPoolExecutor(12) as pool:
         answers = list(pool.map(lambda _: fleet.post("/wechat", params=signed.query, data=signed.body,
                                                      headers={"Connection": "close"}), range(24)))
@@ -249,7 +112,7 @@ def test_forwarded_for_cannot_dodge_the_rate_limit(fleet):
 
 def test_the_nodes_metrics_add_up_to_the_requests_sent(fleet):
     def served() -> float:
-        return sum(_metric(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text,
+        return sum(metric(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text,
                            "qingchun_request_seconds_count", endpoint="health.livez")
                    for port, _ in fleet.nodes.values())
 
@@ -294,7 +157,7 @@ def test_a_worker_serves_what_it_counts(fleet):
         while time.monotonic() < deadline and len([o for o in fleet.sandbox.sent_to() if o.startswith("o_counted_")]) < 5:
             time.sleep(0.2)
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-        assert _metric(text, "qingchun_push_deliveries_total", channel="template", status="sent") == 5
+        assert metric(text, "qingchun_push_deliveries_total", channel="template", status="sent") == 5
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
