@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
@@ -39,17 +40,17 @@ def register_errors(app: Flask) -> None:
         return (request.path.startswith(PEOPLES_PAGES) and not request.is_json
                 and request.accept_mimetypes.best == "text/html")
 
-    def _page(status: int, message: str):
+    def _page(status: int, message: str, **context):
         title = {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
                  503: "服务暂时繁忙"}.get(status, "请求有误")
         template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
-        return render_template(template, title=title, message=message, status=status), status
+        return render_template(template, title=title, message=message, status=status, **context), status
 
-    def page_or_json(status: int, code: str, message: str):
+    def page_or_json(status: int, code: str, message: str, **context):
         """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
         if not _wants_page():
             return jsonify({"error": code, "message": message}), status
-        return _page(status, message)
+        return _page(status, message, **context)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -75,6 +76,20 @@ def register_errors(app: Flask) -> None:
         """What needs the shared store and cannot do without it (SMS codes, the phone login's lockout)
         says so; everything else goes on without the store."""
         return page_or_json(503, "temporarily_unavailable", "服务暂时繁忙，请稍后再试")
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_unreachable(err: Exception):
+        """PostgreSQL restarting, unreachable or out of connections: nothing was written (the
+        transaction went with the connection), so the person or WeChat may simply ask again. A 503 with
+        Retry-After says so (nginx passes the callback to the other node; WeChat retries), not a 500."""
+        logger.warning("database unreachable: %s", type(getattr(err, "orig", None) or err).__name__)
+        # The console's page header looks the login up in the database: not on this page.
+        answer = page_or_json(503, "temporarily_unavailable", "服务暂时繁忙，请稍后再试", console_account=None)
+        response = app.make_response(answer)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

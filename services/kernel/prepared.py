@@ -103,7 +103,11 @@ class Prepared:
     def _run(self, engine: sa.Engine, plan: _Plan, params: dict):
         values = plan.values(params)
         dbapi = engine.dialect.loaded_dbapi
-        pooled = engine.raw_connection()  # the pool's checkout events run (the idle ping)
+        try:
+            pooled = engine.raw_connection()  # the pool's checkout events run (the idle ping)
+        except dbapi.Error as exc:  # no connection (PostgreSQL down): said as SQLAlchemy says it
+            raise sa.exc.DBAPIError.instance(plan.execute, values, exc, dbapi.Error, hide_parameters=True,
+                                             dialect=engine.dialect) from exc
         driver = pooled.driver_connection
         try:
             driver.autocommit = True

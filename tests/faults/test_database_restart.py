@@ -94,3 +94,34 @@ def test_a_callback_retried_after_a_restart_sees_its_body(proxied_app):
     proxy.restore()
     status, text = post(app, "scan", "o_restart_body", key=f"team:{team_code}")
     assert status == 200 and "报到成功" in text, text
+
+
+def test_while_postgresql_is_down_people_are_told_to_wait_not_given_a_500(proxied_app):
+    """Issue 35 (bench/eventday): during a restart every request failed with a 500 ("服务器开小差了"),
+    the callback too. Nothing was written, so the answer is 503 with Retry-After: nginx passes a callback
+    to the other node, WeChat and people ask again; a person's page says so in Chinese."""
+    app, proxy = proxied_app
+    session = db.session
+    member = make_member(session)
+    wechat_users.bind(session, member.id, "o_down")
+    token, _ = mp_sessions.create(session, openid="o_down", unionid=None, member_id=member.id)
+    tree = make_tree(session)
+    make_account(session, tree.district, "downdistrict")
+    console = console_login(app, "downdistrict")
+    session.remove()
+    client = app.test_client()
+    proxy.cut()  # down: every connection closed and new ones refused
+    try:
+        api = client.get("/api/mp/v1/me", headers={"Authorization": "Bearer " + token})
+        assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+        assert api.get_json()["message"] == "服务暂时繁忙，请稍后再试"
+        status, _ = post(app, "text", "o_down", content="时长")
+        assert status == 503
+        page = client.get("/m/hours", headers={"Accept": "text/html"})
+        assert page.status_code in (302, 503)  # no login: sent to log in, or told to wait; never a 500
+        for path in ("/console/", "/console/members", "/console/exports/members.csv"):
+            answer = console.get(path, headers={"Accept": "text/html"})
+            assert answer.status_code == 503 and "服务暂时繁忙" in answer.get_data(as_text=True), path
+    finally:
+        proxy.restore()
+    assert client.get("/api/mp/v1/me", headers={"Authorization": "Bearer " + token}).status_code == 200
