@@ -42,7 +42,7 @@ run: seed
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	@bash tools/system-deps.sh fonts chromium nginx
+	@bash tools/system-deps.sh fonts chromium nginx wrk
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -23,6 +23,21 @@ end
 
 local threads = {}
 
+-- BENCH_WRK_RATE: requests a second, paced (an open load: the requests arrive at their times whatever
+-- the answers, as people do on the day). wrk asks delay() before each request; each call takes the next
+-- slot of the schedule. Without it, each connection sends as soon as its previous answer is in.
+if os.getenv("BENCH_WRK_RATE") then
+  local every_us = 1000000 / tonumber(os.getenv("BENCH_WRK_RATE"))
+  local slots, start_us = 0, nil
+  function delay()
+    start_us = start_us or now_us()
+    slots = slots + 1
+    local wait_us = start_us + (slots - 1) * every_us - now_us()
+    if wait_us <= 0 then return 0 end
+    return math.floor(wait_us / 1000)
+  end
+end
+
 function setup(thread)
   table.insert(threads, thread)
 end
@@ -33,6 +48,13 @@ function init(args)
     prepared[#prepared + 1] = (hex:gsub("%x%x", function(pair) return string.char(tonumber(pair, 16)) end))
   end
   expect = os.getenv("BENCH_WRK_EXPECT")
+  -- BENCH_WRK_WAIT_ALL: stop only when every prepared request is answered (the connections still busy
+  -- with the last ones send /livez meanwhile); otherwise stop once the last is out, leaving the
+  -- answers in flight unread.
+  wait_all = os.getenv("BENCH_WRK_WAIT_ALL") ~= nil
+  LIVEZ = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+  LIVEZ_KEEP = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
   want = tonumber(os.getenv("BENCH_WRK_STATUS") or "200")
   total, sent, answered, bad, sample, first_us, last_us = #prepared, 0, 0, 0, "", 0, 0
 end
@@ -45,17 +67,29 @@ function request()
   sent = sent + 1
   if sent == 1 then first_us = now_us() end
   if sent > total then
-    wrk.thread:stop()
-    local marker = io.open(os.getenv("BENCH_WRK_RESULT") .. ".out", "w")
-    marker:close()
-    -- wrk writes whatever this returns before the loop ends: a harmless GET, never a repeat.
-    return "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    -- (an answer lost to a socket error or wrk's timeout never comes: 15 s without one ends the wait)
+    if not wait_all or answered >= total or now_us() - last_us > 15000000 then finish() end
+    -- Past the end: a harmless GET (its answer is not counted), never a repeat.
+    return wait_all and LIVEZ_KEEP or LIVEZ
   end
   return prepared[sent]
 end
 
+function finish()
+  if finished then return end
+  finished = true
+  wrk.thread:stop()
+  local marker = io.open(os.getenv("BENCH_WRK_RESULT") .. ".out", "w")
+  marker:close()
+end
+
 function response(status, headers, body)
+  if wait_all and sent > total and string.find(body or "", '"alive"', 1, true) then
+    if answered >= total then finish() end
+    return
+  end
   answered, last_us = answered + 1, now_us()
+  if wait_all and answered >= total then finish() end
   if status ~= want or (expect and not string.find(body or "", expect, 1, true)) then
     bad = bad + 1
     if #sample < 300 then sample = sample .. status .. " " .. string.sub(body or "", 1, 120) .. " | " end

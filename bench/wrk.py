@@ -35,10 +35,11 @@ def ensure_wrk() -> str:
 
 
 def raw(method: str, path: str, *, body: bytes = b"", params: dict | None = None,
-        headers: dict | None = None) -> bytes:
-    """One HTTP/1.1 request as it goes on the wire, closing its connection after the answer."""
+        headers: dict | None = None, keep_alive: bool = False) -> bytes:
+    """One HTTP/1.1 request as it goes on the wire, closing its connection after the answer unless
+    ``keep_alive`` (a phone's WebView and WeChat's servers keep theirs open towards nginx)."""
     target = path + ("?" + urlencode(params) if params else "")
-    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
+    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", *([] if keep_alive else ["Connection: close"]),
              *(f"{name}: {value}" for name, value in (headers or {}).items())]
     if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
@@ -46,10 +47,13 @@ def raw(method: str, path: str, *, body: bytes = b"", params: dict | None = None
 
 
 def run(port: int, requests: list[bytes], *, expect: str | None = None, status: int = 200,
-        connections: int = CONNECTIONS, limit: float | None = None) -> dict:
+        connections: int = CONNECTIONS, limit: float | None = None, scheme: str = "http",
+        rate: float | None = None, wait_all: bool = False) -> dict:
     """Send every request once over ``connections`` connections; the figures as bench/common.line reads
     them, with ``errors`` (bad answers and socket errors) listed. ``limit``: seconds after which the run
-    is cut short (a server that stalls), reported as requests not sent."""
+    is cut short (a server that stalls), reported as requests not sent. ``scheme`` https: through nginx's
+    TLS (wrk does not check the certificate). ``rate``: requests a second, paced (requests.lua).
+    ``wait_all``: wrk stops when every request is answered, not when the last is sent."""
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         listing, result = Path(folder, "requests.hex"), Path(folder, "result.json")
@@ -58,10 +62,14 @@ def run(port: int, requests: list[bytes], *, expect: str | None = None, status: 
                        "BENCH_WRK_STATUS": str(status)}
         if expect:
             environment["BENCH_WRK_EXPECT"] = expect
+        if rate:
+            environment["BENCH_WRK_RATE"] = str(rate)
+        if wait_all:
+            environment["BENCH_WRK_WAIT_ALL"] = "1"
         # -d is only a ceiling: the script says when every request is out, and wrk is interrupted then
         # (SIGINT: it reports and runs the script's done()).
         process = subprocess.Popen([wrk, "-t1", f"-c{connections}", "-d600s", "--timeout", "10s", "-s", str(SCRIPT),
-                                    f"http://127.0.0.1:{port}/"], env=environment, stdout=subprocess.DEVNULL,
+                                    f"{scheme}://127.0.0.1:{port}/"], env=environment, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
         marker, began = Path(str(result) + ".out"), time.monotonic()
         while process.poll() is None and not marker.exists():
@@ -73,7 +81,8 @@ def run(port: int, requests: list[bytes], *, expect: str | None = None, status: 
         _, stderr = process.communicate(timeout=30)
         if not result.exists():
             raise RuntimeError(f"wrk gave no result: {stderr.decode()[-500:]}")
-        figures = json.loads(result.read_text())
+        # the sample of bad answers is cut by bytes, maybe inside a character
+        figures = json.loads(result.read_bytes().decode("utf-8", "replace"))
     socket_errors = {key: figures[key] for key in ("connect", "read", "write", "timeout") if figures[key]}
     errors = ([f"{figures['bad']} bad answers: {figures['sample']}"] if figures["bad"] else []) + \
         ([f"socket errors {socket_errors}"] if socket_errors else [])

@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import PG_URL
 from tests.faults.servers import OwnRedis, Proxy, free_port, wait_for_port
@@ -30,6 +30,13 @@ def metric(text: str, name: str, **labels) -> float:
     """The sum of a Prometheus metric's samples with these labels, from a /metrics page."""
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith(name) and all(f'{k}="{v}"' in line for k, v in labels.items()))
+
+
+class _Quiet(WSGIRequestHandler):
+    """The sandbox answers thousands of pushes: no line for each."""
+
+    def log_request(self, *args) -> None:
+        pass
 
 
 class Fleet:
@@ -59,7 +66,8 @@ class Fleet:
         from wechat.sandbox import SandboxState, create_sandbox_app
 
         self.sandbox = SandboxState(appid=APPID, secret="fleet-secret", miniprogram_appid="wxminiprogram0001")
-        self.sandbox_server = make_server("127.0.0.1", 0, create_sandbox_app(self.sandbox), threaded=True)
+        self.sandbox_server = make_server("127.0.0.1", 0, create_sandbox_app(self.sandbox), threaded=True,
+                                          request_handler=_Quiet)
         threading.Thread(target=self.sandbox_server.serve_forever, daemon=True).start()
         self.env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url,
                     "DATA_KEY": Fernet.generate_key().decode(), "SECRET_KEY": "fleet-secret-key-" + "x" * 20,
@@ -80,12 +88,20 @@ class Fleet:
 
     def start_job_process(self, name: str, kind: str, *extra: str, env: dict | None = None) -> subprocess.Popen:
         """``flask jobs worker`` or ``flask jobs scheduler`` under ``name`` (kill_process takes it)."""
-        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", kind, *extra], cwd=ROOT,
-                                   env={**self.env, **(env or {})}, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        with self._log(name) as log:
+            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", kind, *extra],
+                                       cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         self.named[name] = process
         return process
+
+    def _log(self, name: str):
+        """Where a process's log goes: tmp/logs/<name>.log, appended to across restarts (the child keeps
+        its own descriptor; this one is closed once it is started)."""
+        folder = self.tmp / "logs"
+        folder.mkdir(exist_ok=True)
+        return open(folder / f"{name.replace(' ', '-')}.log", "ab")
 
     def kill_process(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.named[name]
@@ -98,11 +114,12 @@ class Fleet:
         metrics.mkdir(exist_ok=True)
         for stale in metrics.iterdir():  # a node started again counts afresh, as on a new host
             stale.unlink()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", "2", "-b", f"127.0.0.1:{port}",
-             "app:create_app()"], cwd=ROOT,
-            env={**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        with self._log(f"node {name}") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", "2", "-b",
+                 f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT,
+                env={**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
         self.processes.append(process)
         self.nodes[name] = (port, process)
         self.named[f"node {name}"] = process
@@ -139,7 +156,7 @@ class Fleet:
         upstream = "upstream qingchun_web {\n" + "".join(
             f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port, _ in self.nodes.values()) + \
             "    keepalive 32;\n}\n"
-        (self.tmp / "logs").mkdir()
+        (self.tmp / "logs").mkdir(exist_ok=True)
         (self.tmp / "nginx.conf").write_text(
             f"pid {self.tmp}/nginx.pid;\nerror_log {self.tmp}/logs/error.log;\ndaemon off;\n"
             "events { worker_connections 1024; }\n"
@@ -189,6 +206,7 @@ class Fleet:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
         self.sandbox_server.shutdown()
         self.redis.close()
         if self.database_proxy:
