@@ -126,7 +126,7 @@ def logout():
 @bp.errorhandler(DomainError)
 def domain_error(err: DomainError):
     """Pages answer with a Chinese page; the pages' own fetch calls (JSON) get the JSON error."""
-    if request.is_json or request.accept_mimetypes.best == "application/json":
+    if request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(err.to_dict()), err.status
     title = {403: "无权访问", 404: "未找到", 409: "无法完成"}.get(err.status, "请求有误")
     return render_template("mobile/message.html", title=title, message=err.message), err.status

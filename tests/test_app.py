@@ -21,7 +21,7 @@ def test_healthz_reports_the_backend(app, session, backend):
 def test_unknown_path_is_a_chinese_json_404(app, session):
     response = app.test_client().get("/no/such/page")
     assert response.status_code == 404
-    assert response.get_json() == {"error": "not_found", "message": "页面不存在"}
+    assert response.get_json() == {"error": "not_found", "message": "你打开的链接不存在或已失效，请检查地址，或返回首页"}
 
 
 @pytest.fixture

@@ -167,6 +167,6 @@ def test_error_pages_are_chinese_pages_for_people_and_json_for_programs(app, ses
     console = app.test_client().get("/console/nothing-here", headers=browser)
     assert console.status_code == 404 and "页面不存在" in console.get_data(as_text=True)
     api = app.test_client().get("/api/mp/v1/nothing", headers=browser)
-    assert api.status_code == 404 and api.get_json()["message"] == "页面不存在"
+    assert api.status_code == 404 and api.get_json()["error"] == "not_found"
     fetch = app.test_client().post("/m/register/code", json={"phone": "13900000000"})
     assert fetch.status_code in (302, 400)  # not logged in: sent to authorisation; never an HTML 500

@@ -16,9 +16,25 @@ from web.bodies import describe
 
 logger = logging.getLogger(__name__)
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-#: Paths people open in a browser: their errors are Chinese pages, not JSON.
-PEOPLES_PAGES = ("/m/", "/j/", "/verify/", "/console/", "/qr/")
+
+#: Paths only programs call: their errors are JSON whatever the Accept header says.
+PROGRAMS = ("/api/", "/wechat", "/sandbox/", "/healthz", "/livez", "/readyz", "/metrics")
+#: Form fields never written back into a page: what was typed there is typed again.
+SECRET_FIELDS = {"password": "密码", "password2": "确认密码", "new_password": "新密码",
+                 "current_password": "当前密码", "confirm_password": "确认密码", "sms_code": "短信验证码",
+                 "code": "验证码"}
+
+
+def wants_page() -> bool:
+    """A person's browser gets a Chinese page: Chrome, Safari and WeChat's browsers ask for text/html
+    first, though Chrome and WeChat's Android browser also list application/signed-exchange, which
+    werkzeug's ``best`` took for their choice. Programs (JSON bodies, Accept: application/json, a bare
+    */*) and the programs' own paths get the JSON error."""
+    if request.is_json or request.path.startswith(PROGRAMS):
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def register_errors(app: Flask) -> None:
@@ -26,7 +42,7 @@ def register_errors(app: Flask) -> None:
     def refuse_nul_bytes():
         """No text with NUL bytes reaches a service (PostgreSQL refuses them): a clear 400 instead."""
         values = list(request.args.values()) + list(request.view_args.values() if request.view_args else [])
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.mimetype in FORMS:
             values += list(request.form.values())
         if any("\x00" in str(value) for value in values):
             return jsonify({"error": "invalid_characters", "message": "请求包含非法字符"}), 400
@@ -36,36 +52,42 @@ def register_errors(app: Flask) -> None:
         message, fields = describe(err)
         return jsonify({"error": "invalid_input", "message": message, "fields": fields}), 400
 
-    def _wants_page() -> bool:
-        return (request.path.startswith(PEOPLES_PAGES) and not request.is_json
-                and request.accept_mimetypes.best == "text/html")
-
-    def _page(status: int, message: str, **context):
-        title = {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
-                 503: "服务暂时繁忙"}.get(status, "请求有误")
+    def _page(status: int, message: str, title: str | None = None, **context):
+        title = title or {403: "无权访问", 404: "页面不存在", 409: "无法完成", 413: "内容过大", 429: "操作过于频繁",
+                          503: "服务暂时繁忙"}.get(status, "请求有误")
         template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
         return render_template(template, title=title, message=message, status=status, **context), status
 
     def page_or_json(status: int, code: str, message: str, **context):
         """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
-        if not _wants_page():
+        if not wants_page():
             return jsonify({"error": code, "message": message}), status
         return _page(status, message, **context)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         """A rule said no: a Chinese page for a person's browser, the JSON body (with any detail) for programs."""
-        if _wants_page():
+        if wants_page():
             return _page(err.status, err.message)
         return jsonify(err.to_dict()), err.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
+        """An expired form (left open for hours, or opened before a restart) is not lost: the page
+        offers what was typed, with a fresh token, to send again; secrets are typed again."""
+        if wants_page() and request.method == "POST" and request.mimetype in FORMS:
+            kept = [(name, value) for name, value in request.form.items(multi=True)
+                    if name != "csrf_token" and name not in SECRET_FIELDS]
+            retype = [(name, SECRET_FIELDS[name]) for name in dict.fromkeys(request.form) if name in SECRET_FIELDS]
+            target = request.full_path.rstrip("?")
+            return _page(400, "页面打开太久或服务刚更新过，填写的内容已保留：请核对后点「重新提交」。",
+                         title="页面已过期", resubmit={"action": target, "kept": kept, "retype": retype})
         return page_or_json(400, "csrf", "页面已过期或来源不明，请刷新页面后重试")
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        messages = {400: "请求格式有误", 403: "没有权限", 404: "页面不存在", 405: "不支持该请求方法",
+        messages = {400: "请求格式有误", 403: "没有权限", 404: "你打开的链接不存在或已失效，请检查地址，或返回首页",
+                    405: "不支持该请求方法",
                     413: "请求内容过大", 429: "操作过于频繁，请稍后再试"}
         # abort(…, description="…") says why in Chinese; Flask-Limiter's 429 describes the limit ("30 per 1 minute").
         said = err.description if err.code != 429 and err.description != type(err).description else None
