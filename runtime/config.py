@@ -75,6 +75,8 @@ ENV_VARS = {
     "METRICS_TOKEN": "a bearer token that also opens /metrics (for a scraper outside those networks)",
     "WORKER_HEARTBEAT_SECONDS": "how often a worker beats for the job it runs (a dead worker's job leaves "
                                 "'started' within three beats and the next registry cleanup); default 30",
+    "DB_IDLE_IN_TRANSACTION_SECONDS": "PostgreSQL ends a session idle inside a transaction this long (its locks "
+                                      "released); 0: never; default 60",
     "WORKER_MAINTENANCE_SECONDS": "how often a worker cleans RQ's registries (abandoned jobs to failed); default 60",
     "WORKER_METRICS_PORT": "a port on which `flask jobs worker` serves its own Prometheus metrics (push deliveries); default 0: none",
     "WORKER_METRICS_ADDR": "the address it binds; default 127.0.0.1",
@@ -126,7 +128,14 @@ def _engine_options(env: dict, database_url: str, production: bool) -> dict:
     options = {"hide_parameters": True} if production else {}
     if database_url.startswith("sqlite"):
         return options
-    return {**options, "pool_size": read.number(env, "DB_POOL_SIZE", 10, minimum=1)}
+    options["pool_size"] = read.number(env, "DB_POOL_SIZE", 10, minimum=1)
+    idle = read.number(env, "DB_IDLE_IN_TRANSACTION_SECONDS", 60, minimum=0)
+    if idle and database_url.startswith("postgresql"):
+        # A client that vanished without closing its connection (a node lost to a partition, a proxy
+        # that kept the socket) left its transaction open and its row locks held: every enrolment in
+        # that project waited behind it (bench/eventday). PostgreSQL ends such a session itself.
+        options["connect_args"] = {"options": f"-c idle_in_transaction_session_timeout={idle * 1000}"}
+    return options
 
 
 TENCENT_SMS_REQUIRED = ("TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",

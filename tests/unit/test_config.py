@@ -38,7 +38,11 @@ def test_a_server_databases_pool_is_sized_and_sqlite_keeps_its_own():
     key = Fernet.generate_key().decode()
     server = load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db",
                           "DB_POOL_SIZE": "16"})
-    assert server["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 16}
+    assert server["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_size": 16, "connect_args": {"options": "-c idle_in_transaction_session_timeout=60000"}}
+    never = load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db",
+                         "DB_IDLE_IN_TRANSACTION_SECONDS": "0"})
+    assert "connect_args" not in never["SQLALCHEMY_ENGINE_OPTIONS"]
     assert load_config({"DATA_KEY": key, "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@h/db"})[
         "SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 10
     assert load_config({"DATA_KEY": key, "SECRET_KEY": "s"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
