@@ -114,7 +114,7 @@ def newcomer_journey(p: Population, i: int, code: str, base: int) -> list[list[S
     from wechat import simulator
 
     who, token = f"{p.name}:new{i}", p.newcomer_tokens[i]
-    born = dt.date(2001, 1, 1) + dt.timedelta(days=i % 2000)
+    born = dt.date(1995, 1, 1) + dt.timedelta(days=i % 2000)  # 14 or more in 2015
     registration = {"name": "王芳", "id_number": make_id_number("110102", born, p.index * 100 + i // 2000,
                                                                 i % 2 == 1),
                     "phone": p.newcomer_phones[i], "sms_code": code, "password": PASSWORD, "joined_league": "2015-05",

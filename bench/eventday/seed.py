@@ -89,7 +89,7 @@ def seed(fleet, city_id: int, population: Population, index: int) -> None:
         mp_sessions.attach_account(s, token, account.id)
         population.coordinator_token = token
         for i in range(population.members):
-            born = dt.date(1996, 1, 1) + dt.timedelta(days=i % 3000)
+            born = dt.date(1990, 1, 1) + dt.timedelta(days=i % 3000)  # joined the league in 2015, at 14 or more
             person = make_member(s, phone=population.phone(i), born=born,
                                  id_number=make_id_number("110101", born, 100 * index + i // 3000, i % 2 == 0))
             join(s, person, street_team)

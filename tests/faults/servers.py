@@ -118,7 +118,14 @@ class Proxy:
         except OSError:
             pass
         finally:
+            # shutdown, not just close: the other direction's thread is blocked in recv on these sockets,
+            # and a close from here would neither wake it nor send the FIN, so a server whose client
+            # died (a SIGKILLed node) would wait on it forever, idle in its transaction, holding locks.
             for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 try:
                     s.close()
                 except OSError:

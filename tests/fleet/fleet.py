@@ -26,6 +26,21 @@ TOKEN = "fleet-wechat-token"
 APPID = "wxfleet0000000000"
 
 
+def require_fleet() -> None:
+    """PostgreSQL and nginx, or the test is skipped (a failure under REQUIRE_SERVICES=1)."""
+    import shutil
+
+    import pytest
+
+    from tests.conftest import REQUIRE_SERVICES, require_service
+
+    require_service("postgresql")
+    if shutil.which("nginx") is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but nginx is not installed")
+        pytest.skip("nginx is not installed; `make test` installs it")
+
+
 def metric(text: str, name: str, **labels) -> float:
     """The sum of a Prometheus metric's samples with these labels, from a /metrics page."""
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()

@@ -5,19 +5,11 @@ effect once, nothing open by mistake, every push message accounted. The figures 
 are printed, never asserted: they are the bench's to report (bench/README.md)."""
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
-from tests.conftest import REQUIRE_SERVICES, require_service
+from tests.fleet.fleet import require_fleet
 
 
 def test_a_short_event_day_calm_and_faulted_loses_and_doubles_nothing(capsys):
-    require_service("postgresql")
-    if shutil.which("nginx") is None:
-        if REQUIRE_SERVICES:
-            pytest.fail("REQUIRE_SERVICES=1 but nginx is not installed")
-        pytest.skip("nginx is not installed; `make test` installs it")
+    require_fleet()
     from bench.eventday import report
     from bench.eventday.run import replay
 

@@ -18,23 +18,14 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import require_service
 from tests.faults.servers import free_port, wait_for_port
-from tests.fleet.fleet import APPID, ROOT, TOKEN, Fleet, metric
+from tests.fleet.fleet import APPID, ROOT, TOKEN, Fleet, metric, require_fleet
 from wechat import simulator
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    require_service("postgresql")
-    import shutil
-
-    if shutil.which("nginx") is None:
-        from tests.conftest import REQUIRE_SERVICES
-
-        if REQUIRE_SERVICES:
-            pytest.fail("REQUIRE_SERVICES=1 but nginx is not installed")
-        pytest.skip("nginx is not installed; `make test` installs it")
+    require_fleet()
     started = Fleet(tmp_path_factory.mktemp("fleet"))
     try:
         yield started
