@@ -125,3 +125,20 @@ def test_while_postgresql_is_down_people_are_told_to_wait_not_given_a_500(proxie
     finally:
         proxy.restore()
     assert client.get("/api/mp/v1/me", headers={"Authorization": "Bearer " + token}).status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_does_not_turn_it_into_a_500(proxied_app):
+    """bench/eventday: PostgreSQL closed the connection after the view had answered; the rollback that
+    ends the request's session raised in the teardown and gunicorn sent a 500 instead of the answer."""
+    app, proxy = proxied_app
+
+    def answer_then_lose_the_connection():
+        db.session.execute(sa.text("SELECT 1"))  # the request's transaction is open …
+        proxy.cut()                               # … when PostgreSQL goes away
+        proxy.restore()
+        return {"answered": True}
+
+    app.add_url_rule("/test-only/answer-then-lose", view_func=answer_then_lose_the_connection)
+    answer = app.test_client().get("/test-only/answer-then-lose")
+    assert answer.status_code == 200 and answer.get_json() == {"answered": True}
+    assert app.test_client().get("/healthz").status_code == 200  # the next request finds a working pool
