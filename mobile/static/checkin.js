@@ -6,8 +6,28 @@
     return f && f.distance_m != null ? "（距离 " + Math.round(f.distance_m) + " 米，允许 " + Math.round(f.radius_m) + " 米" +
       (f.accuracy_m != null ? "，定位精度 " + Math.round(f.accuracy_m) + " 米" : "") + "）" : "";
   }
+  /* What to do next after a refusal: the project still signed in to, or the site and its contact. */
+  function nextStep(result, answer) {
+    var detail = answer.detail || {}, contact = result.getAttribute("data-contact");
+    if (answer.error === "signed_in_elsewhere" && detail.project_code) {
+      link(result, "/m/projects/" + encodeURIComponent(detail.project_code), "前往该项目签退");
+    } else if (answer.error === "outside_fence") {
+      var said = result.textContent, stop = /[。！？；）)]$/.test(said) ? "" : "。";
+      result.textContent = said + stop + "请到达服务地点附近后重试；定位不准时，到开阔处并打开手机的精确定位再试。";
+    }
+    if (contact && answer.error !== "signed_in_elsewhere") { link(result, "tel:" + contact, "联系负责人"); }
+  }
+  function link(parent, href, text) {
+    var a = document.createElement("a");
+    a.href = href; a.textContent = text; a.style.marginLeft = ".5em";
+    parent.appendChild(a);
+  }
   window.qcCheckin = function (url, csrf, result, done) {
-    function show(text, ok) { result.textContent = text; result.className = ok ? "ok" : "error"; if (done) done(ok); }
+    function show(text, ok, answer) {
+      result.textContent = text; result.className = ok ? "ok" : "error";
+      if (!ok && answer) { nextStep(result, answer); }
+      if (done) done(ok);
+    }
     function submit(position) {
       var body = {lat: position.coords.latitude, lng: position.coords.longitude,
                   accuracy: position.coords.accuracy, coord_type: "wgs84"};
@@ -17,7 +37,7 @@
         .then(function (r) { return r.json().then(function (d) { return {ok: r.ok, d: d}; }); })
         .then(function (a) {
           var message = a.d.message, extra = fence(a.ok ? a.d.fence : a.d.detail);
-          show(message.indexOf("允许") >= 0 ? message : message + extra, a.ok);  // the refusal already says it
+          show(message.indexOf("允许") >= 0 ? message : message + extra, a.ok, a.d);  // the refusal already says it
         })
         .catch(function () { show("网络异常，请重试", false); });
     }

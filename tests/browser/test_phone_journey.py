@@ -70,13 +70,21 @@ def test_member_journey_in_a_phone_browser(app, session, live_server, phone, cap
     page.wait_for_selector("#result.error")
     refused = page.inner_text("#result")
     assert "允许范围300米" in refused and re.search(r"约1[45]\d\d米", refused), refused
+    assert "请到达服务地点附近后重试" in refused  # and what to do next (issue 37.6)
     shot("signin-too-far")
 
     page.context.set_geolocation(_wgs84(north_m=40))              # at the site
     page.click("#signin")
     page.wait_for_selector("#result.ok")
     assert re.search(r"距离 \d+ 米，允许 300 米", page.inner_text("#result"))
+    assert not page.is_visible("#withdraw")  # signed in: 取消报名 no longer applies (issue 37.6)
     shot("signed-in")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#signout")                                          # a minute after signing in: asked first
+    page.wait_for_timeout(300)
+    assert asked and "分钟前才签到" in asked[0] and page.is_enabled("#signout")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#signout")
     page.wait_for_selector("#result.ok >> text=签退")
     shot("signed-out")
