@@ -5,6 +5,27 @@
     var form = event.target.closest("form[data-confirm]");
     if (form && !window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
+  // A button with big effects: <button data-confirm-count="将驳回所选的 {n} 条记录…" data-count-of="record_ids"
+  // data-requires="#note" data-requires-message="…">: says how many it touches and asks first; nothing
+  // chosen, or a required reason left empty, is said at once instead.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm-count]");
+    if (!button) { return; }
+    var count = button.getAttribute("data-count-of"), n = null;
+    if (count) {
+      n = document.querySelectorAll("input[name='" + count + "']:checked").length;
+      if (n === 0) { event.preventDefault(); window.alert("请先勾选记录"); return; }
+    }
+    var needed = button.getAttribute("data-requires");
+    if (needed && !document.querySelector(needed).value.trim()) {
+      event.preventDefault();
+      window.alert(button.getAttribute("data-requires-message"));
+      document.querySelector(needed).focus();
+      return;
+    }
+    var text = button.getAttribute("data-confirm-count");
+    if (!window.confirm(n === null ? text : text.replace("{n}", String(n)))) { event.preventDefault(); }
+  });
   document.addEventListener("change", function (event) {
     var box = event.target.closest("input[data-select-all]");
     if (box) {

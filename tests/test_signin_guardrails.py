@@ -54,3 +54,40 @@ def test_a_rejected_record_shows_the_reason_and_the_way_to_correct_it(app, sessi
     assert "未通过" in page and "：签到时不在现场" in page and f"/m/records/{record.id}/correction" in page
     records = phone.get("/m/records").get_data(as_text=True)
     assert "未通过" in records and "签到时不在现场" in records
+
+
+def test_a_rejection_needs_its_reason(app, session, sandbox):
+    """Issue 37.3: 驳回 requires a reason, which the member then sees (above); without one nothing changes."""
+    import pytest
+
+    from models import RecordStatus, ServiceRecord
+    from services.kernel.errors import Invalid
+    from tests.factories import make_account
+    from tests.web import console_login
+
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(hours=2))
+    member = make_member(session)
+    join(session, member, team)
+    session.add(Enrolment(project_id=project.id, member_id=member.id))
+    session.commit()
+    record_id = checkin.sign_in(session, member.id, project.id, here(), source="test").record.id
+    checkin.sign_out(session, member.id, project.id, here(), source="test")
+    with pytest.raises(Invalid, match="驳回须填写原因"):
+        approval.decide_records(session, tree.community.id, [record_id], approve=False, note="  ")
+    make_account(session, tree.community, "duofuxiang")
+    console = console_login(app, "duofuxiang")
+    page = console.get(f"/console/hours?project={project.id}")
+    html = page.get_data(as_text=True)
+    assert "将驳回所选的 {n} 条记录，团员会看到驳回原因" in html and "将通过本项目全部 1 条待审核记录" in html
+    refused = console.post(f"/console/hours/{project.id}/decide", follow_redirects=True,
+                           data={"csrf_token": csrf_token(page), "record": str(record_id), "decision": "reject"})
+    assert "驳回须填写原因" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ServiceRecord, record_id).status == RecordStatus.pending
+    console.post(f"/console/hours/{project.id}/decide", data={"csrf_token": csrf_token(page), "record": str(record_id),
+                                                              "decision": "reject", "note": "照片与现场不符"})
+    session.expire_all()
+    rejected = session.get(ServiceRecord, record_id)
+    assert rejected.status == RecordStatus.rejected and rejected.decision_note == "照片与现场不符"

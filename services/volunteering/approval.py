@@ -48,8 +48,17 @@ def require_approver(session: Session, actor_org_id: int, project: Project) -> N
         raise Forbidden("not_approver", "只有项目所属组织、其上级或指定的计时员可以审核时长")
 
 
+def _reason(approve: bool, note: str | None) -> str | None:
+    """A rejection says why: the member sees the reason beside the record (and may ask to correct it)."""
+    note = (note or "").strip()[:200] or None
+    if not approve and note is None:
+        raise Invalid("reason_required", "驳回须填写原因（团员会看到），以便其核对或申请更正")
+    return note
+
+
 def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], approve: bool,
             note: str | None) -> DecisionResult:
+    note = _reason(approve, note)
     result = DecisionResult()
     status = RecordStatus.approved if approve else RecordStatus.rejected
     checked: set[int] = set()
@@ -63,7 +72,7 @@ def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], a
             result.skipped[record.id] = record.status.value
             continue
         record.status, record.decided_by_org_id, record.decided_at = status, actor_org_id, now
-        record.decision_note = (note or "").strip()[:200] or None
+        record.decision_note = note
         audit(session, ("org", actor_org_id), "record." + status.value, ("service_record", record.id),
               minutes=record.duration_minutes, member=record.member_id)
         result.decided.append(record.id)
@@ -75,6 +84,7 @@ def decide_records(session: Session, actor_org_id: int, record_ids: list[int], a
     """One or a selection. Records not pending are skipped and reported; a foreign record refuses all."""
     if not record_ids:
         raise Invalid("no_records", "请选择要审核的记录")
+    _reason(approve, note)  # said before any row is locked
     with unit_of_work(session):
         records = list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.id.in_(set(record_ids)))
                                        .order_by(ServiceRecord.id).with_for_update()))

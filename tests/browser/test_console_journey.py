@@ -68,8 +68,11 @@ def test_coordinator_console_journey(app, session, live_server, desk, monkeypatc
     assert page.locator("input[name=record]").count() == 2
     page.check("#select-all")
     shot("hours-pending")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("button:has-text('通过所选')")
     page.wait_for_selector("text=已通过 2 条记录")
+    assert asked == ["将通过所选的 2 条记录，计入团员时长。确定吗？"]  # asked first, with the count (issue 37.3)
     shot("hours-approved")
 
     page.click("nav >> text=数据概览")

@@ -36,7 +36,8 @@ def test_approve_one_reject_one_then_all_pending(session, world):
     approval.decide_records(session, tree.community.id, [records[1].id], approve=False, note="未在现场")
     rest = approval.decide_all_pending(session, tree.street.id, project.id, approve=True)  # a superior
     assert rest.decided == [records[2].id]
-    again = approval.decide_records(session, tree.community.id, [records[0].id, 999999], approve=False)
+    again = approval.decide_records(session, tree.community.id, [records[0].id, 999999], approve=False,
+                                    note="时间不符")
     assert again.decided == [] and again.skipped == {records[0].id: "approved", 999999: "not_found"}
     assert [r.status for r in records] == [RecordStatus.approved, RecordStatus.rejected, RecordStatus.approved]
     assert hours.summary(session, people[0].id, year=2026).year_minutes == 120
