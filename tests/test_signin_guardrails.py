@@ -12,6 +12,21 @@ from tests.factories import here, join, make_dated_project, make_member, make_tr
 from tests.web import csrf_token, mobile_login
 
 
+def _served(session, openid: str):
+    """A member of the community's team who signed in and out of a project two hours ago, pending."""
+    tree = make_tree(session)
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(hours=2))
+    member = make_member(session)
+    join(session, member, team)
+    wechat_users.bind(session, member.id, openid)
+    session.add(Enrolment(project_id=project.id, member_id=member.id))
+    session.commit()
+    record = checkin.sign_in(session, member.id, project.id, here(), source="test").record
+    checkin.sign_out(session, member.id, project.id, here(), source="test")
+    return tree, project, record.id
+
+
 def test_a_sign_in_refused_for_an_open_one_elsewhere_names_that_project(app, session, sandbox):
     tree = make_tree(session)
     team = tree.team(session, tree.community)
@@ -37,21 +52,12 @@ def test_a_sign_in_refused_for_an_open_one_elsewhere_names_that_project(app, ses
 
 
 def test_a_rejected_record_shows_the_reason_and_the_way_to_correct_it(app, session, sandbox):
-    tree = make_tree(session)
-    team = tree.team(session, tree.community)
-    project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(hours=2))
-    member = make_member(session)
-    join(session, member, team)
-    wechat_users.bind(session, member.id, "o_rejected")
-    session.add(Enrolment(project_id=project.id, member_id=member.id))
-    session.commit()
-    record = checkin.sign_in(session, member.id, project.id, here(), source="test").record
-    checkin.sign_out(session, member.id, project.id, here(), source="test")
-    approval.decide_records(session, tree.community.id, [record.id], approve=False, note="签到时不在现场")
+    tree, project, record_id = _served(session, "o_rejected")
+    approval.decide_records(session, tree.community.id, [record_id], approve=False, note="签到时不在现场")
     phone = app.test_client()
     mobile_login(phone, "o_rejected", f"/m/projects/{project.code}")
     page = phone.get(f"/m/projects/{project.code}").get_data(as_text=True)
-    assert "未通过" in page and "：签到时不在现场" in page and f"/m/records/{record.id}/correction" in page
+    assert "未通过" in page and "：签到时不在现场" in page and f"/m/records/{record_id}/correction" in page
     records = phone.get("/m/records").get_data(as_text=True)
     assert "未通过" in records and "签到时不在现场" in records
 
@@ -65,15 +71,7 @@ def test_a_rejection_needs_its_reason(app, session, sandbox):
     from tests.factories import make_account
     from tests.web import console_login
 
-    tree = make_tree(session)
-    team = tree.team(session, tree.community)
-    project = make_dated_project(session, tree, team, start=utcnow() - dt.timedelta(hours=2))
-    member = make_member(session)
-    join(session, member, team)
-    session.add(Enrolment(project_id=project.id, member_id=member.id))
-    session.commit()
-    record_id = checkin.sign_in(session, member.id, project.id, here(), source="test").record.id
-    checkin.sign_out(session, member.id, project.id, here(), source="test")
+    tree, project, record_id = _served(session, "o_reason")
     with pytest.raises(Invalid, match="驳回须填写原因"):
         approval.decide_records(session, tree.community.id, [record_id], approve=False, note="  ")
     make_account(session, tree.community, "duofuxiang")
