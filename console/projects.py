@@ -50,7 +50,8 @@ def project_detail(project_id: int):
                            reach=reach, channel=channel, channel_labels=channels.CHANNEL_LABELS,
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
                            timekeepers={t.org_id for t in project.timekeepers},
-                           enrolments=enrolment.roster(db.session, project.id))
+                           enrolments=enrolment.roster(db.session, project.id),
+                           publish_pushes=bool(current_app.config.get("PUSH_ON_PUBLISH")))
 
 
 @bp.post("/projects/<int:project_id>/enrolments/<int:member_id>/remove")

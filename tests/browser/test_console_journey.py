@@ -58,6 +58,7 @@ def test_coordinator_console_journey(app, session, live_server, desk, monkeypatc
     shot("project-form")
     page.click("button:has-text('创建项目')")
     page.wait_for_selector("text=项目已创建（草稿）")
+    page.once("dialog", lambda dialog: dialog.accept())  # 发布 asks first (issue 37.3)
     page.click("button:has-text('发布')")
     page.wait_for_selector("text=项目已发布")
     assert "2026-12-20 09:00" in page.content()
