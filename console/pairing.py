@@ -11,6 +11,7 @@ from models import OrgKind, StreetCategory
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
 from services.organisations import orgs, pairing
+from services.reporting import stats
 from web.flashing import attempt
 from web.requestargs import int_arg
 
@@ -28,8 +29,10 @@ def pairing_page():
         context.update(code=code, applications=pairing.of_department(db.session, org.id),
                        streets=pairing.open_streets(db.session, code.category, context["q"]) if code else [])
     elif org.kind in orgs.STREET_KINDS:
-        context.update(pairs=pairing.of_street(db.session, org.id), used=pairing.accepted_count(db.session, org.id),
-                       capacity=pairing.capacity_of(org), category_cap=pairing.category_cap(org))
+        pairs = pairing.of_street(db.session, org.id)
+        context.update(pairs=pairs, used=pairing.accepted_count(db.session, org.id),
+                       capacity=pairing.capacity_of(org), category_cap=pairing.category_cap(org),
+                       affected={p.department_id: stats.members_counted(db.session, p.department)[0] for p in pairs})
     elif org.kind == OrgKind.university:
         departments = orgs.children_of(db.session, org, OrgKind.department)
         context.update(codes=pairing.university_codes(db.session, org.id), departments=departments,

@@ -227,9 +227,14 @@ def test_pairing_pages(app, session, world):
     assert "结对名额应为1至5" in city.get("/console/pairing").get_data(as_text=True)
     _post(city, "/console/pairing/capacity", {"street": str(tree.street.id), "capacity": "2"}, "/console/pairing")
     assert '<strong id="capacity-used">1</strong> / 2' in street.get("/console/pairing").get_data(as_text=True)
-    _post(street, f"/console/pairing/{pair_id}/dissolve", page="/console/pairing")
+    page = street.get("/console/pairing").get_data(as_text=True)
+    assert "解除后，「计算机学院团委」的团员不再计入本街道（乡镇）的到社区报到率" in page  # asked first (issue 37.3)
+    _post(street, f"/console/pairing/{pair_id}/dissolve", page="/console/pairing")  # no reason: refused
+    assert '<strong id="capacity-used">1</strong>' in street.get("/console/pairing").get_data(as_text=True)
+    _post(street, f"/console/pairing/{pair_id}/dissolve", {"reason": "学院调整结对街道"}, "/console/pairing")
     assert '<strong id="capacity-used">0</strong>' in street.get("/console/pairing").get_data(as_text=True)
-    assert "已解除" in department.get("/console/pairing").get_data(as_text=True)
+    seen = department.get("/console/pairing").get_data(as_text=True)
+    assert "已解除" in seen and "学院调整结对街道" in seen  # the department sees why
 
 
 def test_dashboard_refresh_and_scope(app, session, world, monkeypatch):

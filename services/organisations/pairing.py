@@ -171,15 +171,17 @@ def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> int:
 
 
 def dissolve(session: Session, actor_org_id: int, pairing_id: int, reason: str | None = None) -> Pairing:
-    """The street (or an organisation above it) dissolves a pair; the place becomes free again."""
+    """The street (or an organisation above it) dissolves a pair, saying why; the place becomes free again."""
     with unit_of_work(session):
         pairing = session.get(Pairing, pairing_id)
         if pairing is None or pairing.status != PairingStatus.accepted:
             raise NotFound("pairing_not_found", "没有该结对关系")
         if not orgs.is_within(session, pairing.street_id, actor_org_id):
             raise Forbidden("not_your_street", "只能解除本街道（乡镇）的结对")
-        pairing.status, pairing.dissolved_at = PairingStatus.dissolved, utcnow()
-        pairing.reason = (reason or "").strip()[:200] or pairing.reason
+        reason = (reason or "").strip()[:200]
+        if not reason:  # the department sees it beside the pair; its members stop counting as reported here
+            raise Invalid("reason_required", "解除结对须填写理由（院系会看到）")
+        pairing.status, pairing.dissolved_at, pairing.reason = PairingStatus.dissolved, utcnow(), reason
         audit(session, ("org", actor_org_id), "pairing.dissolve", ("org", pairing.department_id))
         return pairing
 

@@ -59,7 +59,7 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
     assert street_team.name in phone.get("/m/").get_data(as_text=True)
 
     # Dissolved: no longer reported, no longer shown.
-    pairing.dissolve(session, tree.street.id, made.id)
+    pairing.dissolve(session, tree.street.id, made.id, reason="学院调整")
     assert [e.via for e in belonging.service_teams(session, students[0])] == ["department"]
     stats.refresh(session, tree.city)
     assert stats.dashboard(session, tree.university).total.counts.reported == 0
