@@ -48,17 +48,18 @@ def require_approver(session: Session, actor_org_id: int, project: Project) -> N
         raise Forbidden("not_approver", "只有项目所属组织、其上级或指定的计时员可以审核时长")
 
 
-def _reason(approve: bool, note: str | None) -> str | None:
-    """A rejection says why: the member sees the reason beside the record (and may ask to correct it)."""
+def decision_note(approve: bool, note: str | None) -> str | None:
+    """A rejection says why (records and correction requests alike): the member sees the reason beside
+    the record, and may ask to correct it."""
     note = (note or "").strip()[:200] or None
     if not approve and note is None:
-        raise Invalid("reason_required", "驳回须填写原因（团员会看到），以便其核对或申请更正")
+        raise Invalid("reason_required", "驳回须填写原因（团员会看到）")
     return note
 
 
 def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], approve: bool,
             note: str | None) -> DecisionResult:
-    note = _reason(approve, note)
+    note = decision_note(approve, note)
     result = DecisionResult()
     status = RecordStatus.approved if approve else RecordStatus.rejected
     checked: set[int] = set()
@@ -84,7 +85,7 @@ def decide_records(session: Session, actor_org_id: int, record_ids: list[int], a
     """One or a selection. Records not pending are skipped and reported; a foreign record refuses all."""
     if not record_ids:
         raise Invalid("no_records", "请选择要审核的记录")
-    _reason(approve, note)  # said before any row is locked
+    decision_note(approve, note)  # said before any row is locked
     with unit_of_work(session):
         records = list(session.scalars(sa.select(ServiceRecord).where(ServiceRecord.id.in_(set(record_ids)))
                                        .order_by(ServiceRecord.id).with_for_update()))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord, utcnow
 from services.kernel.errors import Conflict, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
-from services.volunteering.approval import approvable_project_ids, require_approver
+from services.volunteering.approval import approvable_project_ids, decision_note, require_approver
 from services.volunteering.checkin import MISSING_AFTER, SIGNIN_EARLY
 from services.volunteering.records import own_record
 
@@ -117,9 +117,10 @@ def decide_correction(session: Session, actor_org_id: int, request_id: int, acce
         require_approver(session, actor_org_id, record.project)
         if request.status != CorrectionStatus.pending:
             raise Conflict("already_decided", "该更正申请已处理")
+        note = decision_note(accept, note)
         request.status = CorrectionStatus.accepted if accept else CorrectionStatus.refused
         request.decided_by_org_id, request.decided_at = actor_org_id, utcnow()
-        request.decision_note = (note or "").strip()[:200] or None
+        request.decision_note = note
         if accept:
             _check_times(session, record, request.signin_at, request.signout_at)
             original = _rewrite(record, request.signin_at, request.signout_at, "更正：" + request.reason)

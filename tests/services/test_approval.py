@@ -154,6 +154,8 @@ def test_correction_refused_and_overlap_refused(session, world):
     other = records[1]
     request = corrections.request_correction(session, people[1].id, other.id, START, START + dt.timedelta(hours=1),
                                              "时间记录有误")
+    with pytest.raises(Invalid, match="驳回须填写原因"):  # every 驳回 says why (issue 37.3)
+        corrections.decide_correction(session, tree.community.id, request.id, accept=False, note=" ")
     corrections.decide_correction(session, tree.community.id, request.id, accept=False, note="与现场记录不符")
     assert request.status == CorrectionStatus.refused and other.duration_minutes == 120
     # A second record of the same member may not be moved onto the first.
