@@ -56,3 +56,19 @@ def test_a_fetch_call_with_an_expired_token_gets_json(app, session):
     console = console_login(app, "dongcheng")
     answer = console.post("/console/logout", data={"csrf_token": "expired"}, headers={"Accept": "application/json"})
     assert answer.status_code == 400 and answer.get_json()["error"] == "csrf"
+
+
+@pytest.mark.parametrize("path", ["/verify/ANYCODE", "/console/login"])
+def test_a_failure_nobody_foresaw_is_a_page_for_people_and_json_for_programs(app, path, monkeypatch):
+    endpoint = app.url_map.bind("localhost").match(path)[0]
+
+    def broken(**_):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(app.view_functions, endpoint, broken)
+    page = app.test_client().get(path, headers={"Accept": CHROME})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 500 and page.mimetype == "text/html" and "服务器开小差了" in html
+    assert "返回首页" in html and "a bug" not in html
+    program = app.test_client().get(path, headers={"Accept": "application/json"})
+    assert program.status_code == 500 and program.get_json()["error"] == "internal_error"

@@ -58,11 +58,11 @@ def register_errors(app: Flask) -> None:
         template = "console/error.html" if request.path.startswith(("/console/", "/qr/")) else "mobile/message.html"
         return render_template(template, title=title, message=message, status=status, **context), status
 
-    def page_or_json(status: int, code: str, message: str, **context):
+    def page_or_json(status: int, code: str, message: str, title: str | None = None, **context):
         """People's pages (phone, console) get a Chinese page; API and fetch calls get the JSON error."""
         if not wants_page():
             return jsonify({"error": code, "message": message}), status
-        return _page(status, message, **context)
+        return _page(status, message, title, **context)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -118,7 +118,8 @@ def register_errors(app: Flask) -> None:
         if request.blueprint == "rq_dashboard" and _bad_dashboard_lookup(err):
             return page_or_json(404, "not_found", "找不到该任务、队列或登记表")  # rq-dashboard's own 500s
         logger.exception("unhandled error")
-        return jsonify({"error": "internal_error", "message": "服务器开小差了，请稍后再试"}), 500
+        # A page that needs nothing that may have failed (the console's header reads the login).
+        return page_or_json(500, "internal_error", "服务器开小差了，请稍后再试", title="出错了", console_account=None)
 
 
 def _bad_dashboard_lookup(err: Exception) -> bool:
