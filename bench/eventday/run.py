@@ -1,13 +1,14 @@
 """bench/eventday: a 报到 day replayed, compressed, on the production shape: nginx with the
 deployment's site (TLS), two gunicorn nodes, two RQ workers, the scheduler, PostgreSQL (reached
-through a TCP proxy, whose cut is a restart) and a Redis of its own. Two runs side by side on one
-fleet: calm, then the same day for an equal population with faults sprinkled over it (a web node
-SIGKILLed and started again 10 s later, Redis hung, PostgreSQL restarted, a worker SIGKILLed while
-the district's push is being sent). wrk sends every prepared request once (bench/wrk.py, keep-alive
-over TLS, 16 connections); nginx's access log gives each request's kind, answer and time.
+through a TCP proxy, whose cut is a restart) and a Redis of its own. Three runs on one fleet, each for
+an equal population of its own: the day as fast as it is answered (what the fleet serves of the mix),
+then calm and faulted side by side, paced at LOAD of that (a web node SIGKILLed and started again 10 s
+later, Redis hung, PostgreSQL restarted, a worker SIGKILLed while the street's push is being sent).
+wrk sends every prepared request once (bench/wrk.py, keep-alive over TLS, 16 connections) and waits
+for every answer; nginx's access log gives each request's kind, answer and time.
 
-Run: .venv/bin/python -m bench.eventday.run [--members 3000] [--hang 15]
-The minute-long version in CI (tests/fleet/test_eventday.py): --members 250 --hang 3.
+Run: .venv/bin/python -m bench.eventday.run [--members 3000] [--hang 15] [--keep-logs]
+The short version in CI (tests/fleet/test_eventday.py): 150 members, Redis hung 3 s.
 """
 from __future__ import annotations
 
