@@ -89,11 +89,10 @@ def _check_window(project: Project, now: dt.datetime) -> None:
 
 _OPEN = ServiceRecord.status == RecordStatus.open
 _MEMBER, _PROJECT, _KEY = sa.bindparam("member_id"), sa.bindparam("project_id"), sa.bindparam("key")
-_OTHER = sa.orm.aliased(Project)
 # The member's row locked (FOR UPDATE; SQLite ignores it and serialises writers itself), on its own: a
 # statement that locks and reads in one sees the data of when it began, not what the transaction it
 # waited for wrote. Then a sign-in's whole state in one round trip: a record this key already made, the
-# record open here, the title and code of a project signed in to elsewhere, the enrolment. Built once.
+# record open here, a project signed in to elsewhere, the enrolment. Built once.
 _LOCK = sa.select(Member.id).where(Member.id == _MEMBER).with_for_update()
 _SIGNIN_STATE = sa.select(
     Member.id,
@@ -101,12 +100,9 @@ _SIGNIN_STATE = sa.select(
     sa.select(ServiceRecord.id).where(ServiceRecord.signout_key == _KEY).scalar_subquery().label("signed_out_by_key"),
     sa.select(ServiceRecord.id).where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id == _PROJECT,
                                       _OPEN).limit(1).scalar_subquery().label("here"),
-    sa.select(_OTHER.title).join(ServiceRecord, ServiceRecord.project_id == _OTHER.id)
+    sa.select(ServiceRecord.project_id)
     .where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id != _PROJECT, _OPEN)
     .limit(1).scalar_subquery().label("elsewhere"),
-    sa.select(_OTHER.code).join(ServiceRecord, ServiceRecord.project_id == _OTHER.id)
-    .where(ServiceRecord.member_id == Member.id, ServiceRecord.project_id != _PROJECT, _OPEN)
-    .limit(1).scalar_subquery().label("elsewhere_code"),
     sa.select(Enrolment.status).where(Enrolment.project_id == _PROJECT, Enrolment.member_id == Member.id)
     .scalar_subquery().label("enrolment"),
 ).where(Member.id == _MEMBER)
@@ -185,10 +181,10 @@ def sign_in(session: Session, member_id: int, project_id: int, location: Locatio
                 return CheckinResult.of("signout", session.get(ServiceRecord, state.signed_out_by_key), False, None)
             if state.by_key is not None or state.here is not None:
                 return CheckinResult.of("signin", session.get(ServiceRecord, state.by_key or state.here), False, None)
-            if state.elsewhere is not None:
-                raise Conflict("signed_in_elsewhere",
-                               f"你在「{state.elsewhere}」的签到还未签退，请先签退再签到新的项目",
-                               project_code=state.elsewhere_code)
+            if state.elsewhere is not None:  # rare: the other project is read for the refusal only
+                other = session.get(Project, state.elsewhere)
+                raise Conflict("signed_in_elsewhere", f"你在「{other.title}」的签到还未签退，请先签退再签到新的项目",
+                               project_code=other.code)
             _check_window(project, now)
             if state.enrolment != EnrolmentStatus.enrolled:
                 _require_enrolled(session, session.get(Member, member_id), project)
