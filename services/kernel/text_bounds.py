@@ -24,6 +24,18 @@ LABELS = {
 }
 
 
+NOTE_LENGTH = 200  # reasons and review notes: their columns' length
+
+
+def note(text: str | None, *, required: str | None = None, code: str = "reason_required") -> str | None:
+    """A reason or review note as typed: trimmed, cut to NOTE_LENGTH, None when empty. ``required``: the
+    refusal said when it is empty (a 驳回, a 解除结对: the other side is told why)."""
+    text = (text or "").strip()[:NOTE_LENGTH] or None
+    if text is None and required:
+        raise Invalid(code, required)
+    return text
+
+
 def _too_long(obj) -> tuple[str, int] | None:
     mapper = sa.inspect(obj).mapper
     for attr in mapper.column_attrs:

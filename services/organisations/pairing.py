@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, Pairing, PairingCode, PairingStatus, StreetCategory, utcnow
+from services.kernel import text_bounds
 from services.kernel.beijing_time import BEIJING, day_start
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, new_code, normalise_code, unit_of_work
@@ -178,9 +179,8 @@ def dissolve(session: Session, actor_org_id: int, pairing_id: int, reason: str |
             raise NotFound("pairing_not_found", "没有该结对关系")
         if not orgs.is_within(session, pairing.street_id, actor_org_id):
             raise Forbidden("not_your_street", "只能解除本街道（乡镇）的结对")
-        reason = (reason or "").strip()[:200]
-        if not reason:  # the department sees it beside the pair; its members stop counting as reported here
-            raise Invalid("reason_required", "解除结对须填写理由（院系会看到）")
+        # the department sees it beside the pair; its members stop counting as reported here
+        reason = text_bounds.note(reason, required="解除结对须填写理由（院系会看到）")
         pairing.status, pairing.dissolved_at, pairing.reason = PairingStatus.dissolved, utcnow(), reason
         audit(session, ("org", actor_org_id), "pairing.dissolve", ("org", pairing.department_id))
         return pairing

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from models import ApplicationStatus, IdentityAppeal, Member, Organization, OrgKind, utcnow
 from runtime.extensions import protector
 from runtime.privacy import mask_phone
+from services.kernel import text_bounds
 from services.kernel.beijing_time import BEIJING, month_day_time
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
@@ -139,9 +140,7 @@ def decide(session: Session, actor_org_id: int, appeal_id: int, accept: bool, re
            account_id: int | None = None, number_matches: bool = False, name_matches: bool = False,
            now: dt.datetime | None = None) -> Decision:
     now = now or utcnow()
-    reason = (reason or "").strip()[:200] or None
-    if not accept and not reason:
-        raise Invalid("reason", "驳回时请填写原因，以便申请人了解")
+    reason = text_bounds.note(reason, required=None if accept else "驳回时请填写原因，以便申请人了解", code="reason")
     if accept and not (number_matches and name_matches):
         raise Invalid("confirm", "请核对照片上的身份证号与申请的号码一致、照片上的姓名与申请人姓名一致，并勾选确认")
     with unit_of_work(session):
@@ -195,7 +194,7 @@ def object_to(session: Session, member_id: int, note: str | None = None, *,
         if appeal is None:
             raise NotFound("no_handover", "你的账号没有待移交的身份认证申请")
         appeal.handover_at, appeal.objected_at = None, now
-        appeal.objection_note = (note or "").strip()[:200] or None
+        appeal.objection_note = text_bounds.note(note)
         appeal.first_approved_by = appeal.first_approved_account_id = appeal.first_approved_at = None
         audit(session, ("member", member_id), "identity_appeal.objection", ("identity_appeal", appeal.id))
         return appeal

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import ApplicationStatus, BranchApplication, Organization, OrgKind, utcnow
+from services.kernel import text_bounds
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
@@ -81,7 +82,7 @@ def decide(session: Session, actor_org_id: int, application_id: int, accept: boo
             raise Conflict("already_decided", "该申请已处理")
         application.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
         application.decided_by, application.decided_at = actor_org_id, utcnow()
-        application.reason = (reason or "").strip()[:200] or None
+        application.reason = text_bounds.note(reason)
         if accept:
             application.member.branch_id = application.branch_id
         audit(session, ("org", actor_org_id), "branch." + ("accept" if accept else "reject"),

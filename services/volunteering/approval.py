@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import geo
 from models import Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
+from services.kernel import text_bounds
 from services.kernel.errors import Forbidden, Invalid
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
@@ -51,10 +52,7 @@ def require_approver(session: Session, actor_org_id: int, project: Project) -> N
 def decision_note(approve: bool, note: str | None) -> str | None:
     """A rejection says why (records and correction requests alike): the member sees the reason beside
     the record, and may ask to correct it."""
-    note = (note or "").strip()[:200] or None
-    if not approve and note is None:
-        raise Invalid("reason_required", "驳回须填写原因（团员会看到）")
-    return note
+    return text_bounds.note(note, required=None if approve else "驳回须填写原因（团员会看到）")
 
 
 def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], approve: bool,

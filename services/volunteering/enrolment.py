@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentStatus, Project, ProjectStatus, RecordStatus, ServiceRecord, utcnow
+from services.kernel import text_bounds
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.people.members import get_member
@@ -118,7 +119,7 @@ def withdraw(session: Session, member_id: int, project_id: int, *, actor_org_id:
             audit(session, ("member", member_id), "enrolment.withdraw", ("project", project.id))
         else:
             audit(session, ("org", actor_org_id), "enrolment.removed", ("project", project.id), member=member_id,
-                  reason=(reason or "").strip()[:200] or None)
+                  reason=text_bounds.note(reason))
         if not freed or not _has_place(session, project):
             return None
         promoted = session.scalar(sa.select(Enrolment).where(
