@@ -17,6 +17,7 @@ from runtime.extensions import db
 from services.people import accounts, mp_sessions
 from web.bodies import LoginIn, OrgLoginIn
 from web.guards import limiter
+from web.security import live_bearer
 from wechat.client import code_to_session
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def bearer_token() -> str | None:
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        current = mp_sessions.read(db.session, bearer_token())
+        current = live_bearer(bearer_token())  # read once a request (the rate limits' key read it first)
         if current is None:
             return _error(401, "unauthenticated", "登录已失效，请重新登录")
         g.mp_session = current

@@ -75,13 +75,13 @@ ENV_VARS = {
     "METRICS_TOKEN": "a bearer token that also opens /metrics (for a scraper outside those networks)",
     "WORKER_HEARTBEAT_SECONDS": "how often a worker beats for the job it runs (a dead worker's job leaves "
                                 "'started' within three beats and the next registry cleanup); default 30",
-    "DB_IDLE_IN_TRANSACTION_SECONDS": "PostgreSQL ends a session idle inside a transaction this long (its locks "
-                                      "released); 0: never; default 60",
     "WORKER_MAINTENANCE_SECONDS": "how often a worker cleans RQ's registries (abandoned jobs to failed); default 60",
     "WORKER_METRICS_PORT": "a port on which `flask jobs worker` serves its own Prometheus metrics (push deliveries); default 0: none",
     "WORKER_METRICS_ADDR": "the address it binds; default 127.0.0.1",
     "LOG_FORMAT": "json (production default): one JSON object per line with request_id, member_id, org_id, job_id; text: readable lines",
     "LOCATION_RETENTION_DAYS": "days after a record's decision its sign-in/out coordinates are deleted (the distance is kept); default 180",
+    "DB_IDLE_IN_TRANSACTION_SECONDS": "PostgreSQL ends a session idle inside a transaction this long (its locks "
+                                      "released); 0: never; default 60",
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",

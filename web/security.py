@@ -21,7 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import SessionKind
 from runtime.extensions import db
-from services.people import auth_sessions
+from services.people import auth_sessions, mp_sessions
 
 talisman = Talisman()
 
@@ -65,7 +65,7 @@ def client_identity() -> str:
     any made-up ``Authorization: Bearer x1``, ``x2``, … would be a fresh client each time."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
-    if scheme.lower() == "bearer" and token and _live_bearer(token):
+    if scheme.lower() == "bearer" and token and live_bearer(token) is not None:
         return "tok:" + _digest(token)
     for key, kind in ((CONSOLE_COOKIE, SessionKind.console), (PHONE_COOKIE, SessionKind.phone)):
         if session.get(key) and live_login(key, kind) is not None:
@@ -73,10 +73,15 @@ def client_identity() -> str:
     return "ip:" + (request.remote_addr or "unknown")
 
 
-def _live_bearer(token: str) -> bool:
-    cache = g.setdefault("live_bearers", {})
+def live_bearer(token: str | None):
+    """The mini-program login this bearer token holds (``services.people.mp_sessions``), read once per
+    request: the rate limits' key and the API's own login check both ask. Cached on the request itself,
+    never longer: registering attaches the member to the same token for the next request."""
+    if not token:
+        return None
+    cache = request.environ.setdefault("qingchun.live_bearers", {})
     if token not in cache:
-        cache[token] = auth_sessions.read(db.session, token, SessionKind.mp) is not None
+        cache[token] = mp_sessions.read(db.session, token)
     return cache[token]
 
 
