@@ -72,3 +72,12 @@ def test_a_failure_nobody_foresaw_is_a_page_for_people_and_json_for_programs(app
     assert "返回首页" in html and "a bug" not in html
     program = app.test_client().get(path, headers={"Accept": "application/json"})
     assert program.status_code == 500 and program.get_json()["error"] == "internal_error"
+
+
+def test_an_expired_phone_form_is_offered_again_too(app):
+    answer = app.test_client().post("/m/password/reset", headers={"Accept": WECHAT_ANDROID}, data={
+        "phone": "13912345678", "code": "987650", "password": "abc12345", "csrf_token": "expired"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "页面已过期" in html and 'value="13912345678"' in html
+    assert "987650" not in html and "abc12345" not in html
+    assert "验证码（请重新填写）" in html and "密码（请重新填写）" in html and "放弃，重新打开该页" in html

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -37,7 +38,21 @@ def wants_page() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
+#: An expired form's fields, sent again with a fresh token (the console's and the phone's error pages
+#: both show them): what was typed, hidden, and the secrets to type again.
+RESUBMIT_FIELDS = """<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+{% for name, value in resubmit.kept %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
+{% for name, label in resubmit.retype %}<p><label for="retype-{{ name }}">{{ label }}（请重新填写）</label>
+<input id="retype-{{ name }}" type="password" name="{{ name }}" autocomplete="off"></p>{% endfor %}"""
+
+
+def _resubmit_fields(resubmit: dict) -> Markup:
+    return Markup(render_template_string(RESUBMIT_FIELDS, resubmit=resubmit))
+
+
 def register_errors(app: Flask) -> None:
+    app.jinja_env.globals["resubmit_fields"] = _resubmit_fields
+
     @app.before_request
     def refuse_nul_bytes():
         """No text with NUL bytes reaches a service (PostgreSQL refuses them): a clear 400 instead."""
