@@ -7,7 +7,6 @@ import logging
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -46,8 +45,9 @@ RESUBMIT_FIELDS = """<input type="hidden" name="csrf_token" value="{{ csrf_token
 <input id="retype-{{ name }}" type="password" name="{{ name }}" autocomplete="off"></p>{% endfor %}"""
 
 
-def _resubmit_fields(resubmit: dict) -> Markup:
-    return Markup(render_template_string(RESUBMIT_FIELDS, resubmit=resubmit))
+def _resubmit_fields(resubmit: dict) -> str:
+    """Rendered with autoescaping; the pages mark the result |safe."""
+    return render_template_string(RESUBMIT_FIELDS, resubmit=resubmit)
 
 
 def register_errors(app: Flask) -> None:
