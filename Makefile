@@ -7,7 +7,21 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint lock db seed clean
+.PHONY: run test lint lock db seed clean assets screenshots
+
+# Front-end assets from the npm registry: `npm ci` installs exactly package-lock.json, every package
+# checked against its integrity hash; the files the pages use are copied under static/vendor/ (not
+# committed) so that the app and nginx serve them like the rest of /static. axe-core stays in
+# node_modules for the accessibility tests.
+ASSETS := static/vendor/.installed
+$(ASSETS): package-lock.json tools/system-deps.sh
+	@bash tools/system-deps.sh npm
+	@echo "==> 安装前端资源 (npm ci)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p static/vendor
+	cp node_modules/weui/dist/style/weui.min.css static/vendor/weui.min.css
+	@touch $(ASSETS)
+assets: $(ASSETS)
 
 # Installs exactly what requirements-dev.lock pins, every file checked against its hash.
 $(STAMP): requirements-dev.lock tools/system-deps.sh
@@ -25,7 +39,7 @@ lock: $(STAMP)
 	$(LOCK) --output-file requirements.lock requirements.txt
 	$(LOCK) --output-file requirements-dev.lock requirements-dev.txt
 
-db: $(STAMP)
+db: $(STAMP) $(ASSETS)
 	$(FLASK) db upgrade
 
 seed: db
@@ -41,13 +55,19 @@ run: seed
 	@echo ""
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	@bash tools/system-deps.sh fonts chromium nginx wrk
 	$(BIN)/python -m pytest
+
+# Every console and phone page of the demo at 375 and 1366 px, checked with axe-core on the way.
+screenshots: $(STAMP) $(ASSETS)
+	@bash tools/system-deps.sh chromium
+	$(BIN)/python -m pytest -q tests/browser/test_every_page.py -k sqlite
+	@echo "==> 截图: test-artifacts/screenshots/sqlite/tour/phone (375 px) 与 .../laptop (1366 px)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules static/vendor

@@ -49,7 +49,7 @@ def _listing(template: str, default_filter: str | None = None):
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,
                 filters=rosters.FILTERS, total=_total(query, scope), first=shown + 1, shown=shown + len(rows),
-                next_after=rows[-1].id if more else None)
+                next_after=rows[-1].id if more else None, page_size=PAGE_SIZE)
 
 
 def _total(query: rosters.Roster, scope: str) -> dict:

@@ -7,6 +7,7 @@ from flask import render_template, request
 
 from mobile import bp
 from mobile.auth import current_member, current_openid, member_required, openid_required
+from mobile.result import result_page
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import DomainError
@@ -48,8 +49,8 @@ def objection():
         try:
             appeal_review.object_to(db.session, member.id, request.form.get("note"))
         except DomainError as err:
-            return render_template("mobile/message.html", title="无法提出异议", message=err.message), err.status
-        return render_template("mobile/message.html", title="已提出异议",
-                               message="已暂停移交：团组织的审核人员会重新核实这份身份认证申请；如再次审核通过，你会再收到通知并可再次提出异议。")
+            return result_page("无法提出异议", err.message, status=err.status)
+        return result_page("已提出异议",
+                               "已暂停移交：团组织的审核人员会重新核实这份身份认证申请；如再次审核通过，你会再收到通知并可再次提出异议。")
     appeal = appeal_review.awaiting_objection(db.session, member.id)
     return render_template("mobile/objection.html", appeal=appeal, beijing=BEIJING)

@@ -12,6 +12,7 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from wechatpy.exceptions import WeChatOAuthException
 
 from mobile import bp
+from mobile.result import result_page
 from models import Member, SessionKind
 from runtime import logsetup
 from runtime.extensions import db
@@ -83,8 +84,8 @@ openid_required = login_gate(lambda: current_openid(), "mobile.login")
 def login():
     target = _safe_next(request.args.get("next"))
     if not in_wechat() and current_app.config["APP_ENV"] == "production":
-        return render_template("mobile/message.html", title="请在微信中打开",
-                               message="本页面需要在微信中打开：请关注“青春北京”公众号，从菜单进入。")
+        return result_page("请在微信中打开",
+                               "本页面需要在微信中打开：请关注“青春北京”公众号，从菜单进入。")
     state = secrets.token_urlsafe(16)
     session[STATE_KEY] = state
     redirect_uri = f"{current_app.config['PUBLIC_BASE_URL']}/m/oauth?next={quote(target, safe='')}"
@@ -95,21 +96,21 @@ def login():
 def oauth_return():
     expected = session.pop(STATE_KEY, None)
     if not expected or not secrets.compare_digest(expected, request.args.get("state", "")):
-        return render_template("mobile/message.html", title="授权已失效",
-                               message="授权链接已过期或不是从本站发起，请重新打开页面。"), 400
+        return result_page("授权已失效",
+                               "授权链接已过期或不是从本站发起，请重新打开页面。", status=400)
     code = request.args.get("code", "")
     if not code:
-        return render_template("mobile/message.html", title="未授权", message="需要微信授权才能继续。"), 401
+        return result_page("未授权", "需要微信授权才能继续。", status=401)
     try:
         openid = oauth_client("", "").fetch_access_token(code)["openid"]
     except WeChatOAuthException as exc:
         logger.info("web authorisation code refused: %s", exc.errcode)
-        return render_template("mobile/message.html", title="授权失败",
-                               message="微信授权失败或已过期，请返回重新打开页面。"), 401
+        return result_page("授权失败",
+                               "微信授权失败或已过期，请返回重新打开页面。", status=401)
     except OSError:  # requests' connection errors
         logger.warning("web authorisation: WeChat unreachable", exc_info=True)
-        return render_template("mobile/message.html", title="微信服务暂不可用",
-                               message="暂时无法连接微信，请稍后重试。"), 503
+        return result_page("微信服务暂不可用",
+                               "暂时无法连接微信，请稍后重试。", status=503)
     session.clear()
     session[SESSION_KEY] = auth_sessions.start(db.session, SessionKind.phone, openid=openid)
     session.permanent = True
@@ -129,4 +130,4 @@ def domain_error(err: DomainError):
     if request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(err.to_dict()), err.status
     title = {403: "无权访问", 404: "未找到", 409: "无法完成"}.get(err.status, "请求有误")
-    return render_template("mobile/message.html", title=title, message=err.message), err.status
+    return result_page(title, err.message, status=err.status)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
 from mobile import bp
+from mobile.result import result_page
 from runtime.extensions import db
 from services.kernel.errors import DomainError
 from services.people import members, wechat_users
@@ -21,7 +22,8 @@ def bind(token: str):
     try:
         openid = wechat_users.read_bind_token(token)
     except DomainError as err:
-        return render_template("mobile/message.html", title="链接无效", message=err.message), err.status
+        return result_page("链接无效", err.message, status=err.status,
+                           hint="请回到“青春北京”公众号，重新点击菜单获取绑定链接。")
     if request.method == "GET":
         return render_template("mobile/bind.html", error=None)
     try:
@@ -32,4 +34,8 @@ def bind(token: str):
     message = f"{member.name}，你的微信已绑定“北京共青团”账号。"
     if joined is not None:
         message += f"已加入「{joined.team.name}」。"
-    return render_template("mobile/message.html", title="绑定成功", message=message)
+    if joined is not None:
+        return result_page("绑定成功", message,
+                               next_url=url_for("mobile.my_team"), next_label="查看我的服务队")
+    return result_page("绑定成功", message,
+                           next_url=url_for("mobile.home"), next_label="进入首页")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from mobile.auth import current_member, current_openid, need_binding_page, openid_required
+from mobile.result import result_page
 from runtime.extensions import db
 from services.kernel.errors import DomainError
-from services.organisations import joining, teams
+from services.organisations import joining, team_extras, teams
 from services.organisations.team_qr import team_from_join_token
 from services.people import wechat_users
 
@@ -19,7 +20,8 @@ join_bp = Blueprint("join", __name__, template_folder="templates")
 
 
 def _message(title: str, message: str, status: int = 200):
-    return render_template("mobile/message.html", title=title, message=message), status
+    return result_page(title, message, status=status,
+                       hint="二维码可能已更换：请向服务队负责人索取最新的报到二维码。")
 
 
 @join_bp.route("/j/<token>", methods=["GET", "POST"])
@@ -41,4 +43,5 @@ def join(token: str):
     except DomainError as err:
         return _message("无法加入", err.message, err.status)
     head = "报到成功" if result.created else "已在服务队中"
-    return render_template("mobile/joined.html", title=head, team=team, created=result.created)
+    return render_template("mobile/joined.html", title=head, team=team, created=result.created,
+                           has_group_qr=team_extras.has_group_qr(db.session, team.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from mobile import bp
 from mobile.auth import current_member, member_required
@@ -13,7 +13,7 @@ from models import RECORD_STATUS_LABELS
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING, from_local_input
 from services.kernel.errors import DomainError
-from services.organisations import belonging, joining, orgs, teams
+from services.organisations import belonging, joining, orgs, team_extras, teams
 from services.people import branches, members, profile_extras
 from services.volunteering import certificates, corrections, hours, participation, records
 from web.answers import pdf_response
@@ -132,6 +132,13 @@ def team_quit(code: str):
     team = teams.get_team_by_code(db.session, code)
     attempt(lambda: teams.quit_team(db.session, current_member().id, team.id), f"已退出「{team.name}」")
     return _back("mobile.my_team")
+
+
+@bp.get("/teams/<code>/group-qr.png")
+@member_required
+def team_group_qr(code: str):
+    png = team_extras.group_qr_for(db.session, code, current_member())
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @bp.get("/team")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 
 from mobile import bp
+from mobile.result import result_page
 from runtime.extensions import db
 from services.kernel.errors import DomainError
 from services.people import recovery
@@ -25,8 +26,8 @@ def password_reset():
         recovery.reset_password(db.session, phone, form.get("code", ""), form.get("password", ""))
     except DomainError as err:
         return render_template("mobile/password_reset.html", error=err.message, phone=phone), err.status
-    return render_template("mobile/message.html", title="密码已重置",
-                           message="新密码已生效，原来的登录已全部退出。请用新密码绑定或登录。")
+    return result_page("密码已重置",
+                           "新密码已生效，原来的登录已全部退出。请用新密码绑定或登录。")
 
 
 @bp.post("/password/reset/code")

@@ -8,6 +8,7 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 
 from mobile import bp
 from mobile.auth import SESSION_KEY, _safe_next, current_member, member_required
+from mobile.result import result_page
 from runtime.extensions import db, protector
 from services.kernel.errors import DomainError
 from services.people import consent, my_data
@@ -77,5 +78,5 @@ def close_account():
         flash(err.message, "error")
         return redirect(url_for("mobile.my_data_page"))
     session.pop(SESSION_KEY, None)
-    return render_template("mobile/message.html", title="账号已注销",
-                           message="你的个人信息已删除或匿名化；已认证的志愿服务记录以匿名形式保留在组织统计中。"), 200
+    return result_page("账号已注销",
+                           "你的个人信息已删除或匿名化；已认证的志愿服务记录以匿名形式保留在组织统计中。", final=True, status=200)

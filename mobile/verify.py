@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from mobile.result import result_page
 from models import Member
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
@@ -21,8 +22,8 @@ def verify(code: str):
     try:
         certificate = certificates.get(db.session, code[:32])
     except DomainError as err:
-        return render_template("mobile/message.html", title="证明无法核验", message=err.message,
-                               standalone=True), err.status
+        return result_page("证明无法核验", err.message,
+                               standalone=True, status=err.status)
     member = db.session.get(Member, certificate.member_id)
     return render_template("mobile/verify.html", certificate=certificate, beijing=BEIJING, standalone=True,
                            name=certificates.masked_name(member.name))

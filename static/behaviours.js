@@ -1,9 +1,40 @@
 // Page behaviours declared by data attributes, so that no page needs inline event handlers (the
 // Content-Security-Policy allows scripts from this site and nonce-bearing blocks only).
 (function () {
+  // The question before a big effect, in the page's own dialog (WeUI's look on the phone, the console's
+  // there) rather than the browser's confirm(), which WeChat titles with the site's address. A modal
+  // <dialog>: focus stays inside, Esc cancels. Without onYes it only tells (one 知道了 button).
+  function ask(text, onYes, yesLabel) {
+    var dialog = document.createElement("dialog"), body = document.createElement("div"), foot = document.createElement("div");
+    dialog.className = "qc-dialog weui-dialog"; dialog.setAttribute("aria-label", onYes ? "请确认" : "提示");
+    body.className = "weui-dialog__bd"; body.textContent = text;
+    foot.className = "weui-dialog__ft";
+    function button(label, primary, then) {
+      var b = document.createElement("button");
+      b.type = "button"; b.textContent = label;
+      b.className = "weui-dialog__btn " + (primary ? "weui-dialog__btn_primary" : "weui-dialog__btn_default");
+      b.addEventListener("click", function () { dialog.close(); dialog.remove(); if (then) { then(); } });
+      foot.appendChild(b);
+      return b;
+    }
+    if (onYes) { button("取消", false, null); }
+    var yes = button(onYes ? (yesLabel || "确定") : "知道了", true, onYes);
+    dialog.appendChild(body); dialog.appendChild(foot);
+    dialog.addEventListener("cancel", function () { dialog.remove(); });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    yes.focus();
+  }
+  window.qcAsk = ask;
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    if (!form || form.getAttribute("data-confirmed") === "1") { return; }
+    event.preventDefault();
+    var submitter = event.submitter;
+    ask(form.getAttribute("data-confirm"), function () {
+      form.setAttribute("data-confirmed", "1");
+      form.requestSubmit(submitter || undefined);
+    });
   });
   // A button with big effects: <button data-confirm-count="将驳回所选的 {n} 条记录…" data-count-of="record_ids"
   // data-requires="#note" data-requires-message="…">: says how many it touches and asks first; nothing
@@ -11,20 +42,24 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-confirm-count]");
     if (!button) { return; }
+    if (button.getAttribute("data-confirmed") === "1") { button.removeAttribute("data-confirmed"); return; }
     var count = button.getAttribute("data-count-of"), n = null;
     if (count) {
       n = document.querySelectorAll("input[name='" + count + "']:checked").length;
-      if (n === 0) { event.preventDefault(); window.alert("请先勾选记录"); return; }
+      if (n === 0) { event.preventDefault(); ask("请先勾选记录"); return; }
     }
     var needed = button.getAttribute("data-requires");
     if (needed && !document.querySelector(needed).value.trim()) {
       event.preventDefault();
-      window.alert(button.getAttribute("data-requires-message"));
-      document.querySelector(needed).focus();
+      ask(button.getAttribute("data-requires-message"));
       return;
     }
     var text = button.getAttribute("data-confirm-count");
-    if (!window.confirm(n === null ? text : text.replace("{n}", String(n)))) { event.preventDefault(); }
+    event.preventDefault();
+    ask(n === null ? text : text.replace("{n}", String(n)), function () {
+      button.setAttribute("data-confirmed", "1");
+      button.click();
+    });
   });
   document.addEventListener("change", function (event) {
     var box = event.target.closest("input[data-select-all]");
@@ -63,6 +98,60 @@
       })
       .catch(function () { status.textContent = "网络异常，请重试"; button.disabled = false; });
   });
+  // What went well shows as a toast for a moment (longer for longer messages), then gets out of the way.
+  var toasts = document.querySelectorAll("[data-toast]");
+  for (var t = 0; t < toasts.length; t += 1) {
+    (function (toast) {
+      var wait = Math.min(6000, Math.max(2500, toast.textContent.length * 150));
+      setTimeout(function () { toast.classList.add("gone"); }, wait);
+      toast.addEventListener("click", function () { toast.classList.add("gone"); });
+    })(toasts[t]);
+  }
+  // The console's left menu folds behind 菜单 on a narrow screen (open by default, so it shows without
+  // script); its account menu closes when a click lands elsewhere.
+  var folds = document.querySelectorAll("details[data-fold-below]");
+  for (var f = 0; f < folds.length; f += 1) {
+    if (window.innerWidth < Number(folds[f].getAttribute("data-fold-below"))) { folds[f].removeAttribute("open"); }
+  }
+  document.addEventListener("click", function (event) {
+    var menus = document.querySelectorAll("details.account-menu[open]");
+    for (var m = 0; m < menus.length; m += 1) { if (!menus[m].contains(event.target)) { menus[m].removeAttribute("open"); } }
+  });
+  // Sortable headers on the tables that hold a whole list (<table data-sortable>): a click sorts the rows
+  // by that column, numbers as numbers ("83.9%", "12 小时", "1,234" included), again to reverse.
+  function sortKey(cell) {
+    var text = (cell.getAttribute("data-value") || cell.textContent).trim();
+    var number = text.replace(/[,，%\s]|小时|人|个|条/g, "");
+    return /^-?\d+(\.\d+)?$/.test(number) ? Number(number) : text;
+  }
+  var sortables = document.querySelectorAll("table[data-sortable]");
+  for (var s = 0; s < sortables.length; s += 1) {
+    (function (table) {
+      var heads = table.tHead ? table.tHead.rows[0].cells : [];
+      for (var c = 0; c < heads.length; c += 1) {
+        (function (th, column) {
+          if (th.hasAttribute("data-nosort") || !th.textContent.trim()) { return; }
+          th.setAttribute("data-sort", ""); th.setAttribute("aria-sort", "none");
+          var b = document.createElement("button"); b.type = "button";
+          while (th.firstChild) { b.appendChild(th.firstChild); }
+          th.appendChild(b);
+          b.addEventListener("click", function () {
+            var up = th.getAttribute("aria-sort") !== "ascending";
+            for (var h = 0; h < heads.length; h += 1) { if (heads[h].hasAttribute("data-sort")) { heads[h].setAttribute("aria-sort", "none"); } }
+            th.setAttribute("aria-sort", up ? "ascending" : "descending");
+            var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+            if (rows.length < 2 || rows[0].cells.length <= column) { return; }
+            rows.sort(function (a, z) {
+              var x = sortKey(a.cells[column]), y = sortKey(z.cells[column]);
+              var order = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y), "zh-CN");
+              return up ? order : -order;
+            });
+            for (var r = 0; r < rows.length; r += 1) { body.appendChild(rows[r]); }
+          });
+        })(heads[c], c);
+      }
+    })(sortables[s]);
+  }
   var reload = document.querySelector("[data-reload-after]");
   if (reload) { setTimeout(function () { window.location.reload(); }, Number(reload.getAttribute("data-reload-after"))); }
 })();

@@ -17,7 +17,7 @@ def test_oauth_login_shows_my_page(app, session, sandbox):
     back = mobile_login(client, "o_m_1", "/m/")
     assert back.status_code == 302 and back.headers["Location"] == "/m/"
     page = client.get("/m/").get_data(as_text=True)
-    assert "李雷" in page and "我的时长" in page
+    assert "李雷" in page and "目标 20 小时" in page
     authorize = sandbox.calls_to("connect/oauth2/authorize")[-1].params
     assert authorize["scope"] == "snsapi_base" and authorize["appid"] == app.config["WECHAT_APP_ID"]
 

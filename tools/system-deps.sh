@@ -22,6 +22,7 @@ for extra in "$@"; do
            [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core) ;;
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null 2>&1 || missing+=(nginx-light openssl) ;;  # deploy/check-nginx.sh
+    npm) command -v npm >/dev/null 2>&1 || missing+=(npm) ;;  # front-end assets (package-lock.json)
     wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;  # the benches' load generator (bench/wrk.py)
   esac
 done

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import re
 
+import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from models import Team
-from services.kernel.errors import Invalid
+from models import Member, Team
+from services.kernel.errors import Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
-from services.organisations.teams import get_team
+from services.organisations.teams import get_team, get_team_by_code, is_team_member
 
 GROUP_QR_MAX_BYTES = 4 * 1024 * 1024
 GROUP_QR_SIDE = 600
@@ -43,6 +44,20 @@ def set_group_qr(session: Session, team_id: int, data: bytes | None, *, actor: t
         team.group_qr_png = png
         audit(session, actor, "team.group_qr", ("team", team.id), removed=png is None)
         return team
+
+
+def group_qr_for(session: Session, code: str, member: Member) -> bytes:
+    """The group QR shown to the team's own members after they join (长按识别 in WeChat): the group is
+    for the team, so nobody else is given the image."""
+    team = get_team_by_code(session, code)
+    if not is_team_member(session, team, member) or team.group_qr_png is None:
+        raise NotFound("group_qr_not_found", "该服务队没有可显示的微信群二维码")
+    return team.group_qr_png
+
+
+def has_group_qr(session: Session, team_id: int) -> bool:
+    """Whether a group QR is stored, without loading the image (the column is deferred)."""
+    return session.scalar(sa.select(Team.group_qr_png.is_not(None)).where(Team.id == team_id)) or False
 
 
 _ZYB_TEAM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

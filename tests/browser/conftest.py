@@ -119,3 +119,14 @@ def desk_login(page, live_server: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
+
+
+def answer(page, yes: bool = True) -> str:
+    """The page's own question (behaviours.js's <dialog>, not the browser's confirm()): waits for it,
+    answers 确定 (or the action's own word) or 取消, and returns what it asked."""
+    dialog = page.locator("dialog.qc-dialog[open]")
+    dialog.wait_for()
+    asked = dialog.locator(".weui-dialog__bd").inner_text()
+    dialog.locator(".weui-dialog__btn_primary" if yes else ".weui-dialog__btn_default").click()
+    dialog.wait_for(state="detached")
+    return asked

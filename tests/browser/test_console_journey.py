@@ -7,6 +7,7 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from models import RecordStatus, ServiceRecord, utcnow
+from tests.browser.conftest import answer
 from tests.factories import join, make_account, make_dated_project, make_member, make_tree
 from tests.web import PASSWORD
 
@@ -58,8 +59,8 @@ def test_coordinator_console_journey(app, session, live_server, desk, monkeypatc
     shot("project-form")
     page.click("button:has-text('创建项目')")
     page.wait_for_selector("text=项目已创建（草稿）")
-    page.once("dialog", lambda dialog: dialog.accept())  # 发布 asks first (issue 37.3)
     page.click("button:has-text('发布')")
+    assert "发布后团员即可看到并报名" in answer(page)  # 发布 asks first, in the page's own dialog (issue 37.3, 37.5)
     page.wait_for_selector("text=项目已发布")
     assert "2026-12-20 09:00" in page.content()
     shot("project-published")
@@ -69,11 +70,10 @@ def test_coordinator_console_journey(app, session, live_server, desk, monkeypatc
     assert page.locator("input[name=record]").count() == 2
     page.check("#select-all")
     shot("hours-pending")
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("button:has-text('通过所选')")
+    asked = answer(page)
     page.wait_for_selector("text=已通过 2 条记录")
-    assert asked == ["将通过所选的 2 条记录，计入团员时长。确定吗？"]  # asked first, with the count (issue 37.3)
+    assert asked == "将通过所选的 2 条记录，计入团员时长。确定吗？"  # asked first, with the count (issue 37.3)
     shot("hours-approved")
 
     page.click("nav >> text=数据概览")

@@ -11,7 +11,7 @@ from models import CorrectionRequest, Enrolment, RecordStatus, ServiceRecord, ut
 from runtime.extensions import protector
 from services.people import appeal_review, wechat_users
 from services.volunteering import corrections, enrolment, projects
-from tests.browser.conftest import desk_login
+from tests.browser.conftest import answer, desk_login
 from tests.factories import START, join, make_account, make_dated_project, make_member, make_project_input, make_tree
 
 
@@ -93,8 +93,8 @@ def test_a_coordinator_fixes_hours_and_decides_a_correction(app, session, live_s
 
     page.goto(f"{live_server}/console/projects/{full_id}")
     page.wait_for_selector("text=报名（2）")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#enrolments tr", has_text="唐三藏").locator("button:has-text('取消报名')").click()
+    answer(page)
     page.wait_for_selector("text=候补第一位已递补")
     shot("enrolment-removed")
     session.expire_all()
@@ -160,8 +160,8 @@ def test_an_identity_appeal_from_the_phone_to_the_reviewer(app, session, live_se
         found = reviewer.locator("section.appeal", has_text="李娜")
         found.locator("input[name=number_matches]").check()
         found.locator("input[name=name_matches]").check()
-        reviewer.once("dialog", lambda dialog: dialog.accept())
         found.locator("button:has-text('通过')").click()
+        answer(reviewer)
         reviewer.wait_for_selector(f"text={done_text}")
 
     accept(review, "需另一位审核人复核")  # the names differ: one reviewer is not enough
@@ -209,8 +209,8 @@ def test_a_member_withdraws_and_asks_for_a_correction_on_the_phone(app, session,
     page.click("form button")
     page.wait_for_selector("#withdraw")
     shot("enrolled")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#withdraw")
+    answer(page)
     page.wait_for_selector("text=已取消报名")
     shot("withdrawn")
     session.expire_all()

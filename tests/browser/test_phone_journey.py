@@ -9,6 +9,7 @@ import re
 import geo
 from models import utcnow
 from services.organisations.team_qr import join_token
+from tests.browser.conftest import answer
 from tests.factories import SITE, make_dated_project, make_tree, registration
 
 
@@ -57,7 +58,7 @@ def test_member_journey_in_a_phone_browser(app, session, live_server, phone, cap
     assert f"已加入「{team_name}」" in page.content()
     shot("registered-home")
 
-    page.click("nav >> text=志愿服务")
+    page.click("nav >> text=项目")
     page.wait_for_selector(f"text={project_title}")
     shot("projects")
     page.click(f"text={project_title}")
@@ -79,17 +80,14 @@ def test_member_journey_in_a_phone_browser(app, session, live_server, phone, cap
     assert re.search(r"距离 \d+ 米，允许 300 米", page.inner_text("#result"))
     assert not page.is_visible("#withdraw")  # signed in: 取消报名 no longer applies (issue 37.6)
     shot("signed-in")
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("#signout")                                          # a minute after signing in: asked first
-    page.wait_for_timeout(300)
-    assert asked and "分钟前才签到" in asked[0] and page.is_enabled("#signout")
-    page.once("dialog", lambda dialog: dialog.accept())
+    assert "分钟前才签到" in answer(page, yes=False) and page.is_enabled("#signout")
     page.click("#signout")
+    answer(page)
     page.wait_for_selector("#result.ok >> text=签退")
     shot("signed-out")
 
-    page.click("nav >> text=我的")
+    page.click("nav >> text=时长")                                  # the tab bar (issue 37.5)
     page.click("text=我的服务记录")
     record = page.wait_for_selector(".record")
     assert record.get_attribute("data-status") == "pending" and "待审核" in record.inner_text()
