@@ -48,6 +48,15 @@ def index():
                            team=team, beijing=BEIJING, own=org.id == current_account().org_id)
 
 
+@bp.get("/short-communities")
+@login_required
+def short_communities():
+    org = _viewed_org()
+    return render_template("console/short_communities.html", org=org, rows=stats.short_communities(db.session, org),
+                           refreshed_at=stats.refreshed_at(db.session, org), beijing=BEIJING,
+                           own=org.id == current_account().org_id)
+
+
 @bp.post("/stats/refresh")
 @login_required
 def refresh_stats():

@@ -259,6 +259,31 @@ def test_dashboard_refresh_and_scope(app, session, world, monkeypatch):
     assert client.get(f"/console/?org={tree.university.id}").status_code == 403
 
 
+def test_dashboard_chart_reads_and_leads_to_the_lists_behind_it(app, session, world, monkeypatch):
+    """Issue 37.8: an axis 0–100 %, a value on every bar, the target line in the legend, each name opening
+    that organisation's overview, and 「活动不足2次的社区」 opening the communities it counts."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    tree = world
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team, start=dt.datetime.now(UTC) - dt.timedelta(days=2))
+    _record(session, make_member(session, branch=tree.branch2), project, 120)
+    client = console_login(app, "dongcheng")
+    _post(client, "/console/stats/refresh")
+    html = client.get("/console/").get_data(as_text=True)
+    chart = html.split('id="rates-chart"')[1].split("</svg>")[0]
+    assert [t for t in ("0%", "25%", "50%", "75%", "100%") if f">{t}</text>" not in chart] == []
+    bars, values = chart.count('height="10" class="bar-'), len(re.findall(r'class="value">(?:[\d.]+%|—)</text>', chart))
+    assert bars == values > 0                                          # every bar says its value
+    assert "注册志愿者率目标</text>" in chart and f'href="/console/?org={tree.street.id}' in chart
+    short = re.search(r'<a id="short-communities" href="([^"]+)">(\d+) 个</a>', html)
+    listed = client.get(short.group(1)).get_data(as_text=True)
+    names = re.findall(r"<tr><td>([^<]+)</td><td>", listed.split('id="short-list"')[1])
+    assert len(names) == int(short.group(2)) == 3                     # one activity is fewer than two
+    assert set(names) == {tree.community.name, tree.community2.name, tree.village.name}
+    outsider = console_login(app, "bitedu")
+    assert outsider.get(f"/console/short-communities?org={tree.street.id}").status_code == 403
+
+
 def test_exports_csv_and_excel(app, session, world, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     tree = world

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import (
     Member,
@@ -188,6 +188,16 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
 
 def refreshed_at(session: Session, org: Organization) -> dt.datetime | None:
     return session.scalar(sa.select(OrgStats.refreshed_at).where(OrgStats.org_id == org.id))
+
+
+def short_communities(session: Session, org: Organization) -> list[tuple[Organization, str | None]]:
+    """The sub-tree's communities (villages) that held fewer than 2 activities this quarter at the last
+    recount, each with its street's name: the list behind the dashboard's 「活动不足2次的社区」."""
+    parent = aliased(Organization)
+    return [tuple(row) for row in session.execute(
+        sa.select(Organization, parent.name).join(OrgStats, OrgStats.org_id == Organization.id)
+        .outerjoin(parent, parent.id == Organization.parent_id)
+        .where(subtree_filter(org), OrgStats.short_communities > 0).order_by(Organization.path))]
 
 
 def members_counted(session: Session, org: Organization) -> tuple[int, dt.datetime | None]:
