@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from console import bp
 from console.auth import current_account, login_required, require_org
@@ -33,9 +37,10 @@ def _table(kind: str) -> exports.Table:
         query = rosters.search(members_of, year=year, q=request.args.get("q", ""),
                                filter_=request.args.get("filter") or None)
         name = team.name if scope == "team" else org.name
-        if kind == "members":
-            return exports.members(db.session, query, f"{name}团员名单")
-        return exports.review(db.session, query, f"{name}{year}年评议参考")
+        table = (exports.members(db.session, query, f"{name}团员名单") if kind == "members"
+                 else exports.review(db.session, query, f"{name}{year}年评议参考"))
+        table.filter_label = _filter_label(kind)
+        return table
     if kind == "rates":
         target = require_org(int_arg(request.args, "org", org.id))
         return exports.rates(stats.dashboard(db.session, target))
@@ -43,8 +48,18 @@ def _table(kind: str) -> exports.Table:
     return exports.project_hours(db.session, project)
 
 
+def _filter_label(kind: str) -> str | None:
+    """The list's filter in words for the file name; a search says only that it was one (it may be a
+    phone number, which has no place in a file name)."""
+    words = [rosters.FILTERS.get(request.args.get("filter") or ("not_excellent" if kind == "review" else ""), "")]
+    if request.args.get("q", "").strip():
+        words.append("搜索结果")
+    return "-".join(word for word in words if word) or None
+
+
 def _filename(table: exports.Table, fmt: str) -> str:
-    return f"{table.title}-{beijing_today().isoformat()}.{fmt}"
+    parts = [table.title, table.filter_label, beijing_today().isoformat()]
+    return "-".join(part for part in parts if part) + f".{fmt}"
 
 
 def _csv(table: exports.Table) -> Response:
@@ -66,7 +81,7 @@ def _csv_chunks(table: exports.Table) -> Iterator[str]:
     buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow([exports.neutralise(value) for value in row])
+        writer.writerow([exports.neutralise(value) for value in table.as_text(row)])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -83,12 +98,46 @@ def _text_cell(sheet, value: str) -> WriteOnlyCell:
     return cell
 
 
+def _width(value) -> float:
+    """Excel's column width for a value: CJK characters count double."""
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def _cell(sheet, value, number_format: str | None) -> WriteOnlyCell | object:
+    if exports.is_formula_like(value):
+        return _text_cell(sheet, value)
+    if number_format and isinstance(value, int | float):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+    return value
+
+
 def _xlsx(table: exports.Table) -> Response:
+    """A sheet that reads well in Excel: bold header row frozen with a filter, columns as wide as what
+    they hold (judged from the first rows), numbers and rates stored as numbers in the screen's format."""
     workbook = Workbook(write_only=True)  # rows go to disk as they come: a city export fits
     sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
-    sheet.append(table.headers)
-    for row in table.rows:
-        sheet.append([_text_cell(sheet, value) if exports.is_formula_like(value) else value for value in row])
+    rows = iter(table.rows)
+    sample = list(itertools.islice(rows, 200))
+    for i, header in enumerate(table.headers):
+        shown = [table.as_text(row)[i] for row in sample]
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(48, max(6, _width(header) + 3,
+                                                                              *(_width(v) + 2 for v in shown)))
+    sheet.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2F2F2")
+    header_cells = []
+    for header in table.headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for row in itertools.chain(sample, rows):
+        sheet.append([_cell(sheet, value, table.formats.get(i)) for i, value in enumerate(row)])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{count + 1}"
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     workbook.save(spool)
     spool.seek(0)

@@ -308,14 +308,39 @@ def test_exports_csv_and_excel(app, session, world, monkeypatch):
     values = list(book.active.values)
     assert values[0][:2] == ("姓名", "团员编号") and [(v[0], v[5]) for v in values[1:]] == [("韩梅梅", "否")]
     client.post("/console/stats/refresh", data={"csrf_token": csrf_token(client.get("/console/"))})
-    rates = list(openpyxl.load_workbook(io.BytesIO(client.get("/console/exports/rates.xlsx").data)).active.values)
-    assert rates[1][0] == "东城区团委" and rates[1][2] == 2 and rates[1][8] == "50.0%"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/console/exports/rates.xlsx").data)).active
+    rates = list(sheet.values)
+    assert rates[1][0] == "东城区团委" and rates[1][2] == 2 and rates[1][8] == 0.5   # a number, not "50.0%" text
+    assert sheet.cell(2, 9).number_format == "0.0%" and sheet.cell(2, 5).number_format == "0.0%"
+    rates_csv = client.get("/console/exports/rates.csv").get_data(as_text=True)
+    assert ",50.0%," in rates_csv.splitlines()[1]                                  # the CSV reads as the screen
     hours = client.get(f"/console/exports/project-hours.csv?project={project.id}").get_data(as_text=True)
     assert "李雷" in hours and "21.66" in hours and "待审核" in hours
     assert console_login(app, "shaojiu").get(f"/console/exports/project-hours.csv?project={project.id}").status_code == 403
     assert client.get(f"/console/exports/rates.csv?org={tree.university.id}").status_code == 403
     review = client.get("/console/review").get_data(as_text=True)
     assert "韩梅梅" in review and "未注册志愿者、年度服务不满20小时" in review and "李雷" not in review
+
+
+def test_excel_exports_read_well(app, session, world, monkeypatch):
+    """Issue 37.7: bold header frozen with a filter, widths that fit, numbers stored as numbers with the
+    screen's format, the screen's words for empty cells, and the filter named in the file name."""
+    tree = world
+    make_member(session, branch=tree.branch2, name="欧阳娜娜", volunteer=False)
+    client = console_login(app, "dongcheng")
+    response = client.get("/console/exports/members.xlsx?filter=not_volunteer")
+    disposition = response.headers["Content-Disposition"]
+    from urllib.parse import unquote
+    assert "未注册志愿者" in unquote(disposition.split("filename*=UTF-8''")[1])
+    searched = client.get("/console/exports/members.xlsx?q=13800000000").headers["Content-Disposition"]
+    assert "13800000000" not in unquote(searched) and "搜索结果" in unquote(searched)   # no phone in a file name
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L2"
+    assert all(sheet.cell(1, c).font.b for c in range(1, 13))
+    assert sheet.column_dimensions["E"].width >= 10 and sheet.column_dimensions["A"].width >= 6
+    row = [cell.value for cell in sheet[2]]
+    assert row[0] == "欧阳娜娜" and row[9] == "—" and row[6] == "未报到" and row[8] == "未参加"   # the screen's words
+    assert row[7] == 0 and sheet.cell(2, 8).number_format == "0.0"
 
 
 def test_certificate_for_a_member(app, session, world):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,12 +18,23 @@ from services.kernel.beijing_time import BEIJING
 from services.reporting import rosters, stats
 from services.volunteering.hours import hours_of
 
+#: Excel number formats of the columns that hold numbers: rates stay numbers a coordinator can sort and
+#: sum (not "83.9%" text), shown as the screen shows them.
+PERCENT, HOURS, HOURS_2, COUNT = "0.0%", "0.0", "0.00", "0"
+
 
 @dataclass
 class Table:
     title: str
     headers: list[str]
     rows: Iterable[list]
+    formats: dict[int, str] = field(default_factory=dict)   # column → number format (PERCENT, HOURS, …)
+    filter_label: str | None = None                          # what the list was narrowed to, for the file name
+
+    def as_text(self, row: list) -> list:
+        """A row as the screen writes it (CSV): rates as "83.9%", a missing rate as "—"."""
+        return [("—" if value is None else stats.percent(value)) if self.formats.get(i) == PERCENT else value
+                for i, value in enumerate(row)]
 
 
 #: Spreadsheet programs run a cell starting with these as a formula (OWASP, "CSV Injection").
@@ -45,41 +56,45 @@ def _yes(value: bool) -> str:
 
 
 def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def members(session: Session, roster: rosters.Roster, title: str) -> Table:
+    """The member list as the console shows it: the same words for empty and state cells."""
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
-            yield [r.name, r.id_number, r.phone, r.league_number or "", r.branch or "", _yes(r.is_volunteer),
-                   r.team or "", r.year_hours, _yes(r.quarter_done), r.cadre, _yes(r.over_age), _yes(r.activist)]
+            yield [r.name, r.id_number, r.phone, r.league_number or "—", r.branch or "—", _yes(r.is_volunteer),
+                   r.team or "未报到", r.year_hours, "已参加" if r.quarter_done else "未参加", r.cadre or "—",
+                   _yes(r.over_age), _yes(r.activist)]
     return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
-                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "本季度已参加", "团干部", "超龄",
-                         "入团积极分子"], rows())
+                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "本季度", "团干部", "超龄",
+                         "入团积极分子"], rows(), formats={7: HOURS})
 
 
 def review(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
-            yield [r.name, r.league_number or "", r.branch or "", _yes(r.is_volunteer), r.year_hours,
-                   "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or "", r.review_label or "未录入"]
+            yield [r.name, r.league_number or "—", r.branch or "—", _yes(r.is_volunteer), r.year_hours,
+                   "否" if r.excellent_blocked_by else "是", r.excellent_blocked_by or "—", r.review_label or "未录入"]
     return Table(title, ["姓名", "团员编号", "团支部", "注册志愿者", f"{roster.year}年认证时长（小时）", "可评优秀", "原因",
-                         f"{roster.year}年评议结果"], rows())
+                         f"{roster.year}年评议结果"], rows(), formats={4: HOURS})
 
 
 def rates(board: stats.Dashboard) -> Table:
     def line(entry: stats.Line) -> list:
         c = entry.counts
         below = "、".join(stats.RATE_LABELS[k] for k in (*stats.RATE_KEYS, "activist_volunteers") if entry.below(k))
-        return [entry.name, entry.kind_label, c.members, c.volunteers, stats.percent(c.rate("volunteers"), ""), c.reported,
-                stats.percent(c.rate("reported"), ""), c.hours_ok, stats.percent(c.rate("hours_ok"), ""), c.over_age,
-                c.activists, stats.percent(c.rate("activist_volunteers"), ""), stats.percent(c.rate("quarter_active"), ""),
-                c.short_communities, f"{entry.target * 100:.0f}%", below]
+        return [entry.name, entry.kind_label, c.members, c.volunteers, c.rate("volunteers"), c.reported,
+                c.rate("reported"), c.hours_ok, c.rate("hours_ok"), c.over_age,
+                c.activists, c.rate("activist_volunteers"), c.rate("quarter_active"),
+                c.short_communities, entry.target, below or "—"]
     rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
     return Table(f"{board.org.name}{board.year}年各组织比率", [
         "组织", "类别", "团员（团龄内）", "注册志愿者", "注册志愿者率", "到社区报到", "报到率", "年度满20小时",
         "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "本季度参加率", "活动不足2次的社区（村）",
-        "注册志愿者率目标", "未达标项"], rows)
+        "注册志愿者率目标", "未达标项"], rows,
+        formats={2: COUNT, 3: COUNT, 4: PERCENT, 5: COUNT, 6: PERCENT, 7: COUNT, 8: PERCENT, 9: COUNT, 10: COUNT,
+                 11: PERCENT, 12: PERCENT, 13: COUNT, 14: PERCENT})
 
 
 def project_hours(session: Session, project: Project) -> Table:
@@ -90,7 +105,8 @@ def project_hours(session: Session, project: Project) -> Table:
         for record, name in session.execute(query):
             minutes = record.duration_minutes
             yield [name, _when(record.signin_at), _when(record.signout_at),
-                   "" if minutes is None else hours_of(minutes, 2), RECORD_STATUS_LABELS[record.status],
-                   _when(record.decided_at), record.edit_reason or ""]
+                   "—" if minutes is None else hours_of(minutes, 2), RECORD_STATUS_LABELS[record.status],
+                   _when(record.decided_at), record.edit_reason or "—"]
     return Table(f"{project.title}（{project.code}）服务时长", [
-        "姓名", "签到时间", "签退时间", "时长（小时）", "状态", "审核时间", "时长修改说明"], rows())
+        "姓名", "签到时间（北京时间）", "签退时间", "时长（小时）", "状态", "审核时间", "时长修改说明"], rows(),
+        formats={3: HOURS_2})
