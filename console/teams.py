@@ -1,16 +1,18 @@
 """The teams of the account's sub-tree: posters and the WeChat group QR."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 
 from console import bp
 from console.auth import current_account, login_required
 from jobs import notify
+from jobs import posters as poster_batches
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
-from services.kernel.errors import DomainError, Invalid
+from services.kernel.errors import DomainError, Invalid, NotFound
 from services.organisations import team_changes, team_extras, teams
 from services.organisations.orgs import require_within, subtree_teams_page
+from services.organisations.posters import count_to_print
 from services.people import members as members_service
 from services.people import profile_extras
 from web.flashing import attempt
@@ -27,6 +29,44 @@ def team_list():
     rows, total = subtree_teams_page(db.session, org, q, page, PAGE_SIZE)
     return render_template("console/teams.html", org=org, teams=rows, q=q, page=page, total=total,
                            pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@bp.post("/teams/posters")
+@login_required
+def poster_batch_start():
+    """批量下载海报: the sub-tree's posters drawn into one ZIP in the background; the progress page follows."""
+    org = current_account().org
+    total = count_to_print(db.session, org)
+    if total == 0:
+        flash("本组织及下级没有服务队", "error")
+        return redirect(url_for("console.team_list"))
+    batch_id = poster_batches.start(org.id, org.name, total)
+    return redirect(url_for("console.poster_batch", batch_id=batch_id))
+
+
+def _batch(batch_id: str) -> dict:
+    batch = poster_batches.state(batch_id)
+    if batch is None:
+        raise NotFound("poster_batch_not_found", "该批海报不存在或已过期（保留一天），请重新生成")
+    require_within(db.session, batch["org_id"], current_account().org_id)
+    return batch
+
+
+@bp.get("/posters/<batch_id>")
+@login_required
+def poster_batch(batch_id: str):
+    return render_template("console/poster_batch.html", batch=_batch(batch_id), batch_id=batch_id)
+
+
+@bp.get("/posters/<batch_id>.zip")
+@login_required
+def poster_batch_zip(batch_id: str):
+    batch = _batch(batch_id)
+    path = poster_batches.zip_path(batch_id)
+    if batch["status"] != "done" or not path.exists():
+        raise NotFound("poster_batch_not_ready", "海报尚未生成完毕或已过期，请返回进度页查看")
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{batch['org_name']}-服务队海报.zip")
 
 
 def _team(team_id: int):

@@ -44,7 +44,7 @@ def privacy_accept():
 def my_data_page():
     member = current_member()
     return render_template("mobile/my_data.html", member=member, levels=EDUCATION_LEVELS,
-                           phone=protector.decrypt(member.phone_enc))
+                           phone=protector.decrypt(member.phone_enc), held=my_data.summary(db.session, member.id))
 
 
 @bp.get("/my-data.json")

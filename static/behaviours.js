@@ -26,6 +26,17 @@
     yes.focus();
   }
   window.qcAsk = ask;
+  // A slow action (registration, 立即刷新, posters): its button is disabled and says so once submitted,
+  // so a second tap neither sends it twice nor looks like nothing happened.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy]");
+    if (!form) { return; }
+    var button = event.submitter || form.querySelector("button:not([type=button])");
+    setTimeout(function () {  // after every listener: a submission a question held back is not busy
+      if (event.defaultPrevented || !button) { return; }
+      button.disabled = true; button.setAttribute("aria-busy", "true"); button.textContent = "处理中…";
+    }, 0);
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
     if (!form || form.getAttribute("data-confirmed") === "1") { return; }

@@ -124,6 +124,19 @@ def test_the_export_holds_every_table_with_the_members_data(app, session, sandbo
         assert data["tables"][name], name
     text = json.dumps(data, ensure_ascii=False)
     assert "password_hash" not in text and "token_hash" not in text and member.phone_hash not in text
+    # The download says what its keys mean (issue 37.9), every table and field in Chinese, none forgotten.
+    meaning = data["说明"]
+    assert set(meaning["tables"]) == set(data["tables"]) and all(
+        re.search(r"[\u4e00-\u9fff]", label) for label in meaning["tables"].values())
+    assert set(meaning["member"]) == set(data["member"]) and meaning["member"]["id_number"] == "身份证号"
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in meaning["member"].values())
+    phone = app.test_client()
+    mobile_login(phone, "o_export", "/m/my-data")
+    page = phone.get("/m/my-data", headers={"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50"}).get_data(as_text=True)
+    held = dict(re.findall(r"<p>([^<]+)</p></div><div class=\"weui-cell__ft\">(\d+) 条", page))
+    assert held["志愿服务记录"] == "1" and held["项目报名"] == "1" and held["服务队报到"] == "1"   # readable, in Chinese
+    assert "在浏览器中打开" in page
+    assert "在浏览器中打开" not in phone.get("/m/my-data", headers={"User-Agent": "Mozilla/5.0 Chrome/126"}).get_data(as_text=True)
     assert any(row["action"] == "member.export" for row in my_data.export(session, member.id)["tables"]["audit_log"])
     corrected = app.test_client().patch(f"{API}/me", json={"education": "硕士研究生"},
                                         headers={"Authorization": f"Bearer {token}"})

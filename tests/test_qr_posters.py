@@ -186,3 +186,29 @@ def test_batch_command_prints_the_sub_tree(app, session, setup, tmp_path):
     assert len(pikepdf.open(tmp_path / "posters.pdf").pages) == 3
     missing = app.test_cli_runner().invoke(args=["qr", "posters", "--org", "999999", "--out", str(tmp_path)])
     assert missing.exit_code != 0 and "团组织不存在" in missing.output
+
+
+def test_batch_download_of_the_sub_tree_posters_from_the_console(app, session, setup, tmp_path, monkeypatch):
+    """Issue 37.9: 批量下载海报 instead of a command line: the sub-tree's posters drawn in the background
+    into one ZIP, a progress page, the download; the batch is the sub-tree's own."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # drawn inline, as under `make run`
+    monkeypatch.setitem(app.config, "POSTER_BATCH_DIR", str(tmp_path / "batches"))
+    client = console_login(app, "donghuamen")
+    teams_page = client.get("/console/teams").get_data(as_text=True)
+    assert "flask --app" not in teams_page and "批量下载海报" in teams_page
+    started = client.post("/console/teams/posters", data={"csrf_token": csrf_token(client.get("/console/teams"))})
+    assert started.status_code == 302 and "/console/posters/" in started.headers["Location"]
+    progress = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="done"' in progress
+    link = progress.split('id="batch-download" href="')[1].split('"')[0]
+    download = client.get(link)
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
+    pngs = archive.namelist()
+    street_teams = sum(1 for team in session.scalars(sa.select(Team)) if team.org.path.startswith(setup.street.path))
+    assert len(pngs) == street_teams >= 2 and all(name.endswith(".png") for name in pngs)
+    assert _qr_texts(archive.read(pngs[0]))                              # a real poster with its QR
+    outsider = console_login(app, "changyang")
+    assert outsider.get(started.headers["Location"]).status_code == 403
+    assert outsider.get(link).status_code == 403
+    assert client.get("/console/posters/not-a-batch").status_code == 404

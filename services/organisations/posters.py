@@ -6,6 +6,7 @@ draw posters need no database and no WeChat.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from models import Organization, Team
@@ -18,6 +19,10 @@ def teams_to_print(session: Session, org: Organization, *, community_only: bool 
     loaded with them (not one query per poster)."""
     return list(session.scalars(subtree_teams(org, community_only=community_only).options(
         joinedload(Team.org).joinedload(Organization.parent))))
+
+
+def count_to_print(session: Session, org: Organization) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(subtree_teams(org).subquery())) or 0
 
 
 def organisation_line(team: Team) -> str:

@@ -54,6 +54,49 @@ def _clean(row: dict) -> dict:
     return out
 
 
+#: What the download's keys mean, in the download itself and on the readable page: the JSON keeps the
+#: schema's names (a program can read it), the person reads these.
+TABLE_LABELS = {
+    "team_memberships": "服务队报到", "enrolments": "项目报名", "service_records": "志愿服务记录",
+    "correction_requests": "时长更正申请", "certificates": "志愿服务证明", "branch_applications": "团支部加入与转接申请",
+    "league_reviews": "团员评议结果", "identity_appeals": "身份认证申请", "consents": "个人信息处理同意记录",
+    "subscriptions": "订阅通知授权", "push_deliveries": "收到的项目推送", "wechat_followers": "微信关注记录",
+    "auth_sessions": "小程序登录记录", "audit_log": "与你有关的操作记录",
+}
+FIELD_LABELS = {
+    "id": "编号", "name": "姓名", "id_number": "身份证号", "phone": "手机号", "birth_date": "出生日期", "sex": "性别",
+    "joined_league_on": "入团年月", "league_number": "团员编号", "student_number": "学号", "ethnicity": "民族",
+    "education": "学历", "branch_id": "所在团支部编号", "cadre_claimed": "自报团干部", "cadre_confirmed_at": "团干部确认时间",
+    "cadre_confirmed_by": "确认团干部的组织编号", "is_volunteer": "注册志愿者", "volunteer_registered_at": "注册志愿者时间",
+    "activist_since": "入团积极分子起始时间", "skills": "个人特长", "skills_note": "其他特长", "zyb_username": "志愿北京账号",
+    "zyb_bound_at": "绑定志愿北京时间", "closed_at": "注销时间", "openid": "微信公众号标识", "unionid": "微信开放平台标识",
+    "created_at": "注册时间",
+}
+
+
+def glossary() -> dict:
+    return {"member": {key: FIELD_LABELS.get(key, key) for key in Member.__table__.c.keys()
+                       if key not in LEFT_OUT and key not in DECRYPTED} | {"id_number": "身份证号", "phone": "手机号"},
+            "tables": {name: TABLE_LABELS.get(name, name) for name in [t.name for t in member_tables()] + ["audit_log"]}}
+
+
+def summary(session: Session, member_id: int) -> list[tuple[str, int]]:
+    """How many entries each kind of data holds about the member, for the readable page."""
+    member = get_member(session, member_id)
+    counts = []
+    for table in member_tables():
+        which = [table.c.member_id == member.id] if "member_id" in table.c else []
+        if "openid" in table.c and member.openid:
+            which.append(table.c.openid == member.openid)
+        n = session.scalar(sa.select(sa.func.count()).select_from(table).where(sa.or_(*which))) if which else 0
+        counts.append((TABLE_LABELS.get(table.name, table.name), n or 0))
+    counts.append((TABLE_LABELS["audit_log"], session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(sa.or_(
+        sa.and_(AuditEntry.actor_kind == "member", AuditEntry.actor_id == member.id),
+        sa.and_(AuditEntry.target_kind == "member", AuditEntry.target_id == member.id)))) or 0))
+    order = list(TABLE_LABELS.values())
+    return sorted(counts, key=lambda entry: order.index(entry[0]) if entry[0] in order else len(order))
+
+
 def member_tables() -> list[sa.Table]:
     """The tables that hold a member's data: a ``member_id`` or an ``openid`` column."""
     return [t for t in Base.metadata.sorted_tables if t.name != "members" and ("member_id" in t.c or "openid" in t.c)]
@@ -79,7 +122,8 @@ def export(session: Session, member_id: int) -> dict:
     audit(session, ("member", member.id), "member.export", ("member", member.id))
     session.commit()
     return {"exported_at": utcnow().isoformat(), "privacy_notice_version": consent.VERSION,
-            "member": _clean(dict(own)), "tables": tables}
+            "member": _clean(dict(own)), "tables": tables,
+            "说明": {"用途": "你在青春志愿平台保存的全部个人信息；键名为系统字段名，含义如下", **glossary()}}
 
 
 CORRECTABLE = ("ethnicity", "education", "student_number")
