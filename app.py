@@ -15,8 +15,8 @@ from runtime.config import ENV_VARS, load_config
 from runtime.dbretry import retry_after_reconnect
 from runtime.extensions import db
 from services.kernel import text_bounds
-from services.kernel.beijing_time import to_local_input
-from services.volunteering.hours import hours_text
+from services.kernel.beijing_time import shown, to_local_input
+from services.volunteering.hours import hours_text, star_label
 from web import guards
 from web.errors import register_errors
 from web.guards import csrf
@@ -35,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese messages readable in JSON bodies (Flask 3 has no JSON_AS_ASCII)
     app.add_template_filter(hours_text, "hours")  # minutes → "19.9": one rule for every page
     app.add_template_filter(to_local_input, "local_input")  # a datetime-local field's value, Beijing time
+    app.add_template_filter(shown, "beijing")  # any datetime as Beijing time: one clock on every page
+    app.add_template_filter(star_label, "star")  # 「3星志愿者」: star levels written one way
     logsetup.register_logging(app)
     extensions.init_app(app)
     text_bounds.init_app(app)

@@ -50,7 +50,8 @@ def decide_correction(request_id: int, decision: str):
                                                 decision == "accept", request.form.get("reason"))
         notify.tell(decided.member_id, corrections.decision_notice(decided))
         return decided
-    attempt(decide, lambda d: f"已{'通过' if decision == 'accept' else '驳回'}{d.member.name}的更正申请，已通知本人")
+    attempt(decide, lambda d: f"已{'通过' if decision == 'accept' else '驳回'}{d.member.name}的更正申请，"
+                              f"{members.told_by_wechat(d.member)}")
     return redirect(url_for("console.hours_page"))
 
 

@@ -18,6 +18,7 @@ from services.kernel.beijing_time import BEIJING, from_local_input, to_local_inp
 from services.kernel.errors import DomainError, Forbidden, Invalid
 from services.organisations import orgs, pairing
 from services.organisations.orgs import subtree_teams
+from services.people import members
 from services.push import channels, runs
 from services.volunteering import enrolment, onsite_qr, projects
 from web.flashing import attempt
@@ -68,7 +69,9 @@ def remove_enrolment(project_id: int, member_id: int):
         if promoted is not None:
             notify.tell(promoted.member_id, enrolment.promotion_notice(project))
         return promoted
-    attempt(remove, lambda promoted: "已取消该团员的报名" + ("，候补第一位已递补并收到通知" if promoted else ""))
+    attempt(remove, lambda promoted: "已取消该团员的报名" + (
+        f"，候补第一位已递补（{members.told_by_wechat(members.get_member(db.session, promoted.member_id))}）"
+        if promoted else ""))
     return redirect(url_for("console.project_detail", project_id=project_id))
 
 

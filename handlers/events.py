@@ -101,7 +101,7 @@ def my_hours(ctx: Context) -> str:
     summary = hours.summary(ctx.session, ctx.member_id, now=ctx.now)
     year = f"{summary.year}年已确认时长：{summary.year_hours:g} 小时（目标 20 小时，"
     year += "已达标）" if summary.year_target_met else f"还差 {texts.minutes_text(20 * 60 - summary.year_minutes)}）"
-    star = f"{summary.star}星志愿者" if summary.star else "暂无星级"
+    star = hours.star_label(summary.star)
     following = f"，下一星级需累计 {summary.next_star_hours} 小时" if summary.next_star_hours else ""
     return f"{year}\n累计 {summary.total_hours:g} 小时，{star}{following}\n明细：{ctx.url('/m/hours')}"
 
@@ -115,7 +115,7 @@ def my_profile(ctx: Context) -> str:
             return common.unbound_reply(ctx)
         found = member_card.card_and_hours(ctx.session, ctx.member_id, now=ctx.now)
     member, summary = found
-    star = "★" * summary.star if summary.star else "暂无星级"
+    star = hours.star_label(summary.star)
     return (f"{member.name}（{member.branch or '尚未加入团支部'}）\n"
             f"注册志愿者：{'是' if member.is_volunteer else '否'}\n"
             f"{summary.year}年已确认时长：{summary.year_hours:g} / 20 小时"

@@ -13,7 +13,7 @@ HELP = (
 def welcome(register_url: str, bind_url: str) -> str:
     return ("欢迎关注青春北京！\n"
             f"首次使用请先完成实名注册：{register_url}\n"
-            f"已有“北京共青团”账号的，请绑定微信：{bind_url}\n\n" + HELP)
+            f"已有“青春北京”账号的，请绑定微信：{bind_url}\n\n" + HELP)
 
 
 def welcome_back(name: str) -> str:
@@ -25,7 +25,7 @@ def minutes_text(minutes: int) -> str:
 
 
 def need_binding(bind_url: str, register_url: str, then: str = "") -> str:
-    return (f"你还没有绑定“北京共青团”账号。{then}\n"
+    return (f"你还没有绑定“青春北京”账号。{then}\n"
             f"已有账号请绑定：{bind_url}\n没有账号请先注册：{register_url}")
 
 

@@ -31,7 +31,7 @@ def bind(token: str):
         joined = wechat_users.bind(db.session, member.id, openid)
     except DomainError as err:
         return render_template("mobile/bind.html", error=err.message), err.status
-    message = f"{member.name}，你的微信已绑定“北京共青团”账号。"
+    message = f"{member.name}，你的微信已绑定“青春北京”账号。"
     if joined is not None:
         message += f"已加入「{joined.team.name}」。"
     if joined is not None:

@@ -39,6 +39,11 @@ def _date(value: dt.date | str) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def _short_date(value: dt.date | str) -> str:
+    value = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return value.isoformat()
+
+
 class _Certificate(FPDF):
     def __init__(self, code: str) -> None:
         super().__init__(format="A4", unit="mm")
@@ -83,12 +88,14 @@ def render_pdf(data: CertificateData) -> bytes:
     pdf.ln(6)
     pdf.set_font(FONT, size=11)
     heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
+    # The date column holds "2026-12-06" on one line (a "2026年12月6日" wrapped on machines whose font
+    # draws digits wider); the sentence above keeps the long form.
     with pdf.table(col_widths=(30, 58, 50, 32), headings_style=heading, line_height=7, padding=1.5,
                    text_align=("LEFT", "LEFT", "LEFT", "RIGHT"), wrapmode=WrapMode.CHAR,
                    cell_fill_mode=TableCellFillMode.NONE) as table:
         table.row(("日期", "项目", "组织", "时长（小时）"))
         for line in data.lines:
-            table.row((_date(line["date"]), line["project"], line["organisation"], line["hours"]))
+            table.row((_short_date(line["date"]), line["project"], line["organisation"], line["hours"]))
     _footer_block(pdf, data)
     return bytes(pdf.output())
 

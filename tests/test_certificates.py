@@ -89,6 +89,7 @@ def test_pdf_is_text_with_a_readable_verification_qr(session, served, app):
     texts, last = _text_and_last_page(long)
     assert len(texts) >= 3 and all("时长（小时）" in text for text in texts if "第" in text.split("期")[0])
     assert all(f"第{i}期" in "".join("".join(texts).split()) for i in (0, 59))
+    assert sum(text.count("2026-01-04") for text in texts) == 60   # each row's date on one line (issue 37.10)
     assert [s.data.decode() for s in decode(last)] == [url]
 
 

@@ -32,6 +32,16 @@ def to_local_input(value: dt.datetime | None) -> str:
     return value.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
+def shown(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Any time on any page, in Beijing time (a date is a date already): the one clock every page shows.
+    A naive datetime is UTC, as stored."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+    return value.strftime(fmt)
+
+
 def from_local_input(value: str | None, field: str) -> dt.datetime:
     """A form's <input type="datetime-local"> value, read as Beijing time, as an aware UTC datetime."""
     from services.kernel.errors import Invalid

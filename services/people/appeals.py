@@ -145,7 +145,7 @@ def appellant_notice(appeal: IdentityAppeal) -> str:
     return f"你的身份认证申请未通过：{appeal.decision_note}。如有疑问请联系所在团组织。"
 
 
-PREVIOUS_HOLDER_NOTICE = ("你使用的“北京共青团”账号经身份认证审核，已归还给身份证本人，你在本设备上的登录已退出。"
+PREVIOUS_HOLDER_NOTICE = ("你使用的“青春北京”账号经身份认证审核，已归还给身份证本人，你在本设备上的登录已退出。"
                           "如有异议请联系所在团组织。")
 
 

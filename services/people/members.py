@@ -163,6 +163,14 @@ def names(session: Session, member_ids) -> dict[int, str]:
     return dict(session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(set(member_ids)))).all())
 
 
+def told_by_wechat(member: Member) -> str:
+    """What a coordinator's confirmation may say about the member being told: only a member with a bound,
+    open account gets the WeChat message; nobody is said to be told who cannot be."""
+    if member.closed_at is None and member.openid:
+        return "已通过微信通知本人"
+    return "本人未绑定微信，未发通知（本人可在手机页面看到结果）"
+
+
 def find_by_phone(session: Session, phone: str) -> Member | None:
     digest = protector.lookup_hash("phone", normalise_phone(phone))
     return session.scalar(sa.select(Member).where(Member.phone_hash == digest))

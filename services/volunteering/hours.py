@@ -63,6 +63,11 @@ def hours_text(minutes: int | None) -> str:
     return f"{hours_of(minutes):.1f}"
 
 
+def star_label(star: int) -> str:
+    """Star levels written one way on every surface: 「3星志愿者」, or 「暂无星级」."""
+    return f"{star}星志愿者" if star else "暂无星级"
+
+
 def star_level(total_minutes: int) -> int:
     hours = total_minutes / 60
     return sum(1 for threshold in STAR_THRESHOLDS if hours >= threshold)
