@@ -13,7 +13,7 @@ from runtime.extensions import db
 from services.kernel.errors import DomainError
 from services.organisations import orgs
 from services.people import members, signup, sms, wechat_users
-from web.bodies import RegisterIn, SmsCodeIn, describe
+from web.bodies import RegisterIn, SmsCodeIn, field_messages
 
 FIELDS = ("name", "id_number", "phone", "sms_code", "password", "joined_league", "ethnicity", "education",
           "league_number", "student_number")
@@ -45,43 +45,78 @@ def _form_data() -> dict:
 
 def _branches(values: dict) -> list[tuple]:
     """The branches offered to choose from: the search's results, or after a refused form the one chosen."""
-    q = request.args.get("branch_q", "").strip()[:30]
+    q = request.values.get("branch_q", "").strip()[:30]
     found = orgs.search_branches(db.session, q) if q else []
     chosen = values.get("branch_id")
-    chosen = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else None
-    values["branch_id"] = chosen
-    if chosen and all(b.id != chosen for b in found):
-        branch = db.session.get(Organization, chosen)
+    chosen = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else chosen
+    values["branch_id"] = chosen if isinstance(chosen, int) else None
+    if values["branch_id"] and all(b.id != values["branch_id"] for b in found):
+        branch = db.session.get(Organization, values["branch_id"])
         found = [branch] if branch is not None else []
     return [(b, orgs.path_label(db.session, b)) for b in found]
+
+
+#: The two steps of the form: the account first, then identity and branch.
+ACCOUNT_FIELDS = ("phone", "sms_code", "password")
+#: A refusal from the services, by its code, beside the field it is about.
+CODE_FIELDS = {"phone_taken": "phone", "id_taken": "id_number", "league_number_taken": "league_number",
+               "sms_code_wrong": "sms_code", "sms_code_expired": "sms_code", "sms_code_exhausted": "sms_code",
+               "branch": "branch_id", "id_probes": "id_number"}
+
+
+def _problems(values: dict) -> dict[str, str]:
+    """Every field's mistake at once: the shapes (the API's model), then the rules the form alone earns."""
+    problems: dict[str, str] = {}
+    try:
+        RegisterIn.model_validate(values)
+    except ValidationError as err:
+        problems.update(field_messages(err))
+    for field in ("consent_notice", "consent_sensitive"):
+        if field in problems:
+            problems["consent"] = problems.pop(field)
+    form = members.Registration(
+        **{k: values.get(k) or "" for k in ("name", "id_number", "phone", "password", "joined_league", "ethnicity",
+                                            "education")},
+        league_number=values.get("league_number"), student_number=values.get("student_number"),
+        consent_notice=values["consent_notice"], consent_sensitive=values["consent_sensitive"])
+    for field, message in members.form_problems(form).items():
+        problems.setdefault(field, message)
+    return problems
+
+
+def _page(values: dict, problems: dict[str, str], status: int = 200, error: str | None = None):
+    step = 1 if any(field in problems for field in ACCOUNT_FIELDS) else (2 if problems or error or
+                                                                         request.method == "POST" else 1)
+    return render_template("mobile/register.html", values=values, problems=problems, error=error, step=step,
+                           levels=members.EDUCATION_LEVELS, branches=_branches(values),
+                           branch_q=request.values.get("branch_q", "")), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @openid_required
 def register():
+    """Two short steps on one page, every mistake shown beside its field at once, nothing typed lost —
+    the password and the SMS code included — and the branch search inside the form (issue 37.2)."""
     if current_member() is not None:
         return redirect(url_for("mobile.home"))
-    values = {"volunteer": True}
-    if request.method == "POST":
-        values = _form_data()
-        try:
-            body = RegisterIn.model_validate(values)
-            member, joined = signup.register_with_code(
-                db.session, members.Registration(**body.model_dump(exclude={"sms_code"})), body.sms_code,
-                openid=_openid(), asker=signup.Asker(login=_openid(), address=request.remote_addr))
-        except ValidationError as err:
-            error, status = describe(err)[0], 400
-        except DomainError as err:
-            error, status = err.message, err.status
-        else:
-            flash(f"注册成功，欢迎你，{member.name}！" + (f"已加入「{joined.team.name}」。" if joined else ""))
-            return redirect(url_for("mobile.home"))
-        values.pop("password", None)
-        values.pop("sms_code", None)
-        return render_template("mobile/register.html", values=values, error=error, levels=members.EDUCATION_LEVELS,
-                               branches=_branches(values), branch_q=request.args.get("branch_q", "")), status
-    return render_template("mobile/register.html", values=values, error=None, levels=members.EDUCATION_LEVELS,
-                           branches=_branches(values), branch_q=request.args.get("branch_q", ""))
+    if request.method == "GET":
+        return _page({"volunteer": True}, {})
+    values = _form_data()
+    if request.form.get("action") == "search_branch":
+        return _page(values, {})
+    problems = _problems(values)
+    if problems:
+        return _page(values, problems, 400)
+    body = RegisterIn.model_validate(values)
+    try:
+        member, joined = signup.register_with_code(
+            db.session, members.Registration(**body.model_dump(exclude={"sms_code"})), body.sms_code,
+            openid=_openid(), asker=signup.Asker(login=_openid(), address=request.remote_addr))
+    except DomainError as err:
+        field = CODE_FIELDS.get(err.code)
+        return _page(values, {field: err.message} if field else {}, err.status, None if field else err.message)
+    flash(f"注册成功，欢迎你，{member.name}！" + (f"已加入「{joined.team.name}」。" if joined else ""))
+    return redirect(url_for("mobile.home"))
 
 
 @bp.post("/register/code")

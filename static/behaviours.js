@@ -163,6 +163,69 @@
       }
     })(sortables[s]);
   }
+  // A form in steps (<form data-steps data-current="1"> with <fieldset data-step="N">): one step shows at a
+  // time; 下一步 first checks the step's own fields and says what is missing beside each. Without script
+  // every step shows, and the server says the same.
+  function fieldLabel(input) {
+    var label = document.querySelector("label[for='" + input.id + "']");
+    return label ? label.textContent.replace(/（.*$/, "").trim() : "此项";
+  }
+  function sayBeside(input, text) {
+    var id = input.id + "-error", said = document.getElementById(id);
+    if (!said) {
+      said = document.createElement("span"); said.className = "field-error"; said.id = id;
+      (input.parentNode.classList.contains("row") ? input.parentNode : input).insertAdjacentElement("afterend", said);
+    }
+    said.textContent = text;
+    input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", id);
+  }
+  function stepProblems(fieldset) {
+    var first = null, inputs = fieldset.querySelectorAll("input[required], select[required]");
+    for (var i = 0; i < inputs.length; i += 1) {
+      var input = inputs[i], value = input.value.trim(), text = null;
+      if (!value) { text = "请填写" + fieldLabel(input); }
+      else if (input.type === "tel" && !/^1[3-9]\d{9}$/.test(value)) { text = "请输入11位手机号码"; }
+      else if (input.type === "password" && (value.length < 6 || value.length > 16 || /^\d+$/.test(value))) {
+        text = "密码须为6至16位，不能全部为数字";
+      }
+      if (text) { sayBeside(input, text); first = first || input; }
+      else if (input.getAttribute("aria-invalid") === "true") {
+        input.removeAttribute("aria-invalid");
+        var old = document.getElementById(input.id + "-error"); if (old) { old.remove(); }
+      }
+    }
+    return first;
+  }
+  function showStep(form, n, focus) {
+    var steps = form.querySelectorAll("fieldset[data-step]");
+    for (var i = 0; i < steps.length; i += 1) { steps[i].hidden = steps[i].getAttribute("data-step") !== String(n); }
+    var labels = document.querySelectorAll("[data-step-label]");
+    for (var j = 0; j < labels.length; j += 1) {
+      if (labels[j].getAttribute("data-step-label") === String(n)) { labels[j].setAttribute("aria-current", "step"); }
+      else { labels[j].removeAttribute("aria-current"); }
+    }
+    form.setAttribute("data-current", String(n));
+    var shown = form.querySelector("fieldset[data-step='" + n + "']");
+    var target = shown && (shown.querySelector("[aria-invalid=true]") || (focus && shown.querySelector("input, select")));
+    if (target) { target.focus(); }
+  }
+  var stepForms = document.querySelectorAll("form[data-steps]");
+  for (var sf = 0; sf < stepForms.length; sf += 1) {
+    stepForms[sf].classList.add("stepping");
+    showStep(stepForms[sf], Number(stepForms[sf].getAttribute("data-current") || 1), false);
+  }
+  document.addEventListener("click", function (event) {
+    var go = event.target.closest("[data-step-go]");
+    if (!go) { return; }
+    var form = go.closest("form"), to = Number(go.getAttribute("data-step-go"));
+    var now = Number(form.getAttribute("data-current") || 1);
+    if (to > now && stepProblems(form.querySelector("fieldset[data-step='" + now + "']"))) {
+      form.querySelector("fieldset[data-step='" + now + "'] [aria-invalid=true]").focus();
+      return;
+    }
+    showStep(form, to, true);
+    window.scrollTo(0, 0);
+  });
   var reload = document.querySelector("[data-reload-after]");
   if (reload) { setTimeout(function () { window.location.reload(); }, Number(reload.getAttribute("data-reload-after"))); }
 })();

@@ -170,3 +170,49 @@ def test_error_pages_are_chinese_pages_for_people_and_json_for_programs(app, ses
     assert api.status_code == 404 and api.get_json()["error"] == "not_found"
     fetch = app.test_client().post("/m/register/code", json={"phone": "13900000000"})
     assert fetch.status_code in (302, 400)  # not logged in: sent to authorisation; never an HTML 500
+
+
+def test_registration_says_every_mistake_beside_its_field_and_loses_nothing(app, session, sandbox, caplog):
+    """Issue 37.2: every field's error beside the field at once (aria-invalid, aria-describedby), 请填写姓名
+    for an empty name, the password and SMS code kept after a refusal, the branch search inside the
+    form keeping everything typed, and the form in two steps (account, then identity and branch)."""
+    tree = make_tree(session)
+    phone = app.test_client()
+    mobile_login(phone, "o_careless")
+    page = phone.get("/m/register")
+    html = page.get_data(as_text=True)
+    csrf = csrf_token(page)
+    assert 'data-step="1" id="step-account"' in html and 'data-step="2" id="step-identity"' in html
+    account = html.split('id="step-account"')[1].split('id="step-identity"')[0]
+    assert 'id="phone"' in account and 'id="sms_code"' in account and 'id="password"' in account
+    assert 'id="name"' not in account
+    form = registration()
+    careless = {**_form(form), "name": "", "id_number": "110101", "education": "", "consent_sensitive": "",
+                "sms_code": "123456", "csrf_token": csrf}
+    refused = phone.post("/m/register", data=careless)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    errors = dict(re.findall(r'<span class="field-error" id="([a-z_]+)-error">([^<]+)</span>', html))
+    assert errors["name"] == "请填写姓名"
+    assert {"name", "id_number", "education", "consent"} <= set(errors)             # all at once
+    assert re.search(r'id="name"[^>]*aria-invalid="true" aria-describedby="name-error"', html)
+    assert re.search(r'id="id_number"[^>]*aria-invalid="true" aria-describedby="id_number-error"', html)
+    assert f'value="{form.password}"' in html and 'value="123456"' in html          # nothing typed is lost
+    assert f'value="{form.phone}"' in html and 'data-current="2"' in html           # reopens at the step at fault
+
+    branch = tree.branch
+    searched = phone.post("/m/register", data={**_form(form), "name": "王小明", "branch_q": branch.name[:4],
+                                               "action": "search_branch", "csrf_token": csrf})
+    html = searched.get_data(as_text=True)
+    assert searched.status_code == 200 and 'class="field-error"' not in html
+    assert f'value="{branch.id}"' in html and 'value="王小明"' in html and f'value="{form.password}"' in html
+
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
+    phone.post("/m/register/code", json={"phone": form.phone}, headers={"X-CSRFToken": csrf})
+    code = re.search(r"验证码 (\d{6})", caplog.records[-1].getMessage()).group(1)
+    wrong = "111111" if code != "111111" else "222222"
+    refused = phone.post("/m/register", data={**_form(form, code=wrong), "csrf_token": csrf})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="sms_code-error">验证码不正确' in html and 'data-current="1"' in html
+    done = phone.post("/m/register", data={**_form(form, code=code), "branch_id": str(branch.id), "csrf_token": csrf})
+    assert done.status_code == 302

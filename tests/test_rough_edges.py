@@ -68,7 +68,7 @@ def test_the_project_page_remembers_a_sign_in_after_a_reload(app, session, sandb
 
     assert f"已于 {signed_in.astimezone(BEIJING):%H:%M} 签到" in html
     assert 'id="signin" disabled' in html and "/static/mobile.css" in html
-    assert "button:disabled" in phone.get("/static/mobile.css").get_data(as_text=True)  # greyed out, not just inert
+    assert ":not(.link):disabled" in phone.get("/static/mobile.css").get_data(as_text=True)  # greyed out, not just inert
     newcomer = app.test_client()
     mobile_login(newcomer, "o_newbie", "/m/register")
     register = newcomer.get("/m/register").get_data(as_text=True)

@@ -184,16 +184,32 @@ class OnsiteIn(LocationIn):
     pass
 
 
+def _sentence(error_title: str, field: str, problem: str, ctx: dict) -> str:
+    label = MODEL_FIELD_NAMES.get(error_title, {}).get(field) or FIELD_NAMES.get(field, field)
+    if problem == "missing":
+        return f"缺少{label}"
+    if problem == "string_too_short" and ctx.get("min_length") == 1:
+        return f"请填写{label}"  # an empty field is not one "in the wrong format"
+    if problem == "extra_forbidden":
+        return f"不认识的字段：{field}"
+    return f"{label}格式不正确"
+
+
 def describe(error: ValidationError) -> tuple[str, list[dict]]:
     """One Chinese sentence for the person, and per-field details for the developer."""
-    fields = []
+    fields, first = [], None
     for item in error.errors(include_url=False, include_input=False):
         name = ".".join(str(part) for part in item["loc"]) or "body"
         fields.append({"field": name, "problem": item["type"]})
-    first = fields[0]["field"] if fields else "body"
-    label = MODEL_FIELD_NAMES.get(error.title, {}).get(first) or FIELD_NAMES.get(first, first)
-    if fields and fields[0]["problem"] == "missing":
-        return f"缺少{label}", fields
-    if fields and fields[0]["problem"] == "extra_forbidden":
-        return f"不认识的字段：{first}", fields
-    return f"{label}格式不正确", fields
+        if first is None:
+            first = _sentence(error.title, name, item["type"], item.get("ctx") or {})
+    return first or "请求格式不正确", fields
+
+
+def field_messages(error: ValidationError) -> dict[str, str]:
+    """Every field's problem in a sentence, the first per field: for a form that shows each beside its field."""
+    messages: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in item["loc"]) or "body"
+        messages.setdefault(name, _sentence(error.title, name, item["type"], item.get("ctx") or {}))
+    return messages

@@ -40,7 +40,7 @@ PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours
                ("profile", "/m/profile"), ("team", "/m/team"), ("teams", "/m/teams?q=东华门"), ("branch", "/m/branch"),
                ("skills", "/m/skills"), ("zyb", "/m/zyb"), ("certificate", "/m/certificate"), ("privacy", "/m/privacy"),
                ("my-data", "/m/my-data"), ("appeal", "/m/appeal"), ("password-reset", "/m/password/reset"),
-               ("register", "/m/register"), ("not-found", "/m/no-such-page")]
+               ("not-found", "/m/no-such-page")]
 
 
 def _axe(page) -> list[dict]:
@@ -58,7 +58,17 @@ def _visit(page, url: str, folder: Path, name: str) -> dict:
     too_wide = ""
     if page.evaluate("document.documentElement.scrollWidth") > page.viewport_size["width"] + 1:
         too_wide = page.evaluate(_STICKING_OUT, page.viewport_size["width"])  # what sticks out, to say where to look
-    return {"status": response.status if response else None, "axe": _axe(page), "too_wide": too_wide}
+    small = page.evaluate(_SMALL_TARGETS) if "/m/" in url and page.viewport_size["width"] < 600 else []
+    return {"status": response.status if response else None, "axe": _axe(page), "too_wide": too_wide, "small": small}
+
+
+# Phone tap targets under 44 px (issue 37.11): buttons, fields, the tab bar, tappable cells, and the
+# labels that carry a checkbox or radio button.
+_SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'main button, main a.button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select,'
+    + ' .weui-tabbar__item, a.weui-cell, main label:has(> input[type=checkbox]), main label:has(> input[type=radio])')]
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+  .map(e => (e.id || e.name || e.textContent.trim().slice(0, 12)) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px')"""
 
 
 _STICKING_OUT = """width => {
@@ -129,6 +139,27 @@ def test_every_page_at_both_widths(app, session, live_server, demo, chromium, ba
         context.close()
         assert violations == [], "pages broke their own Content-Security-Policy"
 
+        # A newcomer: the registration's two steps, and what a refused step looks like.
+        context = _context(chromium, width)
+        page = context.new_page()
+        violations = watch_csp(page)
+        page.goto(f"{live_server}/m/register")
+        page.fill("input[name=openid]", f"o_tour_newcomer_{label}")
+        page.click("form button")
+        page.wait_for_url("**/m/register**")
+        seen["phone-register"] = _visit(page, f"{live_server}/m/register", folder, "phone-register")
+        page.click("button:has-text('下一步')")
+        page.fill("#phone", "13800000000")
+        page.fill("#sms_code", "123456")
+        page.fill("#password", "abc12345")
+        page.click("button:has-text('下一步')")
+        page.click("#submit")
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(folder / "phone-register-refused.png"), full_page=True)
+        seen["phone-register-refused"] = {"status": 400, "axe": _axe(page), "too_wide": ""}
+        context.close()
+        assert violations == [], "pages broke their own Content-Security-Policy"
+
         for name, result in seen.items():
             if result is None:
                 continue
@@ -136,6 +167,8 @@ def test_every_page_at_both_widths(app, session, live_server, demo, chromium, ba
                 problems[f"{label}:{name}"] = f"answered {result['status']}"
             if result["axe"]:
                 problems[f"{label}:{name}:axe"] = result["axe"]
+            if result.get("small"):
+                problems[f"{label}:{name}:tap-targets"] = result["small"]
             if result["too_wide"]:
                 problems[f"{label}:{name}:width"] = f"wider than the window: {result['too_wide']}"
     assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
