@@ -71,7 +71,7 @@ def test_a_coordinator_removes_an_enrolment(app, session, sandbox, full_project)
     console = console_login(app, "duofu")
     page = console.get(f"/console/projects/{project.id}")
     html = page.get_data(as_text=True)
-    assert "报名（3）" in html and "候补甲" in html and "<td>候补</td>" in html
+    assert "报名（3）" in html and "候补甲" in html and '<span class="tag wait">候补</span>' in html
     removed = console.post(f"/console/projects/{project.id}/enrolments/{people[0].id}/remove",
                            data={"csrf_token": csrf_token(page), "reason": "已搬离本社区"})
     assert removed.status_code == 302
