@@ -3,7 +3,7 @@ uploads their ID photo (JPEG/PNG, at most 5 MB) with the phone and password they
 the review went."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
 from mobile import bp
 from mobile.auth import current_member, current_openid, member_required, openid_required
@@ -18,6 +18,10 @@ from web.requestargs import read_upload
 
 def _page(error: str | None = None, status: int = 200):
     appeal = appeals.latest_for(db.session, current_openid())
+    if appeal is not None and appeal.status.value == "accepted" and request.method == "GET":
+        # The appeal's end is a result with one way on, not a form to fill again (issue 37.5).
+        return result_page("身份认证已通过", "账号已转到你的名下，原持有人的登录已退出。请用申请时填写的手机号和密码登录。",
+                           next_url=url_for("mobile.home"), next_label="登录使用")
     return render_template("mobile/appeal.html", error=error, appeal=appeal, values=request.form,
                            stage=appeal_review.stage_of(appeal) if appeal else None), status
 

@@ -149,7 +149,8 @@ def test_review_queue_photo_access_and_decisions(app, session, sandbox, appeal_w
     assert squatter_phone.get("/m/profile").status_code == 302  # the previous holder is logged out
     told = {touser: body["text"]["content"] for path, touser, body in sandbox.sent}
     assert "已转到你的名下" in told["o_real_owner"] and "已归还给身份证本人" in told["o_squatter"]
-    assert "已通过" in appellant.get("/m/appeal").get_data(as_text=True)
+    done = appellant.get("/m/appeal").get_data(as_text=True)
+    assert "身份认证已通过" in done and "weui-icon-success" in done and ">登录使用<" in done  # a result, one way on
 
 
 def test_retention_deletes_decided_photos(app, session, appeal_world, caplog):
