@@ -53,7 +53,8 @@ run: seed
 	@echo "    健康检查:          http://$(HOST):$(PORT)/healthz"
 	@echo "    数据库: instance/qingchun.db (SQLite)，共享存储: 进程内，微信接口: 本地沙箱"
 	@echo ""
-	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "    定时任务: 在本进程内运行（无 Redis 时；EMBEDDED_SCHEDULER=1）"
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" EMBEDDED_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(ASSETS)
 	@bash tools/system-deps.sh fonts chromium nginx wrk

@@ -9,6 +9,7 @@ import os
 
 from flask import Flask
 
+from jobs import embedded as embedded_scheduler
 from jobs import push as push_jobs
 from runtime import extensions, logsetup
 from runtime.config import ENV_VARS, load_config
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     retry_after_reconnect(app, db)
     register_cli(app)
+    embedded_scheduler.start(app)  # only with EMBEDDED_SCHEDULER=1 and no Redis: `make run`
     return app
 
 

@@ -85,6 +85,8 @@ ENV_VARS = {
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
+    "EMBEDDED_SCHEDULER": "1: without REDIS_URL, run the periodic jobs in this process (make run sets it); default 0",
+    "EMBEDDED_SCHEDULER_FIRST_RUN": "seconds after start before the embedded scheduler's first round; default 30",
 }
 
 DEV_AES_KEY = "qingchunzhiyuandevelopmentonlyaeskey0123456"  # 43 characters, development only
@@ -268,6 +270,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUSH_RECOVERY_INTERVAL": read.number(env, "PUSH_RECOVERY_INTERVAL", 60, minimum=1),
         "JOB_RETRY_INTERVALS": read.intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": read.number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
+        "EMBEDDED_SCHEDULER": read.flag(env, "EMBEDDED_SCHEDULER", False),
+        "EMBEDDED_SCHEDULER_FIRST_RUN": read.number(env, "EMBEDDED_SCHEDULER_FIRST_RUN", 30, kind=float, minimum=0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
