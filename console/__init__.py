@@ -7,7 +7,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 def register_console(app: Flask) -> None:
-    from console import appeals, auth, dashboard, exports, hours, members, orgs, pairing, projects, teams  # noqa: F401 - registers the views
+    from console import appeals, auth, dashboard, exports, hours, members, orgs, pairing, people, projects, teams  # noqa: F401 - registers the views
 
     app.register_blueprint(bp)
     if app.config["APP_ENV"] != "production":

@@ -11,6 +11,7 @@ from models import OrgAccount, SessionKind
 from runtime import logsetup
 from runtime.extensions import db
 from services.kernel.errors import DomainError
+from services.kernel.uow import act_as
 from services.organisations import orgs
 from services.people import accounts, auth_sessions
 from web.guards import limiter
@@ -26,11 +27,16 @@ def current_account() -> OrgAccount | None:
     2 hours idle or 12 hours in all); the cookie holds only that session's random token."""
     current = live_login(SESSION_KEY, SessionKind.console)
     # The session's identity map keeps the account for the rest of the request.
-    return db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
+    account = db.session.get(OrgAccount, current.account_id) if current and current.account_id else None
+    return account if account is not None and account.disabled_at is None else None
 
 
-login_required = login_gate(lambda: current_account(), "console.login",
-                            then=lambda account: logsetup.who(org_id=account.org_id))
+def _who(account: OrgAccount) -> None:
+    logsetup.who(org_id=account.org_id)
+    act_as(account.id)  # every audit row of the request names the person
+
+
+login_required = login_gate(lambda: current_account(), "console.login", then=_who)
 
 
 def require_org(org_id: int):

@@ -71,7 +71,7 @@ def register_org():
                 form.get("username", ""), form.get("password", ""),
                 category=form.get("category") or None, contact_name=form.get("contact_name") or None,
                 contact_phone=form.get("contact_phone") or None)
-            flash(f"「{org.name}」注册成功，请用用户名 {org.account.username} 登录", "ok")
+            flash(f"「{org.name}」注册成功，请用用户名 {org.accounts[0].username} 登录", "ok")
             return redirect(url_for("console.login"))
         except DomainError as err:
             flash(err.message, "error")

@@ -14,7 +14,8 @@ from miniprogram_api.responses import LoggedOutOut, LoginOut, OrgLoginOut
 from models import OrgAccount
 from runtime import logsetup
 from runtime.extensions import db
-from services.people import accounts, mp_sessions
+from services.kernel.uow import act_as
+from services.people import accounts, mp_sessions, staff
 from web.bodies import LoginIn, OrgLoginIn
 from web.guards import limiter
 from web.security import live_bearer
@@ -72,12 +73,20 @@ def account_required(view):
         if g.mp_session.account_id is None:
             return _error(403, "not_coordinator", "请先用团组织账号登录")
         account = db.session.get(OrgAccount, g.mp_session.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             return _error(403, "not_coordinator", "请先用团组织账号登录")
+        if request.method not in ("GET", "HEAD"):  # the same roles as the console's (services.people.staff)
+            staff.require(account, API_ABILITY_OF.get(request.endpoint, "manage"))
         g.mp_account = account
+        act_as(account.id)
         logsetup.who(org_id=account.org_id)
         return view(*args, **kwargs)
     return wrapped
+
+
+#: The coordinator calls by what they need; the rest need "manage".
+API_ABILITY_OF = {"mp_api.decide": "hours", "mp_api.edit_record": "hours",
+                  "mp_api.decide_correction": "hours"}
 
 
 def current_org_id() -> int:

@@ -5,7 +5,17 @@ from models.calendar import CalendarPeriod, PeriodKind
 from models.certificate import Certificate
 from models.consent import Consent, ConsentKind
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
-from models.org import ORG_KIND_LABELS, OrgAccount, Organization, OrgKind, RegistrationCode, StreetCategory
+from models.org import (
+    ORG_KIND_LABELS,
+    STAFF_ROLE_LABELS,
+    OrgAccount,
+    Organization,
+    OrgKind,
+    RegistrationCode,
+    StaffInvitation,
+    StaffRole,
+    StreetCategory,
+)
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
@@ -26,7 +36,7 @@ from models.wechat import (
 __all__ = [
     "ApplicationStatus", "AuditEntry", "AuthSession", "SessionKind", "Certificate", "CorrectionRequest", "CorrectionStatus", "Audience", "Base", "BranchApplication", "CoordSystem",
     "DELIVERY_LABELS", "DeliveryStatus", "Enrolment", "EnrolmentStatus", "IdentityAppeal", "Member",
-    "ORG_KIND_LABELS", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
+    "ORG_KIND_LABELS", "STAFF_ROLE_LABELS", "StaffInvitation", "StaffRole", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",

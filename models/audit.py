@@ -17,5 +17,8 @@ class AuditEntry(TimestampMixin, Base):
     target_kind: Mapped[str] = mapped_column(sa.String(30))
     target_id: Mapped[int | None] = mapped_column()
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The person behind an organisation's action (their console or mini-program login): who did what,
+    # not just which organisation (set by services.kernel.uow from the request's login).
+    account_id: Mapped[int | None] = mapped_column(index=True)
 
     __table_args__ = (sa.Index("ix_audit_log_target", "target_kind", "target_id"),)

@@ -58,7 +58,7 @@ class Organization(TimestampMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20))  # an office line, public by purpose
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
-    account: Mapped[OrgAccount | None] = relationship(back_populates="org", uselist=False)
+    accounts: Mapped[list[OrgAccount]] = relationship(back_populates="org", order_by="OrgAccount.id")
 
     __table_args__ = (
         sa.CheckConstraint("pairing_capacity IS NULL OR pairing_capacity > 0", name="capacity_positive"),
@@ -71,20 +71,69 @@ class Organization(TimestampMixin, Base):
         return ORG_KIND_LABELS[self.kind]
 
 
+class StaffRole(enum.StrEnum):
+    shared = "shared"            # the organisation's one shared login of old: works until it has an admin
+    admin = "admin"              # 管理员: manages the organisation's people, and everything a coordinator does
+    coordinator = "coordinator"  # 协调员: teams, projects, members
+    timekeeper = "timekeeper"    # 计时员: hours only
+    viewer = "viewer"            # 只读: dashboards and lists
+
+
+STAFF_ROLE_LABELS = {StaffRole.shared: "组织账号（共用）", StaffRole.admin: "管理员", StaffRole.coordinator: "协调员",
+                     StaffRole.timekeeper: "计时员", StaffRole.viewer: "只读"}
+
+
 class OrgAccount(TimestampMixin, Base):
-    """The organisation's console login (用户名 + 密码), one per organisation."""
+    """A console login of an organisation: a person (name, phone + password, role), or the organisation's
+    shared account of old (用户名 + 密码), which retires when the organisation has a personal admin."""
 
     __tablename__ = "org_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), unique=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     username: Mapped[str] = mapped_column(sa.String(50), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"), default=StaffRole.shared,
+                                            server_default=StaffRole.shared.value)
+    name: Mapped[str | None] = mapped_column(sa.String(30))          # a person's; None on a shared account
+    phone_enc: Mapped[str | None] = mapped_column(sa.Text)           # a person's login and SMS reset
+    phone_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column()        # by the admin, a superior, or retirement
 
-    org: Mapped[Organization] = relationship(back_populates="account")
+    org: Mapped[Organization] = relationship(back_populates="accounts")
+
+    @property
+    def role_label(self) -> str:
+        return STAFF_ROLE_LABELS[self.role]
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+
+class StaffInvitation(TimestampMixin, Base):
+    """A one-time way in for a new person of an organisation (``purpose`` "join", with a role) or back in
+    for one who lost their password (``purpose`` "reset", set by a superior): a link and a short code,
+    both kept only as hashes, single use, a week."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(10), default="join")
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
+    name: Mapped[str | None] = mapped_column(sa.String(30))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_accounts.id"))   # "reset": whose
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("org_accounts.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(sa.ForeignKey("org_accounts.id"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class RegistrationCode(TimestampMixin, Base):

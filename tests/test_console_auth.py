@@ -13,7 +13,7 @@ def test_login_form_csrf_and_redirects(app, session):
     assert client.post("/console/login", data={"username": "donghuamen", "password": "abc12345"}).status_code == 400
     token = csrf_token(page)
     wrong = client.post("/console/login", data={"username": "donghuamen", "password": "nope1234", "csrf_token": token})
-    assert wrong.status_code == 400 and "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "账号或密码错误" in wrong.get_data(as_text=True)
     ok = client.post("/console/login?next=//evil.example/x",
                      data={"username": "donghuamen", "password": "abc12345", "csrf_token": token})
     assert ok.status_code == 302 and ok.headers["Location"] == "/console/"

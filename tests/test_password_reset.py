@@ -80,7 +80,7 @@ def test_a_superior_resets_a_sub_organisations_console_password(app, session):
     locked_out = console_login(app, "donghuamen")
     district = console_login(app, "dongcheng")
     page = district.get("/console/orgs")
-    assert "重置密码" in page.get_data(as_text=True)
+    assert "重置共用账号密码" in page.get_data(as_text=True)
     reset = district.post(f"/console/orgs/{tree.street.id}/reset-password",
                           data={"csrf_token": csrf_token(page), "password": "reset-pass-1"})
     assert reset.status_code == 302

@@ -82,7 +82,7 @@ def test_skills_after_joining_shown_to_the_coordinator(app, session, sandbox):
     coordinator = console_login(app, "duofu")
     assert "医疗救护、摄影摄像；另：手语" in coordinator.get(f"/console/teams/{team.id}").get_data(as_text=True)
     token, _ = mp_sessions.create(session, openid="o_coord", unionid=None)
-    mp_sessions.attach_account(session, token, tree.community.account.id)
+    mp_sessions.attach_account(session, token, tree.community.accounts[0].id)
     rows = app.test_client().get(f"/api/mp/v1/org/teams/{team.code}/members",
                                  headers={"Authorization": f"Bearer {token}"}).get_json()["members"]
     assert [row["skills"] for row in rows] == ["医疗救护、摄影摄像；另：手语"]

@@ -66,7 +66,7 @@ def test_console_and_api_change_membership_and_tell_the_member(app, session, san
 
     # The coordinator API, with an organisation login of its own.
     api_token, _ = mp_sessions.create(session, openid="o_coord", unionid=None)
-    mp_sessions.attach_account(session, api_token, tree.street.account.id)
+    mp_sessions.attach_account(session, api_token, tree.street.accounts[0].id)
     auth = {"Authorization": f"Bearer {api_token}"}
     api = app.test_client()
     missing = api.post(f"/api/mp/v1/org/teams/{shaojiu.code}/members/{member.id}/remove", json={}, headers=auth)

@@ -7,6 +7,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 from runtime.sharedstore import fail_fast
+from services.kernel.uow import act_as
 from web import security
 from web.security import client_identity
 
@@ -27,6 +28,10 @@ def _wechat_callback() -> bool:
 def init_app(app: Flask) -> None:
     security.init_app(app)
     csrf.init_app(app)
+    # Whoever a login gate names as the acting person is forgotten when the request ends: gunicorn's
+    # threads serve one request after another.
+    app.before_request(lambda: act_as(None))
+    app.teardown_request(lambda _exc: act_as(None))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "qc-limit")
     if app.config.get("REDIS_URL"):

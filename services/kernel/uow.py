@@ -1,6 +1,7 @@
 """Transactions and small shared helpers for the services."""
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 from collections.abc import Iterator
@@ -41,10 +42,28 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         raise
 
 
+#: The person logged in for the request (a console or mini-program staff login): every audit row written
+#: while it is set names them, beside the organisation the services name as the actor. Set by the login
+#: gates, cleared when the request ends (threads are reused).
+_acting_account: contextvars.ContextVar[int | None] = contextvars.ContextVar("acting_account", default=None)
+
+
+def act_as(account_id: int | None) -> None:
+    _acting_account.set(account_id)
+
+
+def acting_account() -> int | None:
+    return _acting_account.get()
+
+
+def _person(actor: tuple[str, int | None]) -> int | None:
+    return actor[1] if actor[0] == "account" else _acting_account.get()
+
+
 def audit(session: Session, actor: tuple[str, int | None], action: str, target: tuple[str, int | None],
           **detail) -> None:
     session.add(AuditEntry(actor_kind=actor[0], actor_id=actor[1], action=action,
-                           target_kind=target[0], target_id=target[1], detail=detail))
+                           target_kind=target[0], target_id=target[1], detail=detail, account_id=_person(actor)))
 
 
 _INSERT_AUDIT = sa.insert(AuditEntry.__table__)  # built once
@@ -56,4 +75,4 @@ def audit_now(connection: sa.Connection, actor: tuple[str, int | None], action: 
     that write no entities (an ORM flush costs more than the statement itself)."""
     connection.execute(_INSERT_AUDIT, {
         "actor_kind": actor[0], "actor_id": actor[1], "action": action, "target_kind": target[0],
-        "target_id": target[1], "detail": detail})
+        "target_id": target[1], "detail": detail, "account_id": _person(actor)})

@@ -55,7 +55,7 @@ def children_of(session: Session, org: Organization, kind: OrgKind | None = None
     if kind is not None:
         query = query.where(Organization.kind == kind)
     if with_account:
-        query = query.options(sa.orm.joinedload(Organization.account))
+        query = query.options(sa.orm.selectinload(Organization.accounts))
     return list(session.scalars(query))
 
 
@@ -188,7 +188,7 @@ def create_account(session: Session, org_id: int, username: str, password: str |
                    password_hash: str | None = None) -> OrgAccount:
     with unit_of_work(session):
         org = get_org(session, org_id)
-        if org.account is not None:
+        if org.accounts:
             raise Conflict("account_exists", "该组织已有账号")
         return _add_account(session, org, username, password, password_hash=password_hash)
 

@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import OrgAccount, utcnow
-from runtime.extensions import store
+from runtime.extensions import protector, store
 from runtime.sharedstore import StoreUnavailable
 from services.kernel.errors import Forbidden, Invalid
 from services.kernel.passwords import check_password, hash_password
 from services.kernel.uow import audit, unit_of_work
 from services.people import auth_sessions
+from services.people.members import normalise_phone
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +41,13 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
     now = now or utcnow()
     username = (username or "").strip()
     if not username or not password:
-        raise Invalid("login_missing", "请输入用户名和密码")
+        raise Invalid("login_missing", "请输入手机号（或组织账号的用户名）和密码")
     with unit_of_work(session):
-        account = session.scalar(sa.select(OrgAccount).where(
-            sa.func.lower(OrgAccount.username) == username.lower()).with_for_update())
+        account = session.scalar(sa.select(OrgAccount).where(_login_named(username)).with_for_update())
         if account is None:
             check_password(_DUMMY_HASH, password)
             _unknown_username_failed(username, now)
-            raise Invalid("login_failed", "用户名或密码错误")
+            raise Invalid("login_failed", "账号或密码错误")
         if account.locked_until is not None and account.locked_until > now:
             raise _locked_message(account.locked_until, now)
         if not check_password(account.password_hash, password):
@@ -59,10 +59,21 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
                 session.commit()
                 raise _locked_message(account.locked_until, now)
             session.commit()
-            raise Invalid("login_failed", "用户名或密码错误")
+            raise Invalid("login_failed", "账号或密码错误")
+        if account.disabled_at is not None:  # told only to whoever knows the password
+            raise Forbidden("account_disabled", "该账号已停用：请联系本组织管理员或上级组织")
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         audit(session, ("account", account.id), "account.login", ("org", account.org_id))
         return account
+
+
+def _login_named(login: str):
+    """A person logs in with their phone; a shared account of old with its username."""
+    try:
+        phone = normalise_phone(login)
+    except Invalid:
+        return sa.func.lower(OrgAccount.username) == login.lower()
+    return OrgAccount.phone_hash == protector.lookup_hash("phone", phone)
 
 
 def _unknown_username_failed(username: str, now: dt.datetime) -> None:

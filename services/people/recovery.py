@@ -9,7 +9,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Member, OrgAccount
+from models import Member, OrgAccount, StaffRole
 from runtime.extensions import protector, store
 from runtime.sharedstore import StoreUnavailable
 from services.kernel.errors import Forbidden, Invalid, NotFound
@@ -56,10 +56,10 @@ def reset_account_password(session: Session, actor_org_id: int, org_id: int, pas
         raise Forbidden("own_account", "本组织的密码请在“修改密码”中修改")
     org = orgs.require_within(session, org_id, actor_org_id)
     with unit_of_work(session):
-        account = session.scalar(sa.select(OrgAccount).where(OrgAccount.org_id == org.id).order_by(OrgAccount.id)
-                                 .limit(1))
+        account = session.scalar(sa.select(OrgAccount).where(
+            OrgAccount.org_id == org.id, OrgAccount.role == StaffRole.shared).order_by(OrgAccount.id).limit(1))
         if account is None:
-            raise NotFound("account_not_found", "该组织还没有登录账号")
+            raise NotFound("account_not_found", "该组织没有共用账号：请在其“人员”页为具体人员生成重置链接")
         account.password_hash = hash_password(password)
         account.failed_logins, account.locked_until = 0, None
         audit(session, ("org", actor_org_id), "account.password_reset", ("org", org.id), account=account.id)

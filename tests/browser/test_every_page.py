@@ -33,7 +33,8 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("onsite", f"/console/projects/{project_id}/onsite"), ("hours", "/console/hours"),
             ("pairing", "/console/pairing"), ("targets", "/console/targets"), ("appeals", "/console/appeals"),
             ("access-log", "/console/access-log"), ("certificate", f"/console/members/{member_id}/certificate"),
-            ("password", "/console/password"), ("short-communities", "/console/short-communities")]
+            ("password", "/console/password"), ("short-communities", "/console/short-communities"),
+            ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),

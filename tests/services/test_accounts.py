@@ -13,7 +13,7 @@ def test_login_and_lockout(session):
     tree = make_tree(session)
     account = make_account(session, tree.street, "donghuamen")
     assert accounts.authenticate(session, "DongHuaMen", "abc12345").id == account.id  # case-insensitive
-    with pytest.raises(Invalid, match="用户名或密码错误"):
+    with pytest.raises(Invalid, match="账号或密码错误"):
         accounts.authenticate(session, "nobody_here", "abc12345")
     now = utcnow()
     for _ in range(4):

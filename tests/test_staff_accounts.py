@@ -1,0 +1,155 @@
+"""People, not shared passwords (issue 36.1): an organisation's shared account invites its first admin,
+who joins with a phone, an SMS code and a password; the shared account then retires. The admin invites a
+计时员 and a 只读 (one by link, one by code); each role may do what it is for and is refused the rest,
+in the console and in the mini-program's coordinator API; every audit row names the person; the
+superior disables one of the people; a person resets a lost password by SMS. SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import logging
+import re
+
+import sqlalchemy as sa
+
+from models import AuditEntry, OrgAccount, StaffRole
+from tests.factories import make_account, make_dated_project, make_tree
+from tests.web import PASSWORD, console_login, csrf_token
+
+API = "/api/mp/v1"
+
+
+def _code(caplog) -> str:
+    return re.search(r"验证码 (\d{6})", [r.getMessage() for r in caplog.records if "验证码" in r.getMessage()][-1]).group(1)
+
+
+def _invite(client, name: str, role: str) -> tuple[str, str]:
+    page = client.get("/console/people")
+    answer = client.post("/console/people/invite", data={"csrf_token": csrf_token(page), "name": name, "role": role})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'id="issued"' in html, html[:400]
+    link = re.search(r'id="issued-link">([^<]+)<', html).group(1)
+    code = re.search(r'id="issued-code">([^<]+)<', html).group(1)
+    return link.split("/console/join/")[1], code
+
+
+def _join(app, caplog, *, token: str | None = None, code: str | None = None, name: str, phone: str,
+          password: str = "staff2026"):
+    person = app.test_client()
+    path = f"/console/join/{token}" if token else f"/console/join?code={code}"
+    page = person.get(path)
+    assert page.status_code == 200 and "加入管理后台" in page.get_data(as_text=True)
+    csrf = csrf_token(page)
+    sent = person.post("/console/join/code", json={"phone": phone}, headers={"X-CSRFToken": csrf})
+    assert sent.status_code == 200
+    form = {"csrf_token": csrf, "name": name, "phone": phone, "sms_code": _code(caplog), "password": password}
+    if code:
+        form["invite_code"] = code
+    done = person.post(f"/console/join/{token}" if token else "/console/join", data=form)
+    assert done.status_code == 200 and "请用手机号和密码登录" in done.get_data(as_text=True), done.get_data(as_text=True)[:600]
+    return person
+
+
+def _login(app, login: str, password: str):
+    client = app.test_client()
+    page = client.get("/console/login")
+    return client, client.post("/console/login", data={"username": login, "password": password,
+                                                       "csrf_token": csrf_token(page)})
+
+
+def test_people_with_roles_replace_the_shared_password(app, session, sandbox, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
+    tree = make_tree(session)
+    shared = make_account(session, tree.community, "duofu")
+    make_account(session, tree.street, "donghuamen")
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team)
+    project_id, community_id, shared_id = project.id, tree.community.id, shared.id
+
+    # The shared account (it still works) invites the first admin, who joins by the link.
+    office = console_login(app, "duofu")
+    token, _ = _invite(office, "王主任", "admin")
+    _join(app, caplog, token=token, name="王主任", phone="13911110001")
+    reused = app.test_client().get(f"/console/join/{token}")
+    assert reused.status_code == 404 and "已被使用" in reused.get_data(as_text=True)       # single use
+    session.expire_all()
+    assert session.get(OrgAccount, shared_id).disabled_at is not None                      # retired
+    _, refused = _login(app, "duofu", PASSWORD)
+    assert refused.status_code == 403 and "已停用" in refused.get_data(as_text=True)
+    assert office.get("/console/").status_code == 302                                      # its login ended
+
+    # The admin logs in with the phone, invites a 计时员 by link and a 只读 by code.
+    admin, answer = _login(app, "13911110001", "staff2026")
+    assert answer.status_code == 302
+    people = admin.get("/console/people").get_data(as_text=True)
+    assert "王主任" in people and "139****0001" in people and "13911110001" not in people
+    token, _ = _invite(admin, "李计时", "timekeeper")
+    _join(app, caplog, token=token, name="李计时", phone="13911110002")
+    _, code = _invite(admin, "赵只读", "viewer")
+    _join(app, caplog, code=code, name="赵只读", phone="13911110003")
+    session.expire_all()
+    roles = dict(session.execute(sa.select(OrgAccount.name, OrgAccount.role).where(
+        OrgAccount.org_id == community_id, OrgAccount.name.is_not(None))).all())
+    assert roles == {"王主任": StaffRole.admin, "李计时": StaffRole.timekeeper, "赵只读": StaffRole.viewer}
+
+    # Each role does what it is for, and is told plainly what it may not do.
+    viewer, _ = _login(app, "13911110003", "staff2026")
+    assert viewer.get(f"/console/projects/{project_id}").status_code == 200
+    refused = viewer.post(f"/console/projects/{project_id}/publish",
+                          data={"csrf_token": csrf_token(viewer.get("/console/"))})
+    assert refused.status_code == 403 and "只读" in refused.get_data(as_text=True)
+    keeper, _ = _login(app, "13911110002", "staff2026")
+    csrf = csrf_token(keeper.get("/console/hours"))
+    assert keeper.post(f"/console/hours/{project_id}/decide", data={"csrf_token": csrf, "all": "approve"}).status_code == 302
+    no_project = keeper.post("/console/projects/new", data={"csrf_token": csrf, "team": str(team.id), "title": "x"})
+    assert no_project.status_code == 403 and "计时员" in no_project.get_data(as_text=True)
+    assert keeper.post("/console/people/invite", data={"csrf_token": csrf, "role": "viewer"}).status_code == 403
+
+    # The mini-program's coordinator calls use the same people and roles.
+    api = app.test_client()
+    bearer = {"Authorization": "Bearer " + api.post(f"{API}/login", json={"code": "dev:o_keeper"}).get_json()["token"]}
+    assert api.post(f"{API}/org/login", json={"username": "13911110002", "password": "staff2026"},
+                    headers=bearer).status_code == 200
+    no = api.post(f"{API}/org/teams/{team.code}/projects", json={"title": "x"}, headers=bearer)
+    assert no.status_code == 403 and no.get_json()["error"] == "role"
+    assert api.post(f"{API}/org/projects/{project.code}/decide", json={"approve": True}, headers=bearer).status_code == 200
+
+    # Every audited action names the person, not only the organisation.
+    closed = admin.post(f"/console/projects/{project_id}/close", data={"csrf_token": csrf_token(admin.get("/console/"))})
+    assert closed.status_code == 302
+    admin_id = session.scalar(sa.select(OrgAccount.id).where(OrgAccount.name == "王主任"))
+    row = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "project.close"))
+    assert row.actor_kind == "org" and row.actor_id == community_id and row.account_id == admin_id
+
+    # The street, the superior, sees the community's people and disables one; that login ends.
+    street = console_login(app, "donghuamen")
+    listed = street.get(f"/console/people?org={community_id}").get_data(as_text=True)
+    assert "李计时" in listed and "赵只读" in listed
+    viewer_id = session.scalar(sa.select(OrgAccount.id).where(OrgAccount.name == "赵只读"))
+    stopped = street.post(f"/console/people/{viewer_id}/disable",
+                          data={"csrf_token": csrf_token(street.get("/console/people")), "org": str(community_id)})
+    assert stopped.status_code == 302
+    assert viewer.get("/console/").status_code == 302
+    assert _login(app, "13911110003", "staff2026")[1].status_code == 403
+
+    # The admin hands the role over; the new admin may manage people, the former one no longer.
+    keeper_id = session.scalar(sa.select(OrgAccount.id).where(OrgAccount.name == "李计时"))
+    csrf = csrf_token(admin.get("/console/people"))
+    assert admin.post(f"/console/people/{keeper_id}/hand-over", data={"csrf_token": csrf}).status_code == 302
+    session.expire_all()
+    assert session.get(OrgAccount, keeper_id).role == StaffRole.admin
+    assert session.get(OrgAccount, admin_id).role == StaffRole.coordinator
+    assert admin.post("/console/people/invite", data={"csrf_token": csrf, "role": "viewer"}).status_code == 403
+
+    # 忘记密码: a code to the login phone, a new password, the old logins ended.
+    app.extensions["store"].flush()  # the phone had its joining code a moment ago: no 60 s wait here
+    forgot = app.test_client()
+    page = forgot.get("/console/password/forgot")
+    csrf = csrf_token(page)
+    assert forgot.post("/console/password/forgot/code", json={"phone": "13911110001"},
+                       headers={"X-CSRFToken": csrf}).status_code == 200
+    reset = forgot.post("/console/password/forgot", data={"csrf_token": csrf, "phone": "13911110001",
+                                                          "sms_code": _code(caplog), "password": "newpass2026",
+                                                          "confirm": "newpass2026"})
+    assert reset.status_code == 200 and "密码已重置" in reset.get_data(as_text=True)
+    assert admin.get("/console/").status_code == 302
+    assert _login(app, "13911110001", "newpass2026")[1].status_code == 302
