@@ -5,15 +5,15 @@ The invitation's own pages (/console/join) and 忘记密码 are open to the pers
 Every POST of the console passes ``require_ability``: what the person's role may do, by endpoint."""
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
 from models import STAFF_ROLE_LABELS
 from runtime.extensions import db
 from runtime.privacy import mask_phone
-from services.kernel.errors import DomainError
-from services.organisations import orgs
+from services.kernel.errors import DomainError, Forbidden
+from services.organisations import contacts, orgs
 from services.people import sms, staff
 from web.bodies import SmsCodeIn
 from web.flashing import attempt
@@ -27,6 +27,7 @@ ABILITY_OF = {
     "console.generate_codes": "people", "console.revoke_code": "people", "console.reset_child_password": "people",
     "console.decide_hours": "hours", "console.edit_record_times": "hours", "console.decide_correction": "hours",
     "console.refresh_stats": "read", "console.poster_batch_start": "read",
+    "console.set_contact": "people", "console.designate_contact": "people",
 }
 OPEN = {"console.login", "console.logout", "console.change_password", "console.register_org", "console.join",
         "console.join_code", "console.forgot_password", "console.forgot_code"}
@@ -63,6 +64,41 @@ def staff_list():
 def _shown_once(invitation, token: str, code: str) -> dict:
     return {"issued": {"invitation": invitation, "link": url_for("console.join", token=token, _external=True),
                        "code": f"{code[:4]}-{code[4:]}"}}
+
+
+@bp.post("/people/contact")
+@login_required
+def set_contact():
+    """The organisation's own contact, by its admin (posters, 社区服务 reply, team pages)."""
+    org_id = current_account().org_id
+    attempt(lambda: contacts.set_contact(db.session, org_id, org_id, request.form.get("contact_name"),
+                                         request.form.get("contact_phone")),
+            "联系人已更新；服务队海报、社区服务回复和服务队页面将显示新的联系人，请重新下载海报打印")
+    return redirect(url_for("console.staff_list"))
+
+
+@bp.post("/orgs/<int:org_id>/contact")
+@login_required
+def designate_contact(org_id: int):
+    """The superior designates a sub-organisation's coordinator (seed 000: the street names each
+    community's), and may invite them as its admin at once: the link and code are shown this once."""
+    actor = current_account()
+    try:
+        if org_id == actor.org_id:
+            raise Forbidden("own_org", "本组织的联系人请在“人员”页修改")
+        org = contacts.set_contact(db.session, actor.org_id, org_id, request.form.get("contact_name"),
+                                   request.form.get("contact_phone"))
+        issued = None
+        if request.form.get("invite"):
+            invitation, token, code = staff.invite_to(db.session, actor, org.id, name=org.contact_name, role="admin")
+            issued = _shown_once(invitation, token, code)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("console.org_list"))
+    flash(f"已指定「{org.name}」的负责人：{org.contact_name} {org.contact_phone}", "ok")
+    if issued is None:
+        return redirect(url_for("console.org_list"))
+    return render_template("console/invitation_issued.html", org=org, **issued)
 
 
 @bp.post("/people/invite")

@@ -153,3 +153,52 @@ def test_people_with_roles_replace_the_shared_password(app, session, sandbox, ca
     assert reset.status_code == 200 and "密码已重置" in reset.get_data(as_text=True)
     assert admin.get("/console/").status_code == 302
     assert _login(app, "13911110001", "newpass2026")[1].status_code == 302
+
+
+def test_contacts_change_and_the_street_designates_the_community_coordinator(app, session, sandbox, caplog,
+                                                                             monkeypatch):
+    """Issue 36.2: the organisation's admin edits its contact (the poster, the 社区服务 reply and the team
+    pages show it, the next poster carries it); the street designates a community's coordinator and
+    invites them as its admin at once."""
+    from services.organisations.posters import poster_fields
+    from services.organisations.teams import team_of_org
+    from wechat.client import get_client
+
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
+    tree = make_tree(session)
+    make_account(session, tree.community, "duofu")
+    make_account(session, tree.street, "donghuamen")
+    community_id, community2_id = tree.community.id, tree.community2.id
+
+    office = console_login(app, "duofu")
+    page = office.get("/console/people")
+    bad = office.post("/console/people/contact", data={"csrf_token": csrf_token(page), "contact_name": "孙主任",
+                                                       "contact_phone": "call me"})
+    assert "请填写联系电话" in office.get(bad.headers["Location"]).get_data(as_text=True)
+    saved = office.post("/console/people/contact", data={"csrf_token": csrf_token(page), "contact_name": "孙主任",
+                                                         "contact_phone": "010-65250000"})
+    assert "联系人已更新" in office.get(saved.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    team = team_of_org(session, community_id)
+    assert (team.contact_name, team.contact_phone) == ("孙主任", "010-65250000")
+    with app.test_request_context():
+        fields = poster_fields(session, team, get_client)
+    assert fields["contact_name"] == "孙主任" and fields["contact_phone"] == "010-65250000"   # the next poster
+
+    street = console_login(app, "donghuamen")
+    orgs_page = street.get("/console/orgs")
+    assert "指定负责人" in orgs_page.get_data(as_text=True)
+    designated = street.post(f"/console/orgs/{community2_id}/contact", data={
+        "csrf_token": csrf_token(orgs_page), "contact_name": "周协调", "contact_phone": "13933330001", "invite": "1"})
+    html = designated.get_data(as_text=True)
+    assert designated.status_code == 200 and 'id="issued-link"' in html
+    token = re.search(r'id="issued-link">[^<]*/console/join/([^<]+)<', html).group(1)
+    _join(app, caplog, token=token, name="周协调", phone="13933330001")
+    session.expire_all()
+    person = session.scalar(sa.select(OrgAccount).where(OrgAccount.name == "周协调"))
+    assert person.org_id == community2_id and person.role == StaffRole.admin
+    assert team_of_org(session, community2_id).contact_phone == "13933330001"
+    not_mine = street.post(f"/console/orgs/{tree.village.id}/contact", data={
+        "csrf_token": csrf_token(orgs_page), "contact_name": "吴某", "contact_phone": "13933330002"})
+    assert "只能管理本组织及下级组织" in street.get(not_mine.headers["Location"]).get_data(as_text=True)

@@ -85,6 +85,13 @@ def _issue(session: Session, *, org_id: int, purpose: str, role: StaffRole, name
 def invite(session: Session, actor: OrgAccount, *, name: str | None, role: str) -> tuple[StaffInvitation, str, str]:
     """An invitation to ``actor``'s organisation: (invitation, the link's token, the code), both shown
     once to the admin, who passes them on (WeChat, in person)."""
+    return invite_to(session, actor, actor.org_id, name=name, role=role)
+
+
+def invite_to(session: Session, actor: OrgAccount, org_id: int, *, name: str | None,
+              role: str) -> tuple[StaffInvitation, str, str]:
+    """The same for the actor's organisation or one below it (a street inviting the coordinator it
+    designated for a community as that community's admin)."""
     require(actor, "people")
     try:
         wanted = StaffRole(role)
@@ -94,9 +101,11 @@ def invite(session: Session, actor: OrgAccount, *, name: str | None, role: str) 
         raise Invalid("role", "请选择角色：管理员、协调员、计时员或只读")
     name = (name or "").strip()[:30] or None
     with unit_of_work(session):
-        invitation, token, code = _issue(session, org_id=actor.org_id, purpose="join", role=wanted, name=name,
+        if org_id != actor.org_id:
+            orgs.require_within(session, org_id, actor.org_id)
+        invitation, token, code = _issue(session, org_id=org_id, purpose="join", role=wanted, name=name,
                                          account_id=None, created_by=actor.id)
-        audit(session, ("account", actor.id), "staff.invited", ("org", actor.org_id), role=wanted.value,
+        audit(session, ("account", actor.id), "staff.invited", ("org", org_id), role=wanted.value,
               invitation=invitation.id)
     return invitation, token, code
 
