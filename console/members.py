@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required, require_org
@@ -14,9 +14,10 @@ from services.kernel.errors import DomainError
 from services.organisations import teams
 from services.organisations.orgs import in_subtree
 from services.people import branches, members
-from services.reporting import access_log, rosters, stats
+from services.reporting import access_log, phone_access, rosters, stats
 from services.volunteering import certificates, reviews
 from web.answers import pdf_response
+from web.errors import wants_page
 from web.flashing import attempt
 from web.requestargs import int_arg
 
@@ -72,6 +73,16 @@ def member_list():
     org = current_account().org
     context["applications"] = branches.pending_in_subtree(db.session, org)
     return render_template(context.pop("template"), beijing=BEIJING, **context)
+
+
+@bp.post("/members/<int:member_id>/phone")
+@login_required
+def reveal_phone(member_id: int):
+    """The whole number of a member the team organises, for its coordinators (logged in 访问记录)."""
+    phone = phone_access.reveal(db.session, current_account(), member_id)
+    if wants_page():
+        return render_template("console/phone_shown.html", phone=phone, back=request.referrer)
+    return jsonify({"phone": phone})
 
 
 @bp.get("/review")

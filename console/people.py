@@ -26,7 +26,7 @@ ABILITY_OF = {
     "console.staff_hand_over": "people", "console.staff_reset_link": "people", "console.staff_revoke": "people",
     "console.generate_codes": "people", "console.revoke_code": "people", "console.reset_child_password": "people",
     "console.decide_hours": "hours", "console.edit_record_times": "hours", "console.decide_correction": "hours",
-    "console.refresh_stats": "read", "console.poster_batch_start": "read",
+    "console.refresh_stats": "read", "console.poster_batch_start": "read", "console.reveal_phone": "read",
     "console.set_contact": "people", "console.designate_contact": "people",
 }
 OPEN = {"console.login", "console.logout", "console.change_password", "console.register_org", "console.join",

@@ -202,3 +202,57 @@ def test_contacts_change_and_the_street_designates_the_community_coordinator(app
     not_mine = street.post(f"/console/orgs/{tree.village.id}/contact", data={
         "csrf_token": csrf_token(orgs_page), "contact_name": "吴某", "contact_phone": "13933330002"})
     assert "只能管理本组织及下级组织" in street.get(not_mine.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_teams_coordinators_may_call_the_members_they_organise(app, session, sandbox, monkeypatch):
+    """Issue 36.3: the team's own coordinators see the whole phone of those who reported to the team or
+    enrolled in its project, one at a time, each look in 访问记录; everyone else keeps the mask; the
+    privacy notice says so (a new version)."""
+    from models import Enrolment
+    from runtime.extensions import protector
+    from services.people import consent
+    from tests.factories import join, make_member
+
+    tree = make_tree(session)
+    make_account(session, tree.community, "duofu")
+    make_account(session, tree.street, "donghuamen")
+    make_account(session, tree.city, "beijing")
+    from tests.factories import FAST_HASH
+
+    session.add(OrgAccount(org_id=tree.community.id, username="duofu_viewer", password_hash=FAST_HASH,
+                           role=StaffRole.viewer, name="周只读"))
+    team = tree.team(session, tree.community)
+    project = make_dated_project(session, tree, team)
+    reported, enrolled, stranger = (make_member(session, name=n) for n in ("钱报到", "孙报名", "李路人"))
+    join(session, reported, team)
+    session.add(Enrolment(project_id=project.id, member_id=enrolled.id))
+    session.commit()
+    phones = {m.id: protector.decrypt(m.phone_enc) for m in (reported, enrolled, stranger)}
+    ids = {"reported": reported.id, "enrolled": enrolled.id, "stranger": stranger.id}
+
+    office = console_login(app, "duofu")
+    page = office.get(f"/console/teams/{team.id}")
+    html = page.get_data(as_text=True)
+    assert "显示完整号码" in html and phones[ids["reported"]] not in html        # masked until asked
+    csrf = csrf_token(page)
+    as_json = {"Accept": "application/json"}
+    for who in ("reported", "enrolled"):
+        shown = office.post(f"/console/members/{ids[who]}/phone", data={"csrf_token": csrf}, headers=as_json)
+        assert shown.status_code == 200 and shown.get_json()["phone"] == phones[ids[who]]
+    refused = office.post(f"/console/members/{ids['stranger']}/phone", data={"csrf_token": csrf}, headers=as_json)
+    assert refused.status_code == 403 and phones[ids["stranger"]] not in refused.get_data(as_text=True)
+    assert "显示完整号码" in office.get(f"/console/projects/{project.id}").get_data(as_text=True)
+
+    street = console_login(app, "donghuamen")                                     # a superior, not the team
+    assert "显示完整号码" not in street.get(f"/console/teams/{team.id}").get_data(as_text=True)
+    assert street.post(f"/console/members/{ids['reported']}/phone", headers=as_json,
+                       data={"csrf_token": csrf_token(street.get("/console/"))}).status_code == 403
+    looker = console_login(app, "duofu_viewer")                                  # 只读 keeps the mask
+    assert looker.post(f"/console/members/{ids['reported']}/phone", headers=as_json,
+                       data={"csrf_token": csrf_token(looker.get("/console/"))}).status_code == 403
+
+    log = console_login(app, "beijing").get("/console/access-log").get_data(as_text=True)
+    assert log.count("查看团员完整手机号") == 2 and "查看钱报到的手机号" in log and "查看孙报名的手机号" in log
+    assert phones[ids["reported"]] not in log
+    notice = app.test_client().get(f"{API}/privacy").get_json()
+    assert notice["version"] == consent.VERSION == "2026-12-06" and "完整手机号" in str(notice["sections"])

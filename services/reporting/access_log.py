@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, Organization, OrgKind, utcnow
+from models import AuditEntry, OrgAccount, Organization, OrgKind, utcnow
 from runtime.extensions import store
 from runtime.privacy import mask_phone
 from services.kernel.errors import Forbidden, Invalid, TooMany
@@ -20,6 +20,7 @@ ACCESS_ACTIONS = {
     "identity_appeal.photo_viewed": "查看身份认证照片",
     "identity_appeal.number_viewed": "查看身份认证申请的身份证号",
     "member.phone_search": "按手机号查找团员",
+    "member.phone_viewed": "查看团员完整手机号",
     "export.members": "导出团员名单", "export.review": "导出评议名单",
     "export.rates": "导出组织比率", "export.project-hours": "导出项目服务时长",
     "member.export": "本人下载个人数据",
@@ -69,9 +70,13 @@ def recent(session: Session, viewer: Organization, *, limit: int = 100, offset: 
                            .order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
     org_ids = {r.actor_id for r in rows if r.actor_kind == "org"}
     names = dict(session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all())
+    people = dict(session.execute(sa.select(OrgAccount.id, sa.func.coalesce(OrgAccount.name, OrgAccount.username))
+                                  .where(OrgAccount.id.in_({r.account_id for r in rows if r.account_id}))).all())
     found = []
     for r in rows:
         actor = names.get(r.actor_id, "—") if r.actor_kind == "org" else "团员本人"
+        if r.actor_kind == "org" and r.account_id in people:
+            actor += f" · {people[r.account_id]}"  # the person, since staff accounts (issue 36.1)
         detail = r.detail or {}
         whose = detail.get("title") or (f"身份认证申请 #{r.target_id}" if r.target_kind == "identity_appeal"
                                         else f"团员 #{r.target_id}")

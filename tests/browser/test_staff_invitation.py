@@ -7,14 +7,19 @@ from __future__ import annotations
 import logging
 import re
 
+from runtime.extensions import protector
 from tests.browser.conftest import desk_login
-from tests.factories import make_account, make_tree
+from tests.factories import join, make_account, make_member, make_tree
 
 
 def test_a_coordinator_joins_by_invitation(app, session, live_server, desk, chromium, caplog):
     caplog.set_level(logging.INFO, logger="runtime.smsgateway")
     tree = make_tree(session)
     make_account(session, tree.community, "duofu")
+    team = tree.team(session, tree.community)
+    member = make_member(session, name="孙团员")
+    join(session, member, team)
+    team_id, number = team.id, protector.decrypt(member.phone_enc)
     page, shot = desk, desk.shots
     desk_login(page, live_server, "duofu")
     page.click("nav >> text=人员")
@@ -53,3 +58,11 @@ def test_a_coordinator_joins_by_invitation(app, session, live_server, desk, chro
     page.reload()                                                              # the shared account goes on
     assert "钱协调" in page.inner_text("#people")
     shot("people")
+
+    # 显示完整号码 on the team page: asked for in place (fetch under the CSP), shown as a number to call.
+    page.goto(f"{live_server}/console/teams/{team_id}")
+    row = page.locator("tr", has_text="孙团员")
+    assert "****" in row.inner_text()
+    row.locator("button:has-text('显示完整号码')").click()
+    row.locator(f"a[href='tel:{number}']").wait_for()
+    shot("phone-revealed")
