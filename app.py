@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from console.org_cli import orgs_cli
     from console.poster_cli import qr_cli
     from demo.cli import register_commands as register_demo
     from jobs.cli import jobs_cli, push_cli
@@ -91,5 +92,6 @@ def register_cli(app: Flask) -> None:
     register_maintenance(app)
     app.cli.add_command(wechat_cli)
     app.cli.add_command(qr_cli)
+    app.cli.add_command(orgs_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(push_cli)

@@ -7,7 +7,20 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 def register_console(app: Flask) -> None:
-    from console import appeals, auth, dashboard, exports, hours, members, orgs, pairing, people, projects, teams  # noqa: F401 - registers the views
+    from console import (  # noqa: F401 - registers the views
+        appeals,
+        auth,
+        dashboard,
+        exports,
+        hours,
+        members,
+        org_import,
+        orgs,
+        pairing,
+        people,
+        projects,
+        teams,
+    )
 
     app.register_blueprint(bp)
     if app.config["APP_ENV"] != "production":

@@ -27,7 +27,8 @@ ABILITY_OF = {
     "console.generate_codes": "people", "console.revoke_code": "people", "console.reset_child_password": "people",
     "console.decide_hours": "hours", "console.edit_record_times": "hours", "console.decide_correction": "hours",
     "console.refresh_stats": "read", "console.poster_batch_start": "read", "console.reveal_phone": "read",
-    "console.set_contact": "people", "console.designate_contact": "people",
+    "console.set_contact": "people", "console.designate_contact": "people", "console.org_import_check": "people",
+    "console.org_import_apply": "people",
 }
 OPEN = {"console.login", "console.logout", "console.change_password", "console.register_org", "console.join",
         "console.join_code", "console.forgot_password", "console.forgot_code"}

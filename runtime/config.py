@@ -258,6 +258,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "TRUSTED_PROXIES": read.number(env, "TRUSTED_PROXIES", 0),
         "APPEAL_PHOTO_DIR": env.get("APPEAL_PHOTO_DIR") or str(INSTANCE / "appeals"),
         "POSTER_BATCH_DIR": env.get("POSTER_BATCH_DIR") or str(INSTANCE / "poster-batches"),
+        "ORG_IMPORT_DIR": env.get("ORG_IMPORT_DIR") or str(INSTANCE / "org-imports"),
         "APPEAL_PHOTO_RETENTION_DAYS": read.number(env, "APPEAL_PHOTO_RETENTION_DAYS", 30, minimum=1),
         "LOCATION_RETENTION_DAYS": read.number(env, "LOCATION_RETENTION_DAYS", 180, minimum=1),
         "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),

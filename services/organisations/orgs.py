@@ -162,6 +162,13 @@ def _create(session: Session, parent: Organization | None, name: str, kind: OrgK
     return org
 
 
+def create_in(session: Session, parent: Organization, name: str, kind: OrgKind, *,
+              category: StreetCategory | None = None, contact_name: str | None = None,
+              contact_phone: str | None = None) -> Organization:
+    """An organisation under ``parent`` inside the caller's transaction (the tree import's batches)."""
+    return _create(session, parent, name, kind, category, False, contact_name, contact_phone)
+
+
 def create_organization(session: Session, parent_id: int | None, name: str, kind: OrgKind | str, *,
                         category: StreetCategory | str | None = None, provisional: bool = False,
                         contact_name: str | None = None, contact_phone: str | None = None) -> Organization:

@@ -19,7 +19,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import STAFF_ROLE_LABELS, OrgAccount, StaffInvitation, StaffRole, utcnow
+from models import STAFF_ROLE_LABELS, OrgAccount, Organization, StaffInvitation, StaffRole, utcnow
 from runtime.extensions import protector
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.passwords import hash_password, validate_password
@@ -108,6 +108,22 @@ def invite_to(session: Session, actor: OrgAccount, org_id: int, *, name: str | N
         audit(session, ("account", actor.id), "staff.invited", ("org", org_id), role=wanted.value,
               invitation=invitation.id)
     return invitation, token, code
+
+
+def invite_admins(session: Session, org_ids: list[int], *, created_by: int | None) -> list[tuple[int, str, str]]:
+    """批量生成社区服务队账号 (seed 000): an admin invitation for each organisation a tree import made,
+    named after its contact; (org id, token, code) for the file that goes back to the importer. The
+    caller has checked the importer's right."""
+    issued = []
+    with unit_of_work(session):
+        for org_id in org_ids:
+            contact = session.scalar(sa.select(Organization.contact_name).where(Organization.id == org_id))
+            _, token, code = _issue(session, org_id=org_id, purpose="join", role=StaffRole.admin, name=contact,
+                                    account_id=None, created_by=created_by)
+            issued.append((org_id, token, code))
+        if issued:
+            audit(session, ("account", created_by), "staff.invited_in_bulk", ("org", None), count=len(issued))
+    return issued
 
 
 def revoke_invitation(session: Session, actor: OrgAccount, invitation_id: int) -> None:

@@ -1,0 +1,92 @@
+"""导入组织架构 (issue 36.4): upload an Excel/CSV file of the tree below the account's organisation, see
+every row's problem and what would change (nothing written), confirm, watch the progress, and download
+the new organisations' admin invitations (批量生成社区服务队账号)."""
+from __future__ import annotations
+
+import io
+
+from flask import Response, redirect, render_template, request, send_file, url_for
+
+from console import bp
+from console.auth import current_account, login_required
+from jobs import org_import
+from runtime.extensions import db
+from services.kernel.errors import Invalid, NotFound
+from services.organisations import orgs, tree_import
+from services.people import staff
+from web.requestargs import read_upload
+
+TEMPLATE_ROWS = [["名称", "类别", "上级", "城乡", "地址", "联系人", "联系电话"],
+                 ["共青团北京市东城区委员会", "团区委", "", "", "", "东城区团委", "010-64000000"],
+                 ["东华门街道团工委", "街道", "共青团北京市东城区委员会", "城区", "北京市东城区东华门大街1号", "张三", "13800000000"],
+                 ["多福巷社区团组织", "社区", "共青团北京市东城区委员会/东华门街道团工委", "", "北京市东城区多福巷23号", "李四", "010-65250000"]]
+
+
+@bp.get("/orgs/import")
+@login_required
+def org_import_page():
+    staff.require(current_account(), "people")
+    return render_template("console/org_import.html", org=current_account().org, planned=None)
+
+
+@bp.get("/orgs/import/template.csv")
+@login_required
+def org_import_template():
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(TEMPLATE_ROWS)
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=org-import-template.csv; "
+                                                    "filename*=UTF-8''%E7%BB%84%E7%BB%87%E6%9E%B6%E6%9E%84%E6%A8%A1%E6%9D%BF.csv"})
+
+
+@bp.post("/orgs/import")
+@login_required
+def org_import_check():
+    """The dry run: every row's problem and what would change; nothing is written yet."""
+    account = current_account()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("file_missing", "请选择要导入的 Excel（.xlsx）或 CSV 文件")
+    data = read_upload(request.files, "file") or b""
+    planned = tree_import.plan(db.session, account.org_id, tree_import.read_rows(data, upload.filename))
+    import_id = org_import.stash(data, upload.filename, account.org_id, account.id) if not planned.problems else None
+    return render_template("console/org_import.html", org=account.org, planned=planned, import_id=import_id,
+                           filename=upload.filename), 200 if not planned.problems else 400
+
+
+def _import(import_id: str) -> dict:
+    entry = org_import.state(import_id)
+    if entry is None:
+        raise NotFound("import_not_found", "该次导入不存在或已过期（保留7天），请重新上传")
+    orgs.require_within(db.session, entry["root_id"], current_account().org_id)
+    if entry["root_id"] != current_account().org_id:
+        raise NotFound("import_not_found", "该次导入不存在或已过期（保留7天），请重新上传")
+    return entry
+
+
+@bp.post("/orgs/import/<import_id>/apply")
+@login_required
+def org_import_apply(import_id: str):
+    entry = _import(import_id)
+    if entry["status"] == "planned":
+        org_import.start(import_id)
+    return redirect(url_for("console.org_import_progress", import_id=import_id))
+
+
+@bp.get("/orgs/import/<import_id>")
+@login_required
+def org_import_progress(import_id: str):
+    return render_template("console/org_import_progress.html", entry=_import(import_id), import_id=import_id)
+
+
+@bp.get("/orgs/import/<import_id>/invitations.csv")
+@login_required
+def org_import_invitations(import_id: str):
+    staff.require(current_account(), "people")
+    _import(import_id)
+    path = org_import.invitations_path(import_id)
+    if not path.exists():
+        raise NotFound("invitations_not_ready", "邀请文件尚未生成")
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="新建组织管理员邀请.csv")

@@ -1,0 +1,103 @@
+"""A tree import run (services/organisations/tree_import.py) in the background, its progress in the
+shared store for the console's progress page, and the file that goes back to the importer: one line per
+organisation made, with its admin's one-time invitation link and code (批量生成社区服务队账号, seed 000).
+
+The upload, the plan's summary and the invitations file live under ``ORG_IMPORT_DIR`` (the instance
+folder by default), kept a week; the invitations file holds one-time secrets and is given only to the
+importing organisation.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import current_app
+
+from jobs.queue import enqueue, in_app_context
+
+KEEP_SECONDS = 7 * 86400
+OUT_HEADERS = ["组织", "类别", "上级", "联系人", "邀请链接", "邀请码"]
+
+
+def folder() -> Path:
+    path = Path(current_app.config["ORG_IMPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload_path(import_id: str, filename: str) -> Path:
+    return folder() / f"{import_id}{'.xlsx' if filename.lower().endswith('.xlsx') else '.csv'}"
+
+
+def invitations_path(import_id: str) -> Path:
+    return folder() / f"{import_id}-invitations.csv"
+
+
+def state(import_id: str) -> dict | None:
+    from runtime.extensions import store
+
+    raw = store.get(f"org-import:{import_id}")
+    return json.loads(raw) if raw else None
+
+
+def save(import_id: str, **fields) -> None:
+    from runtime.extensions import store
+
+    store.set(f"org-import:{import_id}", json.dumps(fields, ensure_ascii=False), ttl=KEEP_SECONDS)
+
+
+def stash(data: bytes, filename: str, root_id: int, account_id: int | None) -> str:
+    """Keep an uploaded file for its confirmation: an unguessable id names it."""
+    import_id = secrets.token_urlsafe(12)
+    upload_path(import_id, filename).write_bytes(data)
+    save(import_id, root_id=root_id, account_id=account_id, filename=filename, status="planned", done=0, total=0)
+    return import_id
+
+
+def start(import_id: str) -> None:
+    entry = state(import_id)
+    save(import_id, **{**entry, "status": "queued"})
+    enqueue(run_import, import_id, description=f"org import {import_id}")
+
+
+def run_import(import_id: str) -> dict:
+    """RQ entry point."""
+    return in_app_context(run, import_id, None)
+
+
+def run(import_id: str, tick: Callable[[int, int], None] | None) -> dict:
+    from runtime.extensions import db
+    from services.organisations import orgs, tree_import
+    from services.people import staff
+
+    entry = state(import_id)
+    data = upload_path(import_id, entry["filename"]).read_bytes()
+    planned = tree_import.plan(db.session, entry["root_id"], tree_import.read_rows(data, entry["filename"]))
+    total, base = len(planned.rows), current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    out_file = invitations_path(import_id)
+    new_file = not out_file.exists()
+    with out_file.open("a", encoding="utf-8-sig" if new_file else "utf-8", newline="") as out:
+        writer = csv.writer(out)
+        if new_file:
+            writer.writerow(OUT_HEADERS)
+
+        def progress(done: int, made: list[int]) -> None:
+            for org_id, token, code in staff.invite_admins(db.session, made, created_by=entry["account_id"]):
+                org = orgs.get_org(db.session, org_id)
+                writer.writerow([org.name, org.kind_label, org.parent.name if org.parent else "", org.contact_name or "",
+                                 f"{base}/console/join/{token}", f"{code[:4]}-{code[4:]}"])
+            out.flush()
+            save(import_id, **{**entry, "status": "running", "done": done, "total": total})
+            if tick:
+                tick(done, total)
+
+        try:
+            counts = tree_import.apply(db.session, planned, progress=progress)
+        except Exception:
+            save(import_id, **{**entry, "status": "failed", "total": total})
+            raise
+    save(import_id, **{**entry, "status": "done", "done": total, "total": total, "counts": counts})
+    return counts
