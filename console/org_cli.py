@@ -54,5 +54,8 @@ def import_command(file: Path, root_id: int, dry_run: bool, out: Path | None) ->
         counts = org_import.run(import_id, tick)
     target = out or file.with_name(file.stem + "-invitations.csv")
     shutil.copyfile(org_import.invitations_path(import_id), target)
+    unplaced = target.with_name(target.stem.replace("-invitations", "") + "-unplaced.csv")
+    shutil.copyfile(org_import.unplaced_path(import_id), unplaced)
     click.echo(f"完成：新建 {counts['new']}，更新 {counts['update']}，不变 {counts['unchanged']}，"
+               f"按地址定位 {counts['placed']} 个，未能定位 {counts['unplaced']} 个（{unplaced}），"
                f"用时 {time.perf_counter() - started:.1f} 秒\n  管理员邀请链接：{target}（含一次性链接，请妥善分发）")

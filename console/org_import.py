@@ -81,6 +81,16 @@ def org_import_progress(import_id: str):
     return render_template("console/org_import_progress.html", entry=_import(import_id), import_id=import_id)
 
 
+@bp.get("/orgs/import/<import_id>/unplaced.csv")
+@login_required
+def org_import_unplaced(import_id: str):
+    _import(import_id)
+    path = org_import.unplaced_path(import_id)
+    if not path.exists():
+        raise NotFound("unplaced_not_ready", "清单尚未生成")
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="未能定位的服务队.csv")
+
+
 @bp.get("/orgs/import/<import_id>/invitations.csv")
 @login_required
 def org_import_invitations(import_id: str):

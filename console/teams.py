@@ -1,12 +1,16 @@
 """The teams of the account's sub-tree: posters and the WeChat group QR."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import flash, redirect, render_template, request, send_file, url_for
 
+import geo
 from console import bp
 from console.auth import current_account, login_required
 from jobs import notify
 from jobs import posters as poster_batches
+from runtime import geocoder
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import DomainError, Invalid, NotFound
@@ -96,7 +100,10 @@ def upload_group_qr(team_id: int):
 @bp.get("/teams/<int:team_id>")
 @login_required
 def team_detail(team_id: int):
-    team = _team(team_id)
+    return _team_page(_team(team_id))
+
+
+def _team_page(team, found: dict | None = None):
     members = teams.member_count(db.session, team)
     page = page_arg(request.args)
     joined = [(member, membership, members_service.profile(member, viewer_is_owner=False))
@@ -104,7 +111,28 @@ def team_detail(team_id: int):
                   db.session, team, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)]
     return render_template("console/team.html", team=team, members=members, coord_systems=COORD_LABELS,
                            joined=joined, page=page, beijing=BEIJING, skills_text=profile_extras.skills_text,
-                           targets=team_changes.movable_teams(db.session, current_account().org_id))
+                           targets=team_changes.movable_teams(db.session, current_account().org_id), found=found)
+
+
+@bp.post("/teams/<int:team_id>/locate")
+@login_required
+def locate_site(team_id: int):
+    """按地址定位 (issue 36.5): the address looked up (Baidu's geocoder through geopy; the sandbox offline),
+    the point put into the site form in the team's own coordinate system for the coordinator to check
+    and save; nothing is saved until they do."""
+    team = _team(team_id)
+    address = (request.form.get("site_address") or team.site_address or "").strip()
+    place = geocoder.locate(address)
+    if place is None:
+        flash("未能按地址找到位置：请核对地址，或在地图上取点后填写纬度、经度", "error")
+        return redirect(url_for("console.team_detail", team_id=team.id))
+    system = team.site_coord_system.value if team.site_coord_system else "gcj02"
+    lat, lng = geo.convert(place.lat, place.lng, "bd09", system)
+    return _team_page(team, found={
+        "lat": round(lat, 6), "lng": round(lng, 6), "coord_system": system, "level": place.level or "—",
+        "address": address,
+        "map_url": f"https://api.map.baidu.com/marker?location={place.lat},{place.lng}&title={quote(team.name)}"
+                   f"&content={quote(address)}&output=html&coord_type=bd09ll"})
 
 
 @bp.post("/teams/<int:team_id>/members/<int:member_id>/<any(remove, move):change>")

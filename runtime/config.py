@@ -85,6 +85,8 @@ ENV_VARS = {
     "DB_POOL_SIZE": "database connections kept open per process; at least gunicorn's --threads (default 10), "
                     "or every request beyond it opens and closes a connection of its own",
     "STATS_MAX_AGE_SECONDS": "a dashboard older than this is recounted when looked at (in the background with RQ); default 600",
+    "BAIDU_MAP_AK": "Baidu Map API key for finding sites from addresses; unset in production: no geocoding",
+    "GEOCODER_BASE_URL": "geocoding API base; unset: api.map.baidu.com in production, the sandbox in development",
     "EMBEDDED_SCHEDULER": "1: without REDIS_URL, run the periodic jobs in this process (make run sets it); default 0",
     "EMBEDDED_SCHEDULER_FIRST_RUN": "seconds after start before the embedded scheduler's first round; default 30",
 }
@@ -272,6 +274,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "JOB_RETRY_INTERVALS": read.intervals(env, "JOB_RETRY_INTERVALS", (10, 30, 60)),
         "STATS_MAX_AGE_SECONDS": read.number(env, "STATS_MAX_AGE_SECONDS", 600, minimum=0),
         "EMBEDDED_SCHEDULER": read.flag(env, "EMBEDDED_SCHEDULER", False),
+        "BAIDU_MAP_AK": env.get("BAIDU_MAP_AK") or None,
+        "GEOCODER_BASE_URL": env.get("GEOCODER_BASE_URL") or None,
         "EMBEDDED_SCHEDULER_FIRST_RUN": read.number(env, "EMBEDDED_SCHEDULER_FIRST_RUN", 30, kind=float, minimum=0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -53,8 +53,9 @@ def test_the_dry_run_names_every_rows_problem_and_writes_nothing(app, session):
         tree_import.read_rows(b"a,b\n1,2\n", "x.csv")
 
 
-def test_the_cli_imports_a_city_shaped_tree_idempotently_and_resumes(app, session, tmp_path, monkeypatch):
+def test_the_cli_imports_a_city_shaped_tree_idempotently_and_resumes(app, session, sandbox, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "ORG_IMPORT_DIR", str(tmp_path / "imports"))
+    monkeypatch.setitem(app.config, "GEOCODER_BASE_URL", app.config["WECHAT_API_BASE_URL"] + "/baidu")
     city = make_tree(session).city
     source = tmp_path / "beijing.csv"
     source.write_bytes(csv_bytes(0.02))
@@ -71,6 +72,9 @@ def test_the_cli_imports_a_city_shaped_tree_idempotently_and_resumes(app, sessio
     assert len(communities) == sum(1 for r in expected if r[1] == "社区")
     team_of = {t.org_id: t for t in session.scalars(sa.select(Team).where(Team.org_id.in_([c.id for c in communities])))}
     assert len(team_of) == len(communities) and all(t.is_community and t.site_address for t in team_of.values())
+    # Every team with an address was placed by it (issue 36.5): Baidu's BD-09 point, inside Beijing.
+    assert all(t.site_coord_system.value == "bd09" and 39.8 < t.site_lat < 40.1 for t in team_of.values())
+    assert "未能定位 0 个" in done.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Project).where(
         Project.team_id.in_([t.id for t in team_of.values()]), Project.is_long_term)) == len(communities)
     invitations = list(csv.reader(io.StringIO((tmp_path / "beijing-invitations.csv").read_text(encoding="utf-8-sig"))))
@@ -113,6 +117,7 @@ def test_the_console_checks_imports_and_hands_back_the_invitations(app, session,
                                                                    caplog):
     monkeypatch.setitem(app.config, "REDIS_URL", None)   # the job runs inline, as under `make run`
     monkeypatch.setitem(app.config, "ORG_IMPORT_DIR", str(tmp_path / "imports"))
+    monkeypatch.setitem(app.config, "GEOCODER_BASE_URL", app.config["WECHAT_API_BASE_URL"] + "/baidu")
     tree = make_tree(session)
     make_account(session, tree.district, "dongcheng")
     make_account(session, tree.street, "donghuamen")
@@ -127,19 +132,53 @@ def test_the_console_checks_imports_and_hands_back_the_invitations(app, session,
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400 and 'id="problems">1<' in html and "确认导入" not in html
     good = district.post("/console/orgs/import", data={"csrf_token": csrf_token(page), "file": (io.BytesIO(_csv([
-        ["王府井社区团组织", "社区", "东华门街道团工委", "", "北京市东城区王府井1号", "钱多多", "13900001111"]])),
+        ["王府井社区团组织", "社区", "东华门街道团工委", "", "北京市东城区王府井1号", "钱多多", "13900001111"],
+        ["无址社区团组织", "社区", "东华门街道团工委", "", "某个不存在的地方", "", ""]])),
         "tree.csv")}, content_type="multipart/form-data")
     html = good.get_data(as_text=True)
-    assert good.status_code == 200 and 'id="new">1<' in html
+    assert good.status_code == 200 and 'id="new">2<' in html
     apply_url = re.search(r'action="(/console/orgs/import/[^"]+/apply)"', html).group(1)
     street = console_login(app, "donghuamen")                                     # not the importer
     assert street.post(apply_url, data={"csrf_token": csrf_token(street.get("/console/"))}).status_code in (403, 404)
     started = district.post(apply_url, data={"csrf_token": csrf_token(page)})
     progress = district.get(started.headers["Location"]).get_data(as_text=True)
-    assert 'data-status="done"' in progress and "新建 1" in progress
+    assert 'data-status="done"' in progress and "新建 2" in progress and "按地址定位服务场地 1 个" in progress
+    unplaced = district.get(re.search(r'id="unplaced" href="([^"]+)"', progress).group(1)).get_data(as_text=True)
+    assert "无址社区团组织" in unplaced and "某个不存在的地方" in unplaced
     invitations = district.get(re.search(r'id="invitations" href="([^"]+)"', progress).group(1))
     lines = list(csv.reader(io.StringIO(invitations.get_data(as_text=True).lstrip("\ufeff"))))
-    assert lines[1][0] == "王府井社区团组织" and lines[1][3] == "钱多多" and "/console/join/" in lines[1][4]
+    assert len(lines) == 3 and lines[1][0] == "王府井社区团组织" and lines[1][3] == "钱多多" and "/console/join/" in lines[1][4]
     org = session.scalar(sa.select(Organization).where(Organization.name == "王府井社区团组织"))
     assert org.parent_id == tree.street.id
+    placed = session.scalar(sa.select(Team).where(Team.org_id == org.id))
+    assert placed.site_coord_system.value == "bd09" and placed.site_lat is not None
     assert street.get(re.search(r'id="invitations" href="([^"]+)"', progress).group(1)).status_code in (403, 404)
+
+
+def test_a_coordinator_finds_the_site_from_its_address(app, session, sandbox, monkeypatch):
+    """Issue 36.5: 按地址定位 puts the geocoder's point into the site form, converted to the team's own
+    coordinate system, for the coordinator to check on the map and save; nothing is saved before."""
+    import geo
+
+    monkeypatch.setitem(app.config, "GEOCODER_BASE_URL", app.config["WECHAT_API_BASE_URL"] + "/baidu")
+    tree = make_tree(session)
+    make_account(session, tree.community, "duofu")
+    team = tree.team(session, tree.community)
+    before = (team.site_lat, team.site_lng, team.site_coord_system.value)
+    client = console_login(app, "duofu")
+    page = client.get(f"/console/teams/{team.id}")
+    found = client.post(f"/console/teams/{team.id}/locate", data={"csrf_token": csrf_token(page),
+                                                                  "site_address": "北京市东城区多福巷23号"})
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and 'id="found"' in html and "api.map.baidu.com/marker" in html
+    lat = float(re.search(r'name="lat" value="([0-9.]+)"', html).group(1))
+    lng = float(re.search(r'name="lng" value="([0-9.]+)"', html).group(1))
+    asked = sandbox.calls_to("baidu/geocoding")[-1].params
+    assert asked["address"] == "北京市东城区多福巷23号"
+    bd = geo.convert(lat, lng, before[2], "bd09")                       # the form holds the team's system
+    assert abs(bd[0] - 39.85) < 0.2 and abs(bd[1] - 116.4) < 0.2
+    session.expire_all()
+    assert (team.site_lat, team.site_lng) == before[:2]                  # not saved until confirmed
+    missing = client.post(f"/console/teams/{team.id}/locate", data={"csrf_token": csrf_token(page),
+                                                                    "site_address": "不存在的地址"})
+    assert "未能按地址找到位置" in client.get(missing.headers["Location"]).get_data(as_text=True)

@@ -2,8 +2,9 @@
 [--scale 1.0] [--skip-postgres]``.
 
 For SQLite and PostgreSQL (a database of its own, migrated to head, with the deployed settings): the
-dry run (read + plan), the import itself with the admins' invitations file (``jobs.org_import.run``,
-what the console's job and the CLI do), and the same file imported again (nothing to do), each timed,
+dry run (read + plan), the import itself with the admins' invitations file and every team placed by
+its address through the geocoder (the sandbox's Baidu route over loopback HTTP) — ``jobs.org_import.run``,
+what the console's job and the CLI do —, and the same file imported again (nothing to do), each timed,
 with the process's peak memory. Baseline, side by side: a slice of the same rows created the way a
 single organisation is created (``orgs.create_organization``, one transaction each, as registering
 with a code does), in rows per second. Figures go to stdout and bench/out/orgimport.json."""
@@ -29,23 +30,38 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _app(url: str, tmp: Path):
+def _sandbox() -> str:
+    """The geocoder's stand-in (the WeChat sandbox's Baidu route) on a loopback port, as in the tests:
+    every team of the file is placed by its address through real HTTP."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from wechat.sandbox import SandboxState, create_sandbox_app
+
+    server = make_server("127.0.0.1", 0, create_sandbox_app(SandboxState(appid="wxbench", secret="bench")), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/baidu"
+
+
+def _app(url: str, tmp: Path, geocoder_url: str):
     from cryptography.fernet import Fernet
 
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_URL": url, "REDIS_URL": None,
                        "DATA_KEY": Fernet.generate_key().decode(), "SECRET_KEY": "bench", "TESTING": True,
-                       "ORG_IMPORT_DIR": str(tmp / "imports"), "PUBLIC_BASE_URL": "https://qingchun.example.org"})
+                       "ORG_IMPORT_DIR": str(tmp / "imports"), "PUBLIC_BASE_URL": "https://qingchun.example.org",
+                       "GEOCODER_BASE_URL": geocoder_url})
 
 
-def measure(backend: str, url: str, data: bytes, tmp: Path) -> dict:
+def measure(backend: str, url: str, data: bytes, tmp: Path, geocoder_url: str) -> dict:
     from jobs import org_import
     from models import Organization, OrgKind
     from runtime.extensions import db
     from services.organisations import orgs, tree_import
 
-    app = _app(url, tmp)
+    app = _app(url, tmp, geocoder_url)
     figures: dict = {"backend": backend}
     with app.app_context():
         if backend == "sqlite":
@@ -62,6 +78,7 @@ def measure(backend: str, url: str, data: bytes, tmp: Path) -> dict:
         figures["import_s"] = round(time.perf_counter() - started, 2)
         figures["rows_per_s"] = round(figures["rows"] / figures["import_s"])
         figures["new"] = counts["new"]
+        figures["placed"], figures["unplaced"] = counts["placed"], counts["unplaced"]
         figures["invitations"] = len(org_import.invitations_path(import_id).read_text(encoding="utf-8-sig").splitlines()) - 1
         figures["peak_rss_mb"] = round(_peak_mb(), 1)
         figures["peak_rss_growth_mb"] = round(_peak_mb() - before, 1)
@@ -90,20 +107,22 @@ def main() -> None:
     args = parser.parse_args()
     data = csv_bytes(args.scale)
     results = []
+    geocoder_url = _sandbox()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        results.append(measure("sqlite", f"sqlite:///{tmp}/bench.db", data, tmp))
+        results.append(measure("sqlite", f"sqlite:///{tmp}/bench.db", data, tmp, geocoder_url))
         if not args.skip_postgres:
             import os
 
             environment = {**os.environ, "DATABASE_URL": PG_URL, "REDIS_URL": "redis://127.0.0.1:6379/14"}
             rebuild_database(PG_URL, environment["REDIS_URL"], environment)
-            results.append(measure("postgresql", PG_URL, data, tmp))
+            results.append(measure("postgresql", PG_URL, data, tmp, geocoder_url))
     print(f"{'backend':<11}{'rows':>7}{'plan s':>8}{'import s':>10}{'rows/s':>8}{'baseline rows/s':>17}"
-          f"{'re-import s':>13}{'peak MB':>9}{'growth MB':>11}")
+          f"{'re-import s':>13}{'placed':>8}{'peak MB':>9}{'growth MB':>11}")
     for r in results:
         print(f"{r['backend']:<11}{r['rows']:>7}{r['plan_s']:>8}{r['import_s']:>10}{r['rows_per_s']:>8}"
-              f"{r['baseline_rows_per_s']:>17}{r['reimport_s']:>13}{r['peak_rss_mb']:>9}{r['peak_rss_growth_mb']:>11}")
+              f"{r['baseline_rows_per_s']:>17}{r['reimport_s']:>13}{r['placed']:>8}{r['peak_rss_mb']:>9}"
+              f"{r['peak_rss_growth_mb']:>11}")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "orgimport.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))

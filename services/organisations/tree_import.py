@@ -53,6 +53,7 @@ class Row:
     action: str = "new"              # new, update, unchanged
     problems: list[str] = field(default_factory=list)
     parent_key: object = None        # an existing organisation's id, or ("row", n) for one made earlier in the file
+    existing_id: int | None = None   # the organisation this row already is
 
 
 @dataclass
@@ -155,6 +156,7 @@ def plan(session: Session, root_id: int, records: Iterable[dict]) -> Plan:
             names[row.name].append(key)
         kinds[key] = row.kind if found is None else found.kind
         if found is not None:
+            row.existing_id = found.id
             if found.kind != row.kind and row.kind is not None:
                 row.problems.append(f"已有同名组织，类别为{ORG_KIND_LABELS[found.kind]}")
             changed = (row.category if row.kind in STREET_KINDS else found.category) != found.category or \
@@ -186,36 +188,42 @@ def _parent(written: str, root: Organization, names, by_place, keys, row: Row):
     return candidates[0]
 
 
-def apply(session: Session, planned: Plan, *, progress: Callable[[int, list[int]], None] = lambda done, made: None,
+def apply(session: Session, planned: Plan, *,
+          progress: Callable[[int, list[tuple[int, Row]]], None] = lambda done, made: None,
           batch: int = BATCH) -> dict[str, int]:
-    """Write a plan without problems, ``batch`` rows a transaction; ``progress(rows done, ids made in the
-    batch)`` after each. The rows' parents made earlier in the file are found again by name, so a run
-    stopped between batches is finished by running it again."""
+    """Write a plan without problems, ``batch`` rows a transaction; ``progress(rows done, [(id, row) made
+    in the batch])`` after each. Rows the plan found unchanged cost nothing; a row whose organisation a
+    stopped run already made is found again by its place (so running the file again finishes the work)."""
     if planned.problems:
         raise Invalid("import_problems", f"有 {len(planned.problems)} 行有问题，请先修改文件")
     made: dict[int, int] = {}
     counts = {"new": 0, "update": 0, "unchanged": 0}
     rows = planned.rows
     for start in range(0, len(rows), batch):
-        created: list[int] = []
+        created: list[tuple[int, Row]] = []
         with unit_of_work(session):
             for row in rows[start:start + batch]:
+                if row.action == "unchanged":
+                    made[row.number] = row.existing_id
+                    counts["unchanged"] += 1
+                    continue
                 parent_id = made[row.parent_key[1]] if isinstance(row.parent_key, tuple) else row.parent_key
-                org = session.scalar(sa.select(Organization).where(Organization.parent_id == parent_id,
-                                                                   Organization.name == row.name))
+                org = (session.get(Organization, row.existing_id) if row.existing_id else
+                       session.scalar(sa.select(Organization).where(Organization.parent_id == parent_id,
+                                                                    Organization.name == row.name)))
                 if org is None:
                     org = create_in(session, session.get(Organization, parent_id), row.name, row.kind,
                                     category=row.category, contact_name=row.contact_name,
                                     contact_phone=row.contact_phone)
-                    created.append(org.id)
+                    created.append((org.id, row))
                     counts["new"] += 1
+                    if row.address:
+                        session.execute(sa.update(Team).where(Team.org_id == org.id).values(site_address=row.address))
                 elif _update(session, org, row):
                     counts["update"] += 1
                 else:
                     counts["unchanged"] += 1
                 made[row.number] = org.id
-                if row.address:
-                    session.execute(sa.update(Team).where(Team.org_id == org.id).values(site_address=row.address))
         progress(min(start + batch, len(rows)), created)
     return counts
 
@@ -230,5 +238,7 @@ def _update(session: Session, org: Organization, row: Row) -> bool:
                                                                            contact_phone=row.contact_phone))
     if row.address:
         team_address = session.execute(sa.select(Team.site_address).where(Team.org_id == org.id)).first()
-        changed = changed or (team_address is not None and team_address[0] != row.address)
+        if team_address is not None and team_address[0] != row.address:
+            session.execute(sa.update(Team).where(Team.org_id == org.id).values(site_address=row.address))
+            changed = True
     return changed

@@ -19,7 +19,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import STAFF_ROLE_LABELS, OrgAccount, Organization, StaffInvitation, StaffRole, utcnow
+from models import STAFF_ROLE_LABELS, OrgAccount, StaffInvitation, StaffRole, utcnow
 from runtime.extensions import protector
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.passwords import hash_password, validate_password
@@ -72,13 +72,14 @@ def has_admin(session: Session, org_id: int) -> bool:
 
 
 def _issue(session: Session, *, org_id: int, purpose: str, role: StaffRole, name: str | None,
-           account_id: int | None, created_by: int | None) -> tuple[StaffInvitation, str, str]:
+           account_id: int | None, created_by: int | None, flush: bool = True) -> tuple[StaffInvitation, str, str]:
     token, code = secrets.token_urlsafe(24), new_code(8)
     invitation = StaffInvitation(org_id=org_id, purpose=purpose, role=role, name=name, account_id=account_id,
                                  token_hash=_hash(token), code_hash=_hash(code), created_by=created_by,
                                  expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS))
     session.add(invitation)
-    session.flush()
+    if flush:  # the id, for the audit row of a single invitation
+        session.flush()
     return invitation, token, code
 
 
@@ -110,16 +111,16 @@ def invite_to(session: Session, actor: OrgAccount, org_id: int, *, name: str | N
     return invitation, token, code
 
 
-def invite_admins(session: Session, org_ids: list[int], *, created_by: int | None) -> list[tuple[int, str, str]]:
-    """批量生成社区服务队账号 (seed 000): an admin invitation for each organisation a tree import made,
-    named after its contact; (org id, token, code) for the file that goes back to the importer. The
+def invite_admins(session: Session, orgs_made: list[tuple[int, str | None]], *,
+                  created_by: int | None) -> list[tuple[int, str, str]]:
+    """批量生成社区服务队账号 (seed 000): an admin invitation for each organisation a tree import made
+    (its id and contact's name); (org id, token, code) for the file that goes back to the importer. The
     caller has checked the importer's right."""
     issued = []
     with unit_of_work(session):
-        for org_id in org_ids:
-            contact = session.scalar(sa.select(Organization.contact_name).where(Organization.id == org_id))
+        for org_id, contact in orgs_made:
             _, token, code = _issue(session, org_id=org_id, purpose="join", role=StaffRole.admin, name=contact,
-                                    account_id=None, created_by=created_by)
+                                    account_id=None, created_by=created_by, flush=False)
             issued.append((org_id, token, code))
         if issued:
             audit(session, ("account", created_by), "staff.invited_in_bulk", ("org", None), count=len(issued))

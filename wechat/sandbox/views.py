@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from wechat.sandbox import subscriptions, tencent_sms, web_auth
+from wechat.sandbox import baidu_map, subscriptions, tencent_sms, web_auth
 from wechat.sandbox.gate import authorised, body, error, png
 from wechat.sandbox.state import SandboxState
 
@@ -162,6 +162,7 @@ def make_blueprint(state: SandboxState) -> Blueprint:
     subscriptions.add_routes(bp, state)
     web_auth.add_routes(bp, state)
     tencent_sms.add_routes(bp, state)
+    baidu_map.add_routes(bp, state)
     return bp
 
 
