@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 
 from console import bp
 from console.auth import current_account, login_required
@@ -13,7 +13,7 @@ from jobs import org_import
 from runtime.extensions import db
 from services.kernel.errors import Invalid, NotFound
 from services.organisations import orgs, tree_import
-from services.people import staff
+from services.people import member_import, staff
 from web.requestargs import read_upload
 
 TEMPLATE_ROWS = [["名称", "类别", "上级", "城乡", "地址", "联系人", "联系电话"],
@@ -100,3 +100,43 @@ def org_import_invitations(import_id: str):
     if not path.exists():
         raise NotFound("invitations_not_ready", "邀请文件尚未生成")
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name="新建组织管理员邀请.csv")
+
+
+# 导入团员: a branch's members from the league system's export (issue 36.6), checked, then written.
+
+@bp.get("/members/import")
+@login_required
+def member_import_page():
+    return render_template("console/member_import.html", org=current_account().org, rows=None)
+
+
+@bp.post("/members/import")
+@login_required
+def member_import_check():
+    account = current_account()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("file_missing", "请选择团员系统导出的 Excel（.xlsx）或 CSV 文件")
+    data = read_upload(request.files, "file") or b""
+    rows = member_import.plan(db.session, account.org_id, member_import.read_rows(data, upload.filename))
+    problems = [row for row in rows if row.problems]
+    import_id = org_import.stash(data, upload.filename, account.org_id, account.id) if not problems else None
+    return render_template("console/member_import.html", org=account.org, rows=rows, problems=problems,
+                           import_id=import_id, filename=upload.filename,
+                           new=sum(1 for r in rows if r.action == "new" and not r.problems),
+                           existing=sum(1 for r in rows if r.action == "existing")), 400 if problems else 200
+
+
+@bp.post("/members/import/<import_id>/apply")
+@login_required
+def member_import_apply(import_id: str):
+    entry = _import(import_id)
+    if entry["status"] != "planned":
+        raise Invalid("import_done", "该文件已经导入过")
+    data = org_import.upload_path(import_id, entry["filename"]).read_bytes()
+    rows = member_import.plan(db.session, entry["root_id"], member_import.read_rows(data, entry["filename"]))
+    counts = member_import.apply(db.session, entry["root_id"], rows)
+    org_import.save(import_id, **{**entry, "status": "done"})
+    flash(f"已登记 {counts['new']} 名团员（另有 {counts['existing']} 名已在本支部）；请通知他们在“青春北京”公众号"
+          "用登记的手机号“认领账号”", "ok")
+    return redirect(url_for("console.member_list"))

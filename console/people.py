@@ -28,7 +28,7 @@ ABILITY_OF = {
     "console.decide_hours": "hours", "console.edit_record_times": "hours", "console.decide_correction": "hours",
     "console.refresh_stats": "read", "console.poster_batch_start": "read", "console.reveal_phone": "read",
     "console.set_contact": "people", "console.designate_contact": "people", "console.org_import_check": "people",
-    "console.org_import_apply": "people",
+    "console.org_import_apply": "people", "console.member_import_check": "manage", "console.member_import_apply": "manage",
 }
 OPEN = {"console.login", "console.logout", "console.change_password", "console.register_org", "console.join",
         "console.join_code", "console.forgot_password", "console.forgot_code"}

@@ -8,12 +8,14 @@ from pydantic import ValidationError
 
 from mobile import bp
 from mobile.auth import current_member, current_openid, openid_required
+from mobile.result import result_page
 from models import Organization
 from runtime.extensions import db
 from services.kernel.errors import DomainError
 from services.organisations import orgs
-from services.people import members, signup, sms, wechat_users
+from services.people import member_import, members, signup, sms, wechat_users
 from web.bodies import RegisterIn, SmsCodeIn, field_messages
+from web.guards import limiter
 
 FIELDS = ("name", "id_number", "phone", "sms_code", "password", "joined_league", "ethnicity", "education",
           "league_number", "student_number")
@@ -117,6 +119,40 @@ def register():
         return _page(values, {field: err.message} if field else {}, err.status, None if field else err.message)
     flash(f"注册成功，欢迎你，{member.name}！" + (f"已加入「{joined.team.name}」。" if joined else ""))
     return redirect(url_for("mobile.home"))
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@openid_required
+@limiter.limit("10 per hour", methods=["POST"])
+def claim():
+    """认领账号 (issue 36.6): the account the branch entered from the league system, taken by its person
+    with a code to the phone the branch registered; this WeChat is bound to it."""
+    if current_member() is not None:
+        return redirect(url_for("mobile.home"))
+    form = request.form
+    if request.method == "GET":
+        return render_template("mobile/claim.html", values={}, error=None, levels=members.EDUCATION_LEVELS)
+    try:
+        member = member_import.claim(db.session, phone=form.get("phone", ""), sms_code=form.get("sms_code", ""),
+                                     password=form.get("password", ""), openid=_openid(),
+                                     ethnicity=form.get("ethnicity", ""), education=form.get("education", ""),
+                                     consent_notice=bool(form.get("consent_notice")),
+                                     consent_sensitive=bool(form.get("consent_sensitive")))
+    except DomainError as err:
+        return render_template("mobile/claim.html", values=form, error=err.message,
+                               levels=members.EDUCATION_LEVELS), err.status
+    return result_page("认领成功", f"{member.name}，你的账号已认领，微信已绑定。", next_url=url_for("mobile.home"),
+                       next_label="进入首页")
+
+
+@bp.post("/claim/code")
+@openid_required
+@limiter.limit("10 per hour")
+def claim_code():
+    body = SmsCodeIn.model_validate_json(request.get_data() or b"{}")
+    waiting = member_import.unclaimed(db.session, body.phone) is not None
+    # The same answer whether or not the phone was entered by a branch.
+    return jsonify({"sent": True, "resend_after": sms.send_code(body.phone, "claim", deliver=waiting)})
 
 
 @bp.post("/register/code")

@@ -50,6 +50,10 @@ class Member(TimestampMixin, Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column()  # 注销: personal data erased, statistics kept
     openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Entered by the branch from the league system's export (issue 36.6): no password until the person
+    # claims the account with a code to that phone on first WeChat login.
+    preregistered_at: Mapped[dt.datetime | None] = mapped_column()
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
 
     branch: Mapped[Organization | None] = relationship(foreign_keys=[branch_id])
 

@@ -13,8 +13,6 @@ creates them everywhere (``orgs.create_in``: the team, and a community's long-te
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import ORG_KIND_LABELS, Organization, OrgKind, StreetCategory, Team
 from services.kernel.errors import Invalid
+from services.kernel.tables import read_table
 from services.kernel.uow import unit_of_work
 from services.organisations import contacts
 from services.organisations.orgs import ALLOWED_CHILDREN, STREET_KINDS, create_in, get_org, subtree_filter
@@ -72,34 +71,7 @@ class Plan:
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """The file's rows as dicts keyed by the columns above; Excel (.xlsx) or CSV (UTF-8, with or
     without a BOM, or GB18030 as Excel for Chinese Windows saves it)."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer
-            raise Invalid("file_unreadable", "无法读取该 Excel 文件，请另存为 .xlsx 或 CSV 后重试") from exc
-        table = [["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid("file_encoding", "无法识别文件编码，请另存为 UTF-8 的 CSV 或 .xlsx")
-        table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    table = [row for row in table if any(row)]
-    if not table:
-        raise Invalid("file_empty", "文件没有内容")
-    header = [HEADERS.get(cell) for cell in table[0]]
-    missing = [word for word in ("名称", "类别") if HEADERS[word] not in header]
-    if missing:
-        raise Invalid("file_header", "第一行须为表头，至少包括：" + "、".join(missing) + "（可选：上级、城乡、地址、联系人、联系电话）")
-    if len(table) - 1 > MAX_ROWS:
-        raise Invalid("file_too_long", f"一次最多导入 {MAX_ROWS} 行，请分批导入")
-    return [{key: (row[i] if i < len(row) else "") for i, key in enumerate(header) if key} for row in table[1:]]
+    return read_table(data, filename, HEADERS, ["名称", "类别"], max_rows=MAX_ROWS)
 
 
 def plan(session: Session, root_id: int, records: Iterable[dict]) -> Plan:

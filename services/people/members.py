@@ -66,6 +66,11 @@ def normalise_phone(phone: str | None) -> str:
 
 
 def _unique_checks(session: Session, id_hash: str, phone_hash: str) -> None:
+    waiting = session.scalar(sa.select(Member.id).where(
+        sa.or_(Member.phone_hash == phone_hash, Member.id_number_hash == id_hash),
+        Member.preregistered_at.is_not(None), Member.claimed_at.is_(None)))
+    if waiting:  # the branch entered this person: they take that account, they do not register again
+        raise Conflict("preregistered", "你的团支部已为你登记了账号，无需注册：请用登记的手机号“认领账号”")
     if session.scalar(sa.select(Member.id).where(Member.phone_hash == phone_hash)):
         raise Conflict("phone_taken", "该手机号已经注册，请点击“忘记密码”通过手机号重置密码")
     if session.scalar(sa.select(Member.id).where(Member.id_number_hash == id_hash)):

@@ -70,7 +70,7 @@ FIELD_LABELS = {
     "cadre_confirmed_by": "确认团干部的组织编号", "is_volunteer": "注册志愿者", "volunteer_registered_at": "注册志愿者时间",
     "activist_since": "入团积极分子起始时间", "skills": "个人特长", "skills_note": "其他特长", "zyb_username": "志愿北京账号",
     "zyb_bound_at": "绑定志愿北京时间", "closed_at": "注销时间", "openid": "微信公众号标识", "unionid": "微信开放平台标识",
-    "created_at": "注册时间",
+    "created_at": "注册时间", "preregistered_at": "团支部登记时间", "claimed_at": "本人认领时间",
 }
 
 

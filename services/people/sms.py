@@ -25,7 +25,7 @@ DAILY_CAP = 10
 CODE_TTL = 600
 MAX_TRIES = 5
 PURPOSES = {"register": "注册", "reset": "重置密码", "close": "注销账号", "staff": "加入管理后台",
-            "staff_reset": "重置管理后台密码"}
+            "staff_reset": "重置管理后台密码", "claim": "认领团支部登记的账号"}
 
 
 def send_code(phone: str, purpose: str = "register", *, deliver: bool = True) -> int:
