@@ -46,14 +46,20 @@ def org_import_template():
 def org_import_check():
     """The dry run: every row's problem and what would change; nothing is written yet."""
     account = current_account()
+    data, filename = _uploaded("要导入的组织架构文件")
+    planned = tree_import.plan(db.session, account.org_id, tree_import.read_rows(data, filename))
+    import_id = org_import.stash(data, filename, account.org_id, account.id) if not planned.problems else None
+    return render_template("console/org_import.html", org=account.org, planned=planned, import_id=import_id,
+                           filename=filename), 200 if not planned.problems else 400
+
+
+def _uploaded(what: str) -> tuple[bytes, str]:
+    """The uploaded file's bytes and name, or a clear refusal when none came."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise Invalid("file_missing", "请选择要导入的 Excel（.xlsx）或 CSV 文件")
-    data = read_upload(request.files, "file") or b""
-    planned = tree_import.plan(db.session, account.org_id, tree_import.read_rows(data, upload.filename))
-    import_id = org_import.stash(data, upload.filename, account.org_id, account.id) if not planned.problems else None
-    return render_template("console/org_import.html", org=account.org, planned=planned, import_id=import_id,
-                           filename=upload.filename), 200 if not planned.problems else 400
+        raise Invalid("file_missing", f"请选择{what}（Excel .xlsx 或 CSV 文件）")
+    name = upload.filename
+    return read_upload(request.files, "file") or b"", name
 
 
 def _import(import_id: str) -> dict:
@@ -114,15 +120,12 @@ def member_import_page():
 @login_required
 def member_import_check():
     account = current_account()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid("file_missing", "请选择团员系统导出的 Excel（.xlsx）或 CSV 文件")
-    data = read_upload(request.files, "file") or b""
-    rows = member_import.plan(db.session, account.org_id, member_import.read_rows(data, upload.filename))
+    data, filename = _uploaded("团员系统导出的名单")
+    rows = member_import.plan(db.session, account.org_id, member_import.read_rows(data, filename))
     problems = [row for row in rows if row.problems]
-    import_id = org_import.stash(data, upload.filename, account.org_id, account.id) if not problems else None
+    import_id = org_import.stash(data, filename, account.org_id, account.id) if not problems else None
     return render_template("console/member_import.html", org=account.org, rows=rows, problems=problems,
-                           import_id=import_id, filename=upload.filename,
+                           import_id=import_id, filename=filename,
                            new=sum(1 for r in rows if r.action == "new" and not r.problems),
                            existing=sum(1 for r in rows if r.action == "existing")), 400 if problems else 200
 

@@ -41,6 +41,17 @@ ABILITIES: dict[str, set[StaffRole]] = {
 ABILITY_LABELS = {"people": "管理本组织人员", "manage": "管理服务队、项目和团员", "hours": "审核时长", "read": "查看"}
 
 
+def _role(role: str) -> StaffRole:
+    """A role a person may be given (the shared account's is not one)."""
+    try:
+        wanted = StaffRole(role)
+    except ValueError:
+        wanted = None
+    if wanted not in ROLES_TO_INVITE:
+        raise Invalid("role", "请选择角色：管理员、协调员、计时员或只读")
+    return wanted
+
+
 def may(account: OrgAccount, ability: str) -> bool:
     return account.disabled_at is None and account.role in ABILITIES[ability]
 
@@ -94,12 +105,7 @@ def invite_to(session: Session, actor: OrgAccount, org_id: int, *, name: str | N
     """The same for the actor's organisation or one below it (a street inviting the coordinator it
     designated for a community as that community's admin)."""
     require(actor, "people")
-    try:
-        wanted = StaffRole(role)
-    except ValueError:
-        wanted = None
-    if wanted not in ROLES_TO_INVITE:
-        raise Invalid("role", "请选择角色：管理员、协调员、计时员或只读")
+    wanted = _role(role)
     name = (name or "").strip()[:30] or None
     with unit_of_work(session):
         if org_id != actor.org_id:
@@ -220,12 +226,7 @@ def _colleague(session: Session, actor: OrgAccount, account_id: int) -> OrgAccou
 
 def set_role(session: Session, actor: OrgAccount, account_id: int, role: str) -> OrgAccount:
     require(actor, "people")
-    try:
-        wanted = StaffRole(role)
-    except ValueError:
-        wanted = None
-    if wanted not in ROLES_TO_INVITE:
-        raise Invalid("role", "请选择角色：管理员、协调员、计时员或只读")
+    wanted = _role(role)
     if account_id == actor.id:
         raise Forbidden("own_role", "不能修改自己的角色；移交管理员请用“移交管理员”")
     with unit_of_work(session):
