@@ -34,7 +34,8 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("pairing", "/console/pairing"), ("targets", "/console/targets"), ("appeals", "/console/appeals"),
             ("access-log", "/console/access-log"), ("certificate", f"/console/members/{member_id}/certificate"),
             ("password", "/console/password"), ("short-communities", "/console/short-communities"),
-            ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2")]
+            ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2"),
+            ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
@@ -149,6 +150,8 @@ def test_every_page_at_both_widths(app, session, live_server, demo, chromium, ba
         page.click("form button")
         page.wait_for_url("**/m/register**")
         seen["phone-register"] = _visit(page, f"{live_server}/m/register", folder, "phone-register")
+        seen["phone-claim"] = _visit(page, f"{live_server}/m/claim", folder, "phone-claim")
+        page.goto(f"{live_server}/m/register")
         page.click("button:has-text('下一步')")
         page.fill("#phone", "13800000000")
         page.fill("#sms_code", "123456")
