@@ -87,14 +87,19 @@ def org_import_progress(import_id: str):
     return render_template("console/org_import_progress.html", entry=_import(import_id), import_id=import_id)
 
 
+def _download(path, download_name: str, missing: NotFound):
+    """One of an import's files, once the job has written it."""
+    if not path.exists():
+        raise missing
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=download_name)
+
+
 @bp.get("/orgs/import/<import_id>/unplaced.csv")
 @login_required
 def org_import_unplaced(import_id: str):
     _import(import_id)
-    path = org_import.unplaced_path(import_id)
-    if not path.exists():
-        raise NotFound("unplaced_not_ready", "清单尚未生成")
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="未能定位的服务队.csv")
+    return _download(org_import.unplaced_path(import_id), "未能定位的服务队.csv",
+                     NotFound("unplaced_not_ready", "清单尚未生成"))
 
 
 @bp.get("/orgs/import/<import_id>/invitations.csv")
@@ -102,10 +107,8 @@ def org_import_unplaced(import_id: str):
 def org_import_invitations(import_id: str):
     staff.require(current_account(), "people")
     _import(import_id)
-    path = org_import.invitations_path(import_id)
-    if not path.exists():
-        raise NotFound("invitations_not_ready", "邀请文件尚未生成")
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="新建组织管理员邀请.csv")
+    return _download(org_import.invitations_path(import_id), "新建组织管理员邀请.csv",
+                     NotFound("invitations_not_ready", "邀请文件尚未生成"))
 
 
 # 导入团员: a branch's members from the league system's export (issue 36.6), checked, then written.

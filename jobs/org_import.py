@@ -9,23 +9,18 @@ importing organisation.
 from __future__ import annotations
 
 import csv
-import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
 
+from jobs.kept import Kept
 from jobs.queue import enqueue, in_app_context
 
-KEEP_SECONDS = 7 * 86400
+IMPORTS = Kept("org-import", "ORG_IMPORT_DIR", 7 * 86400)
+state, save, folder = IMPORTS.state, IMPORTS.save, IMPORTS.folder
 OUT_HEADERS = ["组织", "类别", "上级", "联系人", "邀请链接", "邀请码"]
-
-
-def folder() -> Path:
-    path = Path(current_app.config["ORG_IMPORT_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def upload_path(import_id: str, filename: str) -> Path:
@@ -36,21 +31,9 @@ def invitations_path(import_id: str) -> Path:
     return folder() / f"{import_id}-invitations.csv"
 
 
-def state(import_id: str) -> dict | None:
-    from runtime.extensions import store
-
-    raw = store.get(f"org-import:{import_id}")
-    return json.loads(raw) if raw else None
-
-
-def save(import_id: str, **fields) -> None:
-    from runtime.extensions import store
-
-    store.set(f"org-import:{import_id}", json.dumps(fields, ensure_ascii=False), ttl=KEEP_SECONDS)
-
-
 def stash(data: bytes, filename: str, root_id: int, account_id: int | None) -> str:
     """Keep an uploaded file for its confirmation: an unguessable id names it."""
+    IMPORTS.clear_old()  # what README promises: a week, then gone
     import_id = secrets.token_urlsafe(12)
     upload_path(import_id, filename).write_bytes(data)
     save(import_id, root_id=root_id, account_id=account_id, filename=filename, status="planned", done=0, total=0)

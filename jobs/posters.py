@@ -7,45 +7,20 @@ workers on other hosts points it at a shared volume) and kept a day.
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import time
 import zipfile
 from pathlib import Path
 
-from flask import current_app
-
+from jobs.kept import Kept
 from jobs.queue import enqueue, in_app_context
 
-KEEP_SECONDS = 86400
-
-
-def _key(batch_id: str) -> str:
-    return f"posters:{batch_id}"
-
-
-def folder() -> Path:
-    path = Path(current_app.config["POSTER_BATCH_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+BATCHES = Kept("posters", "POSTER_BATCH_DIR", 86400)
+state, _save, folder = BATCHES.state, BATCHES.save, BATCHES.folder
 
 
 def zip_path(batch_id: str) -> Path:
     return folder() / f"{batch_id}.zip"
-
-
-def state(batch_id: str) -> dict | None:
-    from runtime.extensions import store
-
-    raw = store.get(_key(batch_id))
-    return json.loads(raw) if raw else None
-
-
-def _save(batch_id: str, **fields) -> None:
-    from runtime.extensions import store
-
-    store.set(_key(batch_id), json.dumps(fields, ensure_ascii=False), ttl=KEEP_SECONDS)
 
 
 def start(org_id: int, org_name: str, total: int) -> str:
@@ -53,7 +28,7 @@ def start(org_id: int, org_name: str, total: int) -> str:
     without Redis, drawn now."""
     batch_id = secrets.token_urlsafe(16)
     _save(batch_id, org_id=org_id, org_name=org_name, total=total, done=0, status="queued")
-    _clear_old()
+    BATCHES.clear_old()
     enqueue(build_zip, batch_id, org_id, description=f"poster zip {org_id}")
     return batch_id
 
@@ -87,10 +62,3 @@ def _build(batch_id: str, org_id: int) -> int:
         raise
     _save(batch_id, org_id=org_id, org_name=org.name, total=len(teams), done=len(teams), status="done")
     return len(teams)
-
-
-def _clear_old() -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for old in folder().glob("*.zip"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)

@@ -87,8 +87,8 @@ def _problems(values: dict) -> dict[str, str]:
 
 
 def _page(values: dict, problems: dict[str, str], status: int = 200, error: str | None = None):
-    step = 1 if any(field in problems for field in ACCOUNT_FIELDS) else (2 if problems or error or
-                                                                         request.method == "POST" else 1)
+    # A sent form comes back at its second step, unless the account's own fields are at fault.
+    step = 2 if request.method == "POST" and not any(field in problems for field in ACCOUNT_FIELDS) else 1
     return render_template("mobile/register.html", values=values, problems=problems, error=error, step=step,
                            levels=members.EDUCATION_LEVELS, branches=_branches(values),
                            branch_q=request.values.get("branch_q", "")), status
