@@ -19,6 +19,7 @@ def register_console(app: Flask) -> None:
         pairing,
         people,
         projects,
+        push_history,
         teams,
     )
 

@@ -9,7 +9,7 @@ from handlers.registry import on_event
 from models import Member, Project
 from services.organisations import belonging
 from services.people import members, wechat_users
-from services.push import runs, subscriptions
+from services.push import reminders, runs, subscriptions
 from services.volunteering import hours, member_card, projects
 
 logger = logging.getLogger(__name__)
@@ -70,18 +70,22 @@ def subscription_sent(ctx: Context) -> None:
     """The final fate of a subscription notice, settled like TEMPLATESENDJOBFINISH."""
     for item in subscriptions.items(ctx.raw, "SubscribeMsgSentEvent"):
         status = str(item.get("ErrorStatus") or "")
-        runs.record_template_result(ctx.session, str(item.get("MsgID") or ""),
-                                    "success" if status == "success" else f"failed: {status} {item.get('ErrorCode', '')}",
-                                    openid=ctx.openid)
+        _settle(ctx, str(item.get("MsgID") or ""),
+                "success" if status == "success" else f"failed: {status} {item.get('ErrorCode', '')}")
     return None
 
 
 @on_event("templatesendjobfinish")
 def template_finished(ctx: Context) -> None:
     """TEMPLATESENDJOBFINISH: the final fate of a pushed template message."""
-    runs.record_template_result(ctx.session, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""),
-                                str(ctx.raw.get("Status") or ""), openid=ctx.openid)
+    _settle(ctx, str(ctx.raw.get("MsgID") or ctx.raw.get("MsgId") or ""), str(ctx.raw.get("Status") or ""))
     return None
+
+
+def _settle(ctx: Context, msgid: str, status: str) -> None:
+    """A reminder's by its msgid first: the push's fallback by openid would take it for an interrupted push."""
+    if reminders.record_result(ctx.session, msgid, status) is None:
+        runs.record_template_result(ctx.session, msgid, status, openid=ctx.openid)
 
 
 def my_team(ctx: Context) -> str:

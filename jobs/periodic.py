@@ -2,6 +2,7 @@
 scheduler``): nothing is left to a crontab or to a person typing a command."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from flask import current_app
@@ -137,6 +138,24 @@ def _refresh_dashboards() -> int:
     return written
 
 
+def send_reminders() -> dict:
+    """Members reminded of what they asked for (a project tomorrow, a period ending, the year's 20 h):
+    planned and sent in the day, Beijing time, each once (services.push.reminders)."""
+    return in_app_context(_send_reminders)
+
+
+def _send_reminders() -> dict:
+    from jobs.push import client
+    from runtime.extensions import db
+    from services.push import reminders
+
+    done = reminders.run_round(db.session, client=client())
+    if done.sent or done.skipped or done.failed or done.stopped not in (None, "night"):
+        logger.info("reminders: planned %s, sent %s, skipped %s, failed %s, unknown %s, stopped %s",
+                    done.planned, done.sent, done.skipped, done.failed, done.unknown, done.stopped)
+    return dataclasses.asdict(done)
+
+
 def schedule() -> list[tuple[object, int]]:
     """(job, seconds between runs), read from the configuration when the scheduler starts; an interval
     of 0 turns a job off (STATS_MAX_AGE_SECONDS=0: dashboards recounted only when looked at)."""
@@ -147,4 +166,5 @@ def schedule() -> list[tuple[object, int]]:
 def _all(config) -> list[tuple[object, int]]:
     return [(recover_pushes, config["PUSH_RECOVERY_INTERVAL"]), (mark_missing_signouts, 3600),
             (purge_sessions, 3600), (delete_appeal_photos, 3600), (lapse_pairings, 600), (hand_over_appeals, 600),
-            (forget_positions, 3600), (refresh_dashboards, config["STATS_MAX_AGE_SECONDS"])]
+            (forget_positions, 3600), (refresh_dashboards, config["STATS_MAX_AGE_SECONDS"]),
+            (send_reminders, config["REMINDER_INTERVAL"])]

@@ -15,6 +15,7 @@ from miniprogram_api.responses import (
     PasswordResetOut,
     ProfileOut,
     RegisteredOut,
+    RemindersOut,
     SkillChoicesOut,
     SkillsOut,
     SmsSentOut,
@@ -28,6 +29,7 @@ from services.people import (
     appeal_review,
     appeals,
     branches,
+    member_import,
     members,
     mp_sessions,
     profile_extras,
@@ -35,9 +37,22 @@ from services.people import (
     signup,
     sms,
 )
+from services.push import reminders
 from services.volunteering import certificates, hours
 from web.answers import pdf_response
-from web.bodies import AppealForm, BranchIn, CertificateIn, RegisterIn, ResetCodeIn, ResetIn, SkillsIn, SmsCodeIn, ZybIn
+from web.bodies import (
+    AppealForm,
+    BranchIn,
+    CertificateIn,
+    ClaimIn,
+    RegisterIn,
+    RemindersIn,
+    ResetCodeIn,
+    ResetIn,
+    SkillsIn,
+    SmsCodeIn,
+    ZybIn,
+)
 from web.guards import limiter
 from web.requestargs import read_upload
 
@@ -114,6 +129,31 @@ def register():
     asker = signup.Asker(login=g.mp_session.unionid or g.mp_session.openid, address=request.remote_addr)
     member, _ = signup.register_with_code(db.session, members.Registration(**body.model_dump(exclude={"sms_code"})),
                                           body.sms_code, unionid=g.mp_session.unionid, asker=asker)
+    mp_sessions.attach_member(db.session, bearer_token(), member.id)
+    return jsonify({"registered": True, "profile": members.profile(member, viewer_is_owner=True)}), 201
+
+
+@bp.post("/claim/code")
+@documented("认领账号：向团支部登记的手机号发送验证码（没有待认领账号的手机号不会收到短信，答复相同）",
+            body=ResetCodeIn, response=SmsSentOut)
+@limiter.limit("10 per hour")
+@login_required
+def send_claim_code():
+    body = ResetCodeIn.model_validate_json(request.get_data() or b"{}")
+    waiting = member_import.unclaimed(db.session, body.phone) is not None
+    return jsonify({"sent": True, "resend_after": sms.send_code(body.phone, "claim", deliver=waiting)})
+
+
+@bp.post("/claim")
+@documented("认领团支部已登记的账号（注册时答复 409 preregistered 的人）：设置密码，补充民族、学历",
+            body=ClaimIn, success=201, response=RegisteredOut)
+@limiter.limit("10 per hour")
+@login_required
+def claim():
+    if g.mp_session.member_id is not None:
+        raise Conflict("already_registered", "该微信已注册，无需认领")
+    body = ClaimIn.model_validate_json(request.get_data() or b"{}")
+    member = member_import.claim(db.session, **body.model_dump(), openid=None, unionid=g.mp_session.unionid)
     mp_sessions.attach_member(db.session, bearer_token(), member.id)
     return jsonify({"registered": True, "profile": members.profile(member, viewer_is_owner=True)}), 201
 
@@ -222,6 +262,27 @@ def _skills_answer(member) -> dict:
 def set_skills():
     body = SkillsIn.model_validate_json(request.get_data() or b"{}")
     return jsonify(_skills_answer(profile_extras.set_skills(db.session, current_member_id(), body.skills, body.note)))
+
+
+def _reminders_answer(state: dict) -> dict:
+    member = members.get_member(db.session, current_member_id())
+    return {"reminders": reminders.as_dict(state), "reachable": member.openid is not None}
+
+
+@bp.get("/me/reminders")
+@documented("我的提醒设置（由“青春北京”公众号发送）", response=RemindersOut)
+@member_required
+def my_reminders():
+    return jsonify(_reminders_answer(reminders.switches(db.session, current_member_id())))
+
+
+@bp.put("/me/reminders")
+@documented("开关提醒（只改传入的类型）", body=RemindersIn, response=RemindersOut)
+@member_required
+def set_reminders():
+    body = RemindersIn.model_validate_json(request.get_data() or b"{}")
+    wanted = {kind: on for kind, on in body.model_dump().items() if on is not None}
+    return jsonify(_reminders_answer(reminders.set_switches(db.session, current_member_id(), wanted)))
 
 
 @bp.put("/me/zyb")

@@ -269,6 +269,18 @@ class SkillsOut(Out):
     text: str
 
 
+class ReminderSwitchOut(Out):
+    kind: str
+    label: str
+    hint: str
+    on: bool
+
+
+class RemindersOut(Out):
+    reminders: list[ReminderSwitchOut]
+    reachable: bool = Field(description="账号已绑定公众号，提醒能送达")
+
+
 class ZybOut(Out):
     bound: bool
     username: str | None

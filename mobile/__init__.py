@@ -16,7 +16,19 @@ def _browser() -> dict:
 
 
 def register_mobile(app: Flask) -> None:
-    from mobile import appeal, auth, bind, home, member, onsite, password, privacy, projects, register  # noqa: F401 - registers the views
+    from mobile import (  # noqa: F401 - registers the views
+        appeal,
+        auth,
+        bind,
+        home,
+        member,
+        onsite,
+        password,
+        privacy,
+        projects,
+        register,
+        reminders,
+    )
     from mobile.join import join_bp
     from mobile.verify import verify_bp
 

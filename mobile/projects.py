@@ -48,13 +48,18 @@ def project_page(code: str):
 
 
 def _subscribe_offer() -> dict | None:
-    """The wx-open-subscribe button, inside WeChat when the subscription channel is on: its template and
-    the JS-SDK configuration signed for this page. Without WeChat's answer the page works without it."""
+    """The project notices' subscription button, when they go by 订阅通知."""
     channel = channels.current()
-    if channel.name != channels.SUBSCRIBE or not channel.template_id or not in_wechat():
+    return subscribe_offer(channel.template_id) if channel.name == channels.SUBSCRIBE else None
+
+
+def subscribe_offer(template_id: str | None) -> dict | None:
+    """The wx-open-subscribe button for ``template_id``, inside WeChat: the template and the JS-SDK
+    configuration signed for this page. Without WeChat's answer the page works without it."""
+    if not template_id or not in_wechat():
         return None
     try:
-        return {"template_id": channel.template_id, **jsapi.config_for(request.url)}
+        return {"template_id": template_id, **jsapi.config_for(request.url)}
     except (WeChatClientException, requests.RequestException) as exc:
         logger.info("no subscription button: the jsapi_ticket could not be had (%s)", type(exc).__name__)
         return None

@@ -19,6 +19,14 @@ from models.org import (
 from models.pairing import Pairing, PairingCode, PairingStatus
 from models.project import Audience, Enrolment, EnrolmentStatus, Project, ProjectStatus, ProjectTimekeeper
 from models.record import RECORD_STATUS_LABELS, CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord
+from models.reminder import (
+    REMINDER_LABELS,
+    REMINDER_STATUS_LABELS,
+    Reminder,
+    ReminderKind,
+    ReminderOptOut,
+    ReminderStatus,
+)
 from models.review import REVIEW_LABELS, LeagueReview, ReviewResult, ReviewYear
 from models.session import AuthSession, SessionKind
 from models.stats import OrgStats, RateTarget
@@ -40,4 +48,5 @@ __all__ = [
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
+    "REMINDER_LABELS", "REMINDER_STATUS_LABELS", "Reminder", "ReminderKind", "ReminderOptOut", "ReminderStatus",
 ]

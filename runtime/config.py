@@ -60,6 +60,13 @@ ENV_VARS = {
     "PUSH_TEMPLATE_FIELDS": 'JSON: template keyword → title|time|site|team|contact; default {"thing1": "title", "time2": "time", "thing3": "site"}',
     "PUSH_CHANNEL": "template (default): template messages; subscribe: subscription notifications (订阅通知, bizsend) to members who accepted",
     "PUSH_SUBSCRIBE_TEMPLATE_ID": "subscription-notification template id (the same keywords as PUSH_TEMPLATE_FIELDS); dev: the sandbox's sandbox_subscribe_project",
+    "REMINDER_TEMPLATE_ID": "template id of member reminders (活动提醒); dev: the sandbox's sandbox_reminder_notice",
+    "REMINDER_SUBSCRIBE_TEMPLATE_ID": "subscription-notification template id of reminders, used for members who accepted it; "
+                                      "dev: the sandbox's sandbox_subscribe_reminder",
+    "REMINDER_TEMPLATE_FIELDS": 'JSON: reminder keyword → title|time|note; default {"thing1": "title", "time2": "time", "thing3": "note"}',
+    "REMINDER_HOURS": "Beijing hours in which reminders are sent, FROM-UNTIL; default 9-21",
+    "REMINDER_PERIOD_DAYS": "days before a quarter, semester or holiday ends that members who have not taken part are reminded; default 14",
+    "REMINDER_INTERVAL": "seconds between the scheduler's reminder rounds; default 900; 0: no reminders",
     "PUSH_MINIPROGRAM_PAGEPATH": "when set (e.g. pages/project/index?code={code}), pushed notices open the mini-program page",
     "PUSH_ON_PUBLISH": "1 (default): publishing a project pushes it; 0: only the console button and the CLI do",
     "PUSH_RATE_PER_SECOND": "template messages per second across all workers; default 50",
@@ -251,6 +258,14 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "PUSH_SUBSCRIBE_TEMPLATE_ID": env.get("PUSH_SUBSCRIBE_TEMPLATE_ID") or (
             None if production else "sandbox_subscribe_project"),
         "PUSH_MINIPROGRAM_PAGEPATH": env.get("PUSH_MINIPROGRAM_PAGEPATH") or None,
+        "REMINDER_TEMPLATE_ID": env.get("REMINDER_TEMPLATE_ID") or (None if production else "sandbox_reminder_notice"),
+        "REMINDER_SUBSCRIBE_TEMPLATE_ID": env.get("REMINDER_SUBSCRIBE_TEMPLATE_ID") or (
+            None if production else "sandbox_subscribe_reminder"),
+        "REMINDER_TEMPLATE_FIELDS": read.push_fields(env, "REMINDER_TEMPLATE_FIELDS", read.DEFAULT_REMINDER_FIELDS,
+                                                     read.REMINDER_FIELD_SOURCES),
+        "REMINDER_HOURS": read.hour_window(env, "REMINDER_HOURS", (9, 21)),
+        "REMINDER_PERIOD_DAYS": read.number(env, "REMINDER_PERIOD_DAYS", 14, minimum=1),
+        "REMINDER_INTERVAL": read.number(env, "REMINDER_INTERVAL", 900, minimum=0),
         "PUSH_ON_PUBLISH": read.flag(env, "PUSH_ON_PUBLISH", True),
         "PUSH_RATE_PER_SECOND": read.number(env, "PUSH_RATE_PER_SECOND", 50, minimum=1),
         "PUSH_MAX_ATTEMPTS": read.number(env, "PUSH_MAX_ATTEMPTS", 4, minimum=1),

@@ -77,18 +77,36 @@ def flag(env: dict, name: str, default: bool) -> bool:
 
 PUSH_FIELD_SOURCES = ("title", "time", "site", "team", "contact")
 DEFAULT_PUSH_FIELDS = {"thing1": "title", "time2": "time", "thing3": "site"}
+REMINDER_FIELD_SOURCES = ("title", "time", "note")
+DEFAULT_REMINDER_FIELDS = {"thing1": "title", "time2": "time", "thing3": "note"}
 
 
-def push_fields(env: dict) -> dict[str, str]:
-    raw = env.get("PUSH_TEMPLATE_FIELDS")
+def push_fields(env: dict, name: str = "PUSH_TEMPLATE_FIELDS", default: dict = DEFAULT_PUSH_FIELDS,
+                sources: tuple[str, ...] = PUSH_FIELD_SOURCES) -> dict[str, str]:
+    """A template's keyword → what fills it, as JSON in ``name``."""
+    raw = env.get(name)
     if not raw:
-        return dict(DEFAULT_PUSH_FIELDS)
+        return dict(default)
     try:
         fields = json.loads(raw)
     except ValueError as exc:
-        raise ConfigError("PUSH_TEMPLATE_FIELDS must be a JSON object") from exc
+        raise ConfigError(f"{name} must be a JSON object") from exc
     if (not isinstance(fields, dict) or not fields
-            or any(not isinstance(k, str) or not k.isidentifier() or v not in PUSH_FIELD_SOURCES
+            or any(not isinstance(k, str) or not k.isidentifier() or v not in sources
                    for k, v in fields.items())):
-        raise ConfigError("PUSH_TEMPLATE_FIELDS maps template keywords to one of " + ", ".join(PUSH_FIELD_SOURCES))
+        raise ConfigError(f"{name} maps template keywords to one of " + ", ".join(sources))
     return fields
+
+
+def hour_window(env: dict, name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Hours of the Beijing day as FROM-UNTIL (9-21: from 09:00 to before 21:00)."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        start, end = (int(part) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(f"{name} must be hours such as 9-21") from None
+    if not 0 <= start < end <= 24:
+        raise ConfigError(f"{name} must be hours such as 9-21, the first before the second")
+    return start, end

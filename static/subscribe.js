@@ -1,4 +1,4 @@
-// 订阅项目通知: configures the JS-SDK for the wx-open-subscribe tag from the data the server signed
+// 订阅通知 (project notices, reminders): configures the JS-SDK for the wx-open-subscribe tag from the data the server signed
 // (data-* on #wx-config), so no inline script is needed under the Content-Security-Policy.
 (function () {
   var holder = document.getElementById("wx-config");
@@ -13,7 +13,7 @@
     try { details = JSON.parse(event.detail.subscribeDetails || "{}"); } catch (e) { details = {}; }
     var answer = details[tag.getAttribute("template")];
     var accepted = answer && JSON.parse(answer).status === "accept";
-    status.textContent = accepted ? "已订阅，有新项目时会通知你" : "未订阅，可随时再点按钮订阅";
+    status.textContent = accepted ? (status.dataset.accepted || "已订阅") : "未订阅，可随时再点按钮订阅";
   });
   tag.addEventListener("error", function () { status.textContent = "订阅未完成，请稍后再试"; });
 })();

@@ -93,3 +93,47 @@ def test_a_branch_enters_its_members_and_each_claims_the_account(app, session, s
     assert other.post("/m/claim/code", json={"phone": "13600000009"},
                       headers={"X-CSRFToken": csrf_token(other.get("/m/claim"))}).status_code == 200
     assert not any("验证码" in r.getMessage() for r in caplog.records[sent:] if r.name == "runtime.smsgateway")
+
+
+def test_the_mini_program_claims_an_entered_account_too(app, session, sandbox, caplog, monkeypatch):
+    """The same claim through the API: registering answers 409 preregistered, the code goes only to a
+    waiting account's phone, the claim logs this mini-program session in as the member."""
+    from services.people import member_import, members, mp_sessions
+
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    caplog.set_level(logging.INFO, logger="runtime.smsgateway")
+    tree = make_tree(session)
+    person = registration(name="赵四")
+    rows = member_import.plan(session, tree.branch.id, [{"name": "赵四", "id_number": person.id_number,
+                                                         "phone": person.phone, "joined": "2015-05"}])
+    member_import.apply(session, tree.branch.id, rows)
+    token, _ = mp_sessions.create(session, openid="o_mp_zhao", unionid="u_zhao", member_id=None)
+    api, auth, api_path = app.test_client(), {"Authorization": f"Bearer {token}"}, "/api/mp/v1"
+
+    api.post(f"{api_path}/sms/code", json={"phone": "13700000002"}, headers=auth)
+    code = re.search(r"验证码 (\d{6})", caplog.records[-1].getMessage()).group(1)
+    register = api.post(f"{api_path}/register", headers=auth, json={
+        "name": "赵四", "id_number": person.id_number, "phone": "13700000002", "sms_code": code, "password": "abc12345",
+        "joined_league": "2015-05", "ethnicity": "汉族", "education": "本科", "consent_notice": True,
+        "consent_sensitive": True})
+    assert register.status_code == 409 and register.get_json()["error"] == "preregistered"
+
+    sent = len(caplog.records)
+    assert api.post(f"{api_path}/claim/code", json={"phone": "13600000009"}, headers=auth).get_json()["sent"] is True
+    assert not any("验证码" in r.getMessage() for r in caplog.records[sent:] if r.name == "runtime.smsgateway")
+    assert api.post(f"{api_path}/claim/code", json={"phone": person.phone}, headers=auth).status_code == 200
+    code = re.search(r"验证码 (\d{6})", caplog.records[-1].getMessage()).group(1)
+    body = {"phone": person.phone, "sms_code": code, "password": "zhao2026", "ethnicity": "汉族", "education": "大专",
+            "consent_notice": True, "consent_sensitive": True}
+    refused = api.post(f"{api_path}/claim", json={**body, "consent_sensitive": False}, headers=auth)
+    assert refused.status_code == 400
+    code = re.search(r"验证码 (\d{6})", caplog.records[-1].getMessage()).group(1)
+    claimed = api.post(f"{api_path}/claim", json={**body, "sms_code": code}, headers=auth)
+    assert claimed.status_code == 201 and claimed.get_json()["profile"]["education"] == "大专"
+    assert api.get(f"{api_path}/me", headers=auth).get_json()["name"] == "赵四"
+    zhao = session.scalar(sa.select(Member).where(Member.name == "赵四"))
+    session.refresh(zhao)
+    assert zhao.claimed_at is not None and zhao.unionid == "u_zhao"
+    assert members.authenticate(session, person.phone, "zhao2026").id == zhao.id
+    again = api.post(f"{api_path}/claim", json=body, headers=auth)
+    assert again.status_code == 409

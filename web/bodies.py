@@ -75,6 +75,18 @@ class RegisterIn(Body):
     consent_sensitive: bool = Field(default=False, description="单独同意处理身份证号、签到位置等敏感个人信息，必须为 true")
 
 
+class ClaimIn(Body):
+    """认领账号: the account a branch entered from the league system, taken by its person."""
+
+    phone: str = Field(min_length=1, max_length=20, description="团支部登记的手机号")
+    sms_code: str = Field(min_length=4, max_length=8, description="POST /claim/code 发到该手机的验证码")
+    password: str = Field(min_length=1, max_length=64)
+    ethnicity: str = Field(min_length=1, max_length=20)
+    education: str = Field(min_length=1, max_length=20)
+    consent_notice: bool = Field(default=False, description="已阅读并同意《个人信息保护说明》，必须为 true")
+    consent_sensitive: bool = Field(default=False, description="单独同意处理敏感个人信息，必须为 true")
+
+
 class AppealForm(Body):
     """Documents the multipart form of POST /identity-appeals (read with request.form and files)."""
 
@@ -94,6 +106,12 @@ class TeamChangeIn(Body):
 class SkillsIn(Body):
     skills: list[str] = Field(default_factory=list, max_length=20, description="个人特长（GET /skills 的 key）")
     note: str | None = Field(default=None, max_length=100, description="其他特长")
+
+
+class RemindersIn(Body):
+    project_eve: bool | None = Field(default=None, description="活动前一天提醒；不传则不变")
+    period_end: bool | None = Field(default=None, description="周期（季度、学期、假期）结束前未参加提醒；不传则不变")
+    year_hours: bool | None = Field(default=None, description="11月年度时长不足20小时提醒；不传则不变")
 
 
 class ZybIn(Body):

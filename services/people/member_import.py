@@ -143,9 +143,12 @@ def unclaimed(session: Session, phone: str) -> Member | None:
 
 
 def claim(session: Session, *, phone: str, sms_code: str, password: str, openid: str | None,
-          ethnicity: str, education: str, consent_notice: bool, consent_sensitive: bool) -> Member:
+          ethnicity: str, education: str, consent_notice: bool, consent_sensitive: bool,
+          unionid: str | None = None) -> Member:
     """The person takes the account their branch entered: the code to its phone proves it is theirs;
-    they set a password, say 民族 and 学历, and agree to the privacy notice."""
+    they set a password, say 民族 and 学历, and agree to the privacy notice. ``openid``: the official
+    account's (the phone pages), bound at once; ``unionid``: the mini-program's, which finds the member
+    at its next login."""
     consent.require(consent_notice, consent_sensitive)
     validate_password(password)
     ethnicity = (ethnicity or "").strip()
@@ -160,6 +163,8 @@ def claim(session: Session, *, phone: str, sms_code: str, password: str, openid:
     with unit_of_work(session):
         member.password_hash, member.claimed_at = hash_password(password), utcnow()
         member.ethnicity, member.education = ethnicity, education
+        if unionid and member.unionid is None:
+            member.unionid = unionid
         consent.record(session, member.id)
         audit(session, ("member", member.id), "member.claimed", ("member", member.id))
     if openid:

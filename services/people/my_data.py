@@ -20,7 +20,18 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, AuthSession, Base, IdentityAppeal, Member, ServiceRecord, WechatFollower, utcnow
+from models import (
+    AuditEntry,
+    AuthSession,
+    Base,
+    IdentityAppeal,
+    Member,
+    Reminder,
+    ReminderOptOut,
+    ServiceRecord,
+    WechatFollower,
+    utcnow,
+)
 from runtime.extensions import protector
 from services.kernel.errors import Invalid
 from services.kernel.uow import audit, unit_of_work
@@ -60,7 +71,8 @@ TABLE_LABELS = {
     "team_memberships": "服务队报到", "enrolments": "项目报名", "service_records": "志愿服务记录",
     "correction_requests": "时长更正申请", "certificates": "志愿服务证明", "branch_applications": "团支部加入与转接申请",
     "league_reviews": "团员评议结果", "identity_appeals": "身份认证申请", "consents": "个人信息处理同意记录",
-    "subscriptions": "订阅通知授权", "push_deliveries": "收到的项目推送", "wechat_followers": "微信关注记录",
+    "subscriptions": "订阅通知授权", "push_deliveries": "收到的项目推送", "reminders": "收到的提醒",
+    "reminder_optouts": "已关闭的提醒", "wechat_followers": "微信关注记录",
     "auth_sessions": "小程序登录记录", "audit_log": "与你有关的操作记录",
 }
 FIELD_LABELS = {
@@ -186,6 +198,9 @@ def close(session: Session, member_id: int, code: str) -> Member:
                 forget_photo(appeal)
                 appeal.name, appeal.phone_enc, appeal.openid = CLOSED_NAME, protector.encrypt(""), None
                 appeal.phone_hash = appeal.id_number_hash = f"closed:{secrets.token_hex(8)}"
+        # reminders: pending ones are skipped when their turn comes (no openid); the rows keep none
+        session.execute(sa.update(Reminder).where(Reminder.member_id == member.id).values(openid=None))
+        session.execute(sa.delete(ReminderOptOut).where(ReminderOptOut.member_id == member.id))
         session.execute(sa.update(ServiceRecord).where(ServiceRecord.member_id == member.id).values(
             signin_lat=None, signin_lng=None, signin_accuracy_m=None, signout_lat=None, signout_lng=None,
             signout_accuracy_m=None).execution_options(synchronize_session=False))

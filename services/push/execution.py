@@ -124,35 +124,42 @@ def settle_leftovers(session: Session, project_id: int) -> int:
         time.sleep(0.5)
 
 
-_DELIVERIES = PushDelivery.__table__
-# Built once (building an UPDATE costs more than running it; a push runs these twice a message).
-_SETTLE = _DELIVERIES.update().where(
-    _DELIVERIES.c.id == sa.bindparam("settle_id"),
-    _DELIVERIES.c.status.in_([DeliveryStatus.sending, DeliveryStatus.unknown])).values(
-    status=sa.bindparam("outcome", type_=_DELIVERIES.c.status.type), msgid=sa.bindparam("outcome_msgid"),
-    errcode=sa.bindparam("outcome_errcode"), errmsg=sa.bindparam("outcome_errmsg"),
-    updated_at=sa.bindparam("now", type_=_DELIVERIES.c.updated_at.type))
-_CLAIM = _DELIVERIES.update().where(
-    _DELIVERIES.c.id == sa.bindparam("claim_id"), _DELIVERIES.c.status == DeliveryStatus.pending).values(
-    status=DeliveryStatus.sending, claimed_at=sa.bindparam("now", type_=_DELIVERIES.c.claimed_at.type),
-    attempts=_DELIVERIES.c.attempts + 1)
+def row_statements(table: sa.Table) -> tuple[sa.Update, sa.Update]:
+    """(settle, claim) for a table of messages sent one by one (push deliveries, reminders): settle
+    writes a message's outcome to a row still ``sending`` (or made ``unknown`` meanwhile), claim moves a
+    row pending → sending. Built once per table: building an UPDATE costs more than running it, and a
+    push runs these twice a message."""
+    settle = table.update().where(
+        table.c.id == sa.bindparam("settle_id"), table.c.status.in_(["sending", "unknown"])).values(
+        status=sa.bindparam("outcome", type_=table.c.status.type), msgid=sa.bindparam("outcome_msgid"),
+        errcode=sa.bindparam("outcome_errcode"), errmsg=sa.bindparam("outcome_errmsg"),
+        updated_at=sa.bindparam("now", type_=table.c.updated_at.type))
+    claim = table.update().where(table.c.id == sa.bindparam("claim_id"), table.c.status == "pending").values(
+        status="sending", claimed_at=sa.bindparam("now", type_=table.c.claimed_at.type),
+        attempts=table.c.attempts + 1)
+    return settle, claim
 
 
-def _settle_and_claim(session: Session, settle: tuple[int, Outcome] | None, claim_id: int | None) -> bool:
+_DELIVERY_STATEMENTS = row_statements(PushDelivery.__table__)
+
+
+def settle_and_claim(session: Session, settle: tuple[int, Outcome] | None, claim_id: int | None,
+                     statements: tuple[sa.Update, sa.Update] = _DELIVERY_STATEMENTS) -> bool:
     """One commit writes the previous message's outcome and claims the next one (pending → sending,
     durable before its request leaves): one commit per message instead of two, and a job dying still
     leaves at most one row in ``sending``. A row a stale-claim sweep marked ``unknown`` meanwhile
     still gets the truth. True when the claim was won."""
     now = utcnow()
+    settle_statement, claim_statement = statements
     with session.get_bind().begin() as connection:  # no ORM state involved: a pooled connection of its own
         if settle is not None:
-            delivery_id, outcome = settle
-            connection.execute(_SETTLE, {"settle_id": delivery_id, "outcome": outcome.status, "now": now,
-                                         "outcome_msgid": outcome.msgid, "outcome_errcode": outcome.errcode,
-                                         "outcome_errmsg": outcome.errmsg})
+            row_id, outcome = settle
+            connection.execute(settle_statement, {"settle_id": row_id, "outcome": outcome.status.value, "now": now,
+                                                  "outcome_msgid": outcome.msgid, "outcome_errcode": outcome.errcode,
+                                                  "outcome_errmsg": outcome.errmsg})
         if claim_id is None:
             return False
-        return connection.execute(_CLAIM, {"claim_id": claim_id, "now": now}).rowcount == 1
+        return connection.execute(claim_statement, {"claim_id": claim_id, "now": now}).rowcount == 1
 
 
 def _touch(session: Session, delivery_id: int) -> None:
@@ -210,16 +217,16 @@ def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport
             try:  # the permit before the claim: a pacer that fails (Redis down) leaves this row pending
                 pacer.wait()
             except BaseException:
-                _settle_and_claim(session, done, None)  # what was sent before stays recorded as sent
+                settle_and_claim(session, done, None)  # what was sent before stays recorded as sent
                 raise
-            claimed, done = _settle_and_claim(session, done, delivery_id), None
+            claimed, done = settle_and_claim(session, done, delivery_id), None
             if not claimed:
                 pacer.give_back()
                 continue  # another job has it
             outcome = send_one(client, openid, message, touch=functools.partial(_touch, session, delivery_id),
                                channel=channel)
             if outcome.stop:
-                _settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
+                settle_and_claim(session, (delivery_id, Outcome(DeliveryStatus.pending)), None)
                 return _stop(session, run_id, outcome, report)
             done = (delivery_id, outcome)
             PUSH_DELIVERIES.labels(channel.name, outcome.status.value).inc()
@@ -234,7 +241,7 @@ def run(session: Session, run_id: int, *, client, on_progress=None) -> RunReport
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 _set_run(session, run_id, heartbeat_at=utcnow())
                 beat = time.monotonic()
-        _settle_and_claim(session, done, None)
+        settle_and_claim(session, done, None)
     report.unknown += settle_leftovers(session, project_id)
     _set_run(session, run_id, state=PushState.done, finished_at=utcnow(), heartbeat_at=utcnow())
     logger.info("push run %s for project %s done: %s sent, %s failed, %s unknown", run_id, project_id,

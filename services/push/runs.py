@@ -35,6 +35,7 @@ from models import (
     PushDelivery,
     PushRun,
     PushState,
+    Team,
     TeamMembership,
     WechatFollower,
     utcnow,
@@ -46,6 +47,7 @@ from services.organisations import orgs
 from services.organisations.pairing import paired_department_ids
 from services.organisations.teams import in_team
 from services.push import channels, subscriptions
+from services.push.sending import apply_final_word
 from services.volunteering import projects
 
 logger = logging.getLogger(__name__)
@@ -257,8 +259,37 @@ def record_template_result(session: Session, msgid: str, status: str, openid: st
         if delivery is None:
             logger.info("template result for unknown msgid %s", msgid)
             return None
-        delivery.status = (DeliveryStatus.delivered if status == "success" else
-                           DeliveryStatus.blocked if "block" in status else DeliveryStatus.failed)
-        delivery.errmsg = None if status == "success" else status[:200]
-        delivery.updated_at = utcnow()
+        apply_final_word(delivery, status)
         return delivery
+
+
+# ---- the console's push history ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PushedProject:
+    project: Project
+    runs: int
+    last: PushRun
+    counts: dict[str, int]  # delivery status → how many
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def history(session: Session, org: Organization, *, limit: int = 100) -> list[PushedProject]:
+    """The projects of ``org``'s sub-tree that were pushed, latest push first: how many pushes, the last
+    one, and where their messages stand."""
+    teams = orgs.subtree_teams(org).with_only_columns(Team.id).order_by(None)
+    latest = (sa.select(PushRun.project_id, sa.func.max(PushRun.id).label("last_id"), sa.func.count().label("runs"))
+              .join(Project, Project.id == PushRun.project_id).where(Project.team_id.in_(teams))
+              .group_by(PushRun.project_id).order_by(sa.func.max(PushRun.id).desc()).limit(limit).subquery())
+    found = session.execute(sa.select(Project, PushRun, latest.c.runs).join(latest, latest.c.project_id == Project.id)
+                            .join(PushRun, PushRun.id == latest.c.last_id).order_by(PushRun.id.desc())).all()
+    counts: dict[int, dict[str, int]] = {}
+    for project_id, status, n in session.execute(
+            sa.select(PushDelivery.project_id, PushDelivery.status, sa.func.count())
+            .where(PushDelivery.project_id.in_([project.id for project, _, _ in found]))
+            .group_by(PushDelivery.project_id, PushDelivery.status)):
+        counts.setdefault(project_id, {})[status.value] = n
+    return [PushedProject(project, runs, run, counts.get(project.id, {})) for project, run, runs in found]

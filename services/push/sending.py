@@ -11,7 +11,7 @@ import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from models import DeliveryStatus
+from models import DeliveryStatus, utcnow
 from services.push import channels, subscriptions
 
 TOKEN_ERRORS = (40001, 40014, 42001)
@@ -84,3 +84,13 @@ def send_one(client, openid: str, message: dict, *, touch, channel: channels.Cha
                 return Outcome(DeliveryStatus.unknown, errmsg=TIMEOUT_UNKNOWN)
             last = Outcome(DeliveryStatus.failed, errmsg=NETWORK_ERROR)
     return last
+
+
+def apply_final_word(row, status: str) -> None:
+    """WeChat's final word on a message (TEMPLATESENDJOBFINISH's Status, subscribe_msg_sent_event's
+    ErrorStatus: "success", "failed:user block", "failed: system failed") written on its row, a push
+    delivery or a reminder (each with its own status enum, the same values)."""
+    states = type(row.status)
+    row.status = states("delivered" if status == "success" else "blocked" if "block" in status else "failed")
+    row.errmsg = None if status == "success" else status[:200]
+    row.updated_at = utcnow()

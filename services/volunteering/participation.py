@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import CalendarPeriod, Member, Organization, OrgKind, PeriodKind, RecordStatus, ServiceRecord
 from models.calendar import PERIOD_LABELS
@@ -88,6 +88,22 @@ def rule_for(session: Session, member: Member) -> str:
     if OrgKind.school in kinds:
         return HOLIDAY
     return QUARTER
+
+
+def under_rule(rule: str) -> sa.ColumnElement[bool]:
+    """``rule_for`` as a condition on the member's row, for work over many members at once (reminders):
+    a branch under a university or a department follows semesters, under a middle school holidays."""
+    branch, above = aliased(Organization), aliased(Organization)
+
+    def under(*kinds: OrgKind) -> sa.ColumnElement[bool]:
+        return Member.branch_id.in_(sa.select(branch.id).join(above, branch.path.startswith(above.path))
+                                    .where(above.kind.in_(kinds)))
+    semester, holiday = under(OrgKind.university, OrgKind.department), under(OrgKind.school)
+    if rule == SEMESTER:
+        return semester
+    if rule == HOLIDAY:
+        return sa.and_(holiday, sa.not_(semester))
+    return sa.or_(Member.branch_id.is_(None), sa.and_(sa.not_(semester), sa.not_(holiday)))
 
 
 def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnElement[bool]:

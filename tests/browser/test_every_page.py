@@ -35,13 +35,14 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("access-log", "/console/access-log"), ("certificate", f"/console/members/{member_id}/certificate"),
             ("password", "/console/password"), ("short-communities", "/console/short-communities"),
             ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2"),
-            ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot")]
+            ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot"),
+            ("pushes", "/console/pushes")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
                ("profile", "/m/profile"), ("team", "/m/team"), ("teams", "/m/teams?q=东华门"), ("branch", "/m/branch"),
                ("skills", "/m/skills"), ("zyb", "/m/zyb"), ("certificate", "/m/certificate"), ("privacy", "/m/privacy"),
-               ("my-data", "/m/my-data"), ("appeal", "/m/appeal"), ("password-reset", "/m/password/reset"),
+               ("my-data", "/m/my-data"), ("reminders", "/m/reminders"), ("appeal", "/m/appeal"), ("password-reset", "/m/password/reset"),
                ("not-found", "/m/no-such-page")]
 
 

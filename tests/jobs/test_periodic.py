@@ -9,7 +9,7 @@ def test_every_periodic_job_is_scheduled(app):
     with app.app_context():
         names = {job.__name__ for job, seconds in periodic.schedule() if seconds > 0}
     assert names == {"recover_pushes", "mark_missing_signouts", "purge_sessions", "delete_appeal_photos",
-                     "lapse_pairings", "hand_over_appeals", "forget_positions", "refresh_dashboards"}
+                     "lapse_pairings", "hand_over_appeals", "forget_positions", "refresh_dashboards", "send_reminders"}
 
 
 def test_dashboards_are_refreshed_when_stale(app, session):

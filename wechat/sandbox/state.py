@@ -42,7 +42,8 @@ class SandboxState:
     sms: list[dict] = field(default_factory=list)                   # Tencent Cloud SMS messages accepted
     # 订阅通知: templates added to the account (id → (public tid, kids)), and who refused one
     subscribe_templates: dict[str, tuple[str, list]] = field(
-        default_factory=lambda: {"sandbox_subscribe_project": ("10001", [1, 2, 3, 4, 5])})
+        default_factory=lambda: {"sandbox_subscribe_project": ("10001", [1, 2, 3, 4, 5]),
+                                 "sandbox_subscribe_reminder": ("10002", [1, 2, 3])})
     subscribe_refused: set[tuple[str, str]] = field(default_factory=set)  # (openid, template id)
     jsapi_ticket: str = field(default_factory=lambda: "sbx_jsapi_" + secrets.token_urlsafe(16))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

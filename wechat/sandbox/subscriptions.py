@@ -11,6 +11,7 @@ from wechat.sandbox.state import SandboxState
 
 # The subscription-notification templates the sandbox offers (newtmpl): a project notice with the
 # keywords PUSH_TEMPLATE_FIELDS maps by default; added to the account as "sandbox_subscribe_project".
+# And a reminder.
 PUBLIC_TEMPLATES = {
     "10001": {"title": "志愿项目通知", "type": 2, "keywords": [
         {"kid": 1, "name": "项目名称", "example": "社区垃圾分类宣传", "rule": "thing"},
@@ -18,6 +19,11 @@ PUBLIC_TEMPLATES = {
         {"kid": 3, "name": "服务地点", "example": "多福巷社区居委会", "rule": "thing"},
         {"kid": 4, "name": "服务队", "example": "多福巷社区青年志愿者服务队", "rule": "thing"},
         {"kid": 5, "name": "项目状态", "example": "报名中", "rule": "phrase"}]},
+    # the reminders' keywords (REMINDER_TEMPLATE_FIELDS), added as "sandbox_subscribe_reminder"
+    "10002": {"title": "活动提醒", "type": 2, "keywords": [
+        {"kid": 1, "name": "提醒事项", "example": "社区垃圾分类宣传", "rule": "thing"},
+        {"kid": 2, "name": "时间", "example": "2026年11月28日 09:00", "rule": "time"},
+        {"kid": 3, "name": "温馨提示", "example": "明天开始，请按时到场签到", "rule": "thing"}]},
 }
 
 
