@@ -11,13 +11,17 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from models import AuditEntry, Member, Team, TeamMembership, utcnow
-from services.kernel.errors import Conflict, Invalid, NotFound
+from models import AuditEntry, Member, Organization, OrgKind, Team, TeamMembership, utcnow
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.prepared import Prepared
 from services.kernel.uow import audit_now, normalise_code, unit_of_work
 from services.organisations.teams import get_team
+
+# Teams that take only their own organisation's members: a university department's (seed 001 (4) 2:
+# 学院青年志愿者服务队需生成“组织二维码”，团员通过扫码加入服务队 — the college's own members).
+CLOSED_KINDS = (OrgKind.department,)
 
 
 @dataclass(frozen=True)
@@ -39,24 +43,32 @@ class JoinResult:
 
 class _Checks:
     """What a join decides on, by name: the team, the member (NULL: nobody), whether they are a
-    volunteer, their active membership of this team and their active community team."""
+    volunteer, their active membership of this team, their active community team, and whether the team
+    is a department's the member's branch is not under (``outsider``)."""
 
     @staticmethod
     def query(which_team: sa.ColumnElement[bool], which_member: sa.ColumnElement[bool]) -> sa.Subquery:
         active = sa.and_(TeamMembership.member_id == Member.id, TeamMembership.left_at.is_(None))
         here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == Team.id).limit(1)
         community = sa.select(TeamMembership.team_id).where(active, TeamMembership.is_community.is_(True)).limit(1)
+        team_org, branch = aliased(Organization), aliased(Organization)
+        closed = sa.or_(*(team_org.kind == kind for kind in CLOSED_KINDS))  # no IN: a prepared statement's list
+        department = sa.select(team_org.path).where(team_org.id == Team.org_id, closed).scalar_subquery()
+        own = sa.select(branch.path).where(branch.id == Member.branch_id).scalar_subquery()
+        outsider = sa.case((department.is_(None), False), (own.is_(None), True),
+                           else_=sa.not_(own.startswith(department)))
         return (sa.select(Team.id.label("team_id"), Team.name, Team.contact_name, Team.contact_phone,
                           Team.is_community, Member.id.label("member_id"), Member.is_volunteer.label("volunteer"),
                           here.scalar_subquery().label("here"),
-                          community.scalar_subquery().label("community_team_id"))
+                          community.scalar_subquery().label("community_team_id"), outsider.label("outsider"))
                 .select_from(Team).outerjoin(Member, which_member).where(which_team).subquery("checks"))
 
     @staticmethod
     def may_join(checks) -> sa.ColumnElement[bool]:
-        """The rule, in one place for both ways of joining below: a volunteer not yet in the team, and for
-        a community team, in no other community team (DESIGN.md: quit first)."""
-        return sa.and_(checks.c.volunteer.is_(True), checks.c.here.is_(None),
+        """The rule, in one place for both ways of joining below: a volunteer not yet in the team, for a
+        community team in no other community team (DESIGN.md: quit first), for a department's team one
+        of the department's own members (issue 38.14)."""
+        return sa.and_(checks.c.volunteer.is_(True), checks.c.here.is_(None), checks.c.outsider.is_(False),
                        sa.or_(checks.c.is_community.is_(False), checks.c.community_team_id.is_(None)))
 
 
@@ -114,6 +126,9 @@ def _existing_or_refuse(session: Session, row: sa.Row) -> int:
         raise NotFound("member_not_found", "请先完成实名注册")
     if row.here is not None:
         return row.here
+    if row.outsider:
+        raise Forbidden("not_this_department", f"「{row.name}」只接受本院系的团员加入。{_own_team_hint(session, row.member_id)}",
+                        team=row.name)
     if not row.volunteer:
         raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
     if row.is_community and row.community_team_id is not None:
@@ -123,6 +138,19 @@ def _existing_or_refuse(session: Session, row: sa.Row) -> int:
                        team=current.name)
     # Only after a join lost a race whose winner has left again since: nothing to explain, try again.
     raise Conflict("join_retry", "报到未完成，请重新扫码")
+
+
+def _own_team_hint(session: Session, member_id: int) -> str:
+    """Where a member refused by a department's team belongs: their own department's team, or a community."""
+    member = session.get(Member, member_id)
+    branch = session.get(Organization, member.branch_id) if member.branch_id else None
+    if branch is not None:
+        above = [int(part) for part in branch.path.strip("/").split("/")]
+        own = session.scalar(sa.select(Team.name).join(Organization, Organization.id == Team.org_id).where(
+            Organization.id.in_(above), Organization.kind.in_(CLOSED_KINDS)).order_by(Organization.path.desc()).limit(1))
+        if own is not None:
+            return f"你所在院系的服务队是「{own}」，请扫描它的二维码。"
+    return "请扫描居住地社区（村）服务队的二维码报到。"
 
 
 def join_team(session: Session, member_id: int, team_id: int, *, source: str) -> JoinResult:

@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Project, TeamMembership
-from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.organisations import joining, teams
 from services.people import wechat_users
 from tests.factories import join, make_member, make_tree
@@ -92,7 +92,7 @@ def test_department_team_counts_its_branch_members(session):
     student = make_member(session, branch=tree.branch)
     outsider = make_member(session, branch=tree.branch2)
     dept_team = tree.team(session, tree.dept)
-    joined = make_member(session)
+    joined = make_member(session, branch=tree.branch)  # scanned the poster too: counted once
     join(session, joined, dept_team)
     ids = set(session.scalars(teams.team_member_ids(session, dept_team)))
     assert ids == {student.id, joined.id} and outsider.id not in ids
@@ -115,3 +115,29 @@ def test_concurrent_scans_of_two_community_teams_keep_one(session, pg_only, run_
     assert sum(r is True for r in results) == 1, results
     assert all(r is False or isinstance(r, Conflict) for r in results if r is not True)
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+
+
+def test_row14_a_departments_team_takes_only_the_departments_members(session):
+    """Issue 38 row 14: a 高一 student (or another college's) scanning 计算机学院's poster is refused with
+    the team they can join; the college's own members join, on PostgreSQL in the one-statement path."""
+    from services.organisations import orgs
+
+    tree = make_tree(session)
+    computing = tree.team(session, tree.dept)
+    own = make_member(session, branch=tree.branch)
+    other_college_branch = orgs.create_organization(session, tree.dept2.id, "机电学院2024级1班团支部", "branch")
+    other_college = make_member(session, branch=other_college_branch)
+    school = orgs.create_organization(session, tree.district.id, "北京二中团委", "school")
+    pupil = make_member(session, branch=orgs.create_organization(session, school.id, "高一（1）班团支部", "branch"))
+    unplaced = make_member(session)
+
+    assert joining.join_team_by_code(session, computing.code, member_id=own.id, source="scan").created
+    with pytest.raises(Forbidden, match="只接受本院系的团员加入。你所在院系的服务队是「机电学院") as refused:
+        joining.join_team_by_code(session, computing.code, member_id=other_college.id, source="scan")
+    assert refused.value.status == 403
+    for member in (pupil, unplaced):
+        with pytest.raises(Forbidden, match="请扫描居住地社区（村）服务队的二维码报到"):
+            joining.join_team(session, member.id, computing.id, source="page")
+    assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
+    # A community team is open to anyone (one at a time).
+    assert joining.join_team(session, pupil.id, tree.team(session, tree.community).id, source="page").created
