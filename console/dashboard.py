@@ -45,7 +45,8 @@ def index():
     team = teams.team_of_org(db.session, org.id)
     return render_template("console/dashboard.html", org=org, board=board, key=key, ranked=ranked,
                            chart=ranked[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
-                           team=team, beijing=BEIJING, own=org.id == current_account().org_id)
+                           team=team, beijing=BEIJING, own=org.id == current_account().org_id,
+                           own_period_note=participation.OWN_PERIOD_NOTE)
 
 
 @bp.get("/short-communities")

@@ -22,7 +22,7 @@ from console.members import roster_scope
 from runtime.extensions import db
 from services.kernel.beijing_time import beijing_today
 from services.reporting import access_log, exports, rosters, stats
-from services.volunteering import projects
+from services.volunteering import participation, projects
 from web.requestargs import int_arg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,8 +34,8 @@ def _table(kind: str) -> exports.Table:
     if kind in ("members", "review"):
         scope, members_of, team = roster_scope()
         access_log.phone_search(db.session, current_account().org_id, request.args.get("q", ""))
-        query = rosters.search(members_of, year=year, q=request.args.get("q", ""),
-                               filter_=request.args.get("filter") or None)
+        query = rosters.search(members_of, year=year, periods=participation.own_periods(db.session),
+                               q=request.args.get("q", ""), filter_=request.args.get("filter") or None)
         name = team.name if scope == "team" else org.name
         table = (exports.members(db.session, query, f"{name}团员名单") if kind == "members"
                  else exports.review(db.session, query, f"{name}{year}年评议参考"))

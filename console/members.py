@@ -15,7 +15,7 @@ from services.organisations import teams
 from services.organisations.orgs import in_subtree
 from services.people import branches, members
 from services.reporting import access_log, phone_access, rosters, stats
-from services.volunteering import certificates, reviews
+from services.volunteering import certificates, participation, reviews
 from web.answers import pdf_response
 from web.errors import wants_page
 from web.flashing import attempt
@@ -43,14 +43,15 @@ def _listing(template: str, default_filter: str | None = None):
     filter_ = request.args.get("filter", default_filter)
     year = stats.current_year()
     access_log.phone_search(db.session, current_account().org_id, q)
-    query = rosters.search(members_of, year=year, q=q, filter_=filter_)
+    query = rosters.search(members_of, year=year, periods=participation.own_periods(db.session), q=q, filter_=filter_)
     after = int_arg(request.args, "after", label="after（上一页最后一名团员）")
     shown = int_arg(request.args, "shown", 0, maximum=10_000_000, label="shown（已显示人数）")
     rows = rosters.page(db.session, query, limit=PAGE_SIZE + 1, after=after or None)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return dict(template=template, scope=scope, team=team, q=q, filter=filter_, year=year, rows=rows,
                 filters=rosters.FILTERS, total=_total(query, scope), first=shown + 1, shown=shown + len(rows),
-                next_after=rows[-1].id if more else None, page_size=PAGE_SIZE)
+                next_after=rows[-1].id if more else None, page_size=PAGE_SIZE,
+                own_period_note=participation.OWN_PERIOD_NOTE)
 
 
 def _total(query: rosters.Roster, scope: str) -> dict:

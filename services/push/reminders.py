@@ -59,7 +59,6 @@ _STATEMENTS = row_statements(Reminder.__table__)
 KIND_HINTS = {ReminderKind.project_eve: "报名的项目开始前一天提醒你按时参加",
               ReminderKind.period_end: "本季度（学生为本学期、本假期）快结束还没参加志愿服务时提醒你",
               ReminderKind.year_hours: "每年11月，年度服务时长不足20小时时提醒你"}
-RULE_WORDS = {participation.QUARTER: "本季度", participation.SEMESTER: "本学期", participation.HOLIDAY: "本假期"}
 
 NO_LONGER = {"withdrawn": "已取消报名或项目已变更，无需提醒", "done": "已参加，无需提醒", "reached": "已满20小时，无需提醒",
              "off": "团员已关闭此类提醒", "late": "已过提醒时间，未发送", "gone": "团员已解绑或注销",
@@ -134,7 +133,7 @@ def _still_due(session: Session, reminder: Reminder, member: Member, now: dt.dat
             return "changed"
         if standing.done:
             return "done"
-        words = RULE_WORDS[standing.rule]
+        words = participation.PERIOD_WORDS[standing.rule]
         return Text(f"{standing.period.label}志愿服务", _day(standing.period.ends_on),
                     f"{words}尚未参加志愿服务，去看看项目", f"{base}/m/projects")
     year = int(reminder.subject)

@@ -64,10 +64,10 @@ def members(session: Session, roster: rosters.Roster, title: str) -> Table:
     def rows() -> Iterator[list]:
         for r in rosters.iterate(session, roster):
             yield [r.name, r.id_number, r.phone, r.league_number or "—", r.branch or "—", _yes(r.is_volunteer),
-                   r.team or "未报到", r.year_hours, "已参加" if r.quarter_done else "未参加", r.cadre or "—",
+                   r.team or "未报到", r.year_hours, f"{r.period_word}{'已' if r.quarter_done else '未'}参加", r.cadre or "—",
                    _yes(r.over_age), _yes(r.activist)]
     return Table(title, ["姓名", "身份证号（已隐去）", "手机号（已隐去）", "团员编号", "团支部", "注册志愿者",
-                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "本季度", "团干部", "超龄",
+                         "报到社区服务队", f"{roster.year}年认证时长（小时）", "本期参加（季度/学期/假期）", "团干部", "超龄",
                          "入团积极分子"], rows(), formats={7: HOURS})
 
 
@@ -91,7 +91,7 @@ def rates(board: stats.Dashboard) -> Table:
     rows = [line(board.total)] + [line(entry) for entry in board.ranked("reported")]
     return Table(f"{board.org.name}{board.year}年各组织比率", [
         "组织", "类别", "团员（团龄内）", "注册志愿者", "注册志愿者率", "到社区报到", "报到率", "年度满20小时",
-        "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "本季度参加率", "活动不足2次的社区（村）",
+        "满20小时率", "超龄", "入团积极分子", "积极分子注册率", "本期参加率（季度/学期/假期）", "活动不足2次的社区（村）",
         "注册志愿者率目标", "未达标项"], rows,
         formats={2: COUNT, 3: COUNT, 4: PERCENT, 5: COUNT, 6: PERCENT, 7: COUNT, 8: PERCENT, 9: COUNT, 10: COUNT,
                  11: PERCENT, 12: PERCENT, 13: COUNT, 14: PERCENT})

@@ -19,13 +19,13 @@ from services.organisations.belonging import community_membership, has_reported,
 from services.people.members import normalise_phone
 from services.reporting import stats
 from services.volunteering.hours import YEAR_TARGET_HOURS, hours_of, year_minutes, year_minutes_of
-from services.volunteering.participation import quarter_of, took_part
+from services.volunteering.participation import PERIOD_WORDS, OwnPeriods
 from services.volunteering.reviews import excellent_blockers, results_column
 
 FILTERS = {
     "volunteer": "注册志愿者", "not_volunteer": "未注册志愿者", "not_reported": "未到社区报到",
     "under_target": "年度服务不满20小时", "not_excellent": "不可评优秀", "cadre_pending": "团干部待确认",
-    "over_age": "超龄", "not_this_quarter": "本季度未参加", "activist": "入团积极分子", "activist_not_volunteer": "入团积极分子未注册志愿者",
+    "over_age": "超龄", "not_this_quarter": "本期未参加（季度/学期/假期）", "activist": "入团积极分子", "activist_not_volunteer": "入团积极分子未注册志愿者",
 }
 
 
@@ -44,7 +44,8 @@ class Row:
     over_age: bool
     activist: bool = False
     review: ReviewResult | None = None  # the year's 评议 result
-    quarter_done: bool = False          # an approved record this Beijing quarter
+    quarter_done: bool = False          # an approved record in the member's own period (quarter, semester, holiday)
+    rule: str = "quarter"               # which: participation.QUARTER, SEMESTER or HOLIDAY
 
     @property
     def year_hours(self) -> float:
@@ -54,6 +55,11 @@ class Row:
     def excellent_blocked_by(self) -> str | None:
         """评议: not registered as a volunteer, or under 20 h in the year → cannot be rated excellent."""
         return "、".join(excellent_blockers(self.is_volunteer, self.year_minutes)) or None
+
+    @property
+    def period_word(self) -> str:
+        """本季度 / 本学期 / 本假期: the member's own period, named on the list and in the export."""
+        return PERIOD_WORDS[self.rule]
 
     @property
     def review_label(self) -> str | None:
@@ -81,7 +87,8 @@ class Roster:
 COUNT_CAP = 10_000  # a narrowed list counts this far and then says "more than"
 
 
-def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter_: str | None = None) -> Roster:
+def search(members_of: sa.ColumnElement[bool], *, year: int, periods: OwnPeriods, q: str = "",
+           filter_: str | None = None) -> Roster:
     """Rows (member, branch name, community team name, year minutes or None, over age), by name, of the
     members ``members_of`` (a condition on the member's row: ``orgs.in_subtree``, a team's ids).
 
@@ -103,10 +110,11 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
     # first row took six seconds for a city.
     year_total = year_minutes_of(year, Member.id) if filter_ in HOURS_FILTERS else sa.null()
     team_name = sa.func.coalesce(community.name, paired.c.team_name)  # a paired department's street
-    this_quarter = took_part(quarter_of(beijing_today()), Member.id)
+    this_period = periods.done(Member.id)  # each member by their own rule (``periods``: participation.own_periods)
     def columns(select: sa.Select, minutes: sa.ColumnElement) -> sa.Select:
         return select.add_columns(branch.name, team_name, minutes.label("minutes"), over.label("over_age"),
-                                  results_column(year).label("review"), this_quarter.label("quarter_done"))
+                                  results_column(year).label("review"), this_period.label("quarter_done"),
+                                  periods.rule().label("rule"))
 
     def rows(found: sa.Subquery) -> sa.Select:  # joined from the ids: a semi-join came after every join
         return columns(listed(sa.select(Member).select_from(found).join(Member, Member.id == found.c.id)),
@@ -130,7 +138,7 @@ def search(members_of: sa.ColumnElement[bool], *, year: int, q: str = "", filter
         "not_reported": sa.not_(has_reported()), "under_target": year_total < YEAR_TARGET_HOURS * 60,
         "not_excellent": sa.or_(sa.not_(Member.is_volunteer), year_total < YEAR_TARGET_HOURS * 60),
         "cadre_pending": sa.and_(Member.cadre_claimed, Member.cadre_confirmed_at.is_(None)), "over_age": over,
-        "activist": Member.activist_since.is_not(None), "not_this_quarter": sa.not_(this_quarter),
+        "activist": Member.activist_since.is_not(None), "not_this_quarter": sa.not_(this_period),
         "activist_not_volunteer": sa.and_(Member.activist_since.is_not(None), sa.not_(Member.is_volunteer)),
     }
     if filter_ in conditions:
@@ -152,18 +160,18 @@ def _with_minutes(session: Session, rows: list, year: int) -> list[Row]:
     if missing:
         sums = year_minutes(year, sa.select(Member.id).where(Member.id.in_(missing)))
         found = dict(session.execute(sa.select(sums.c.member_id, sums.c.minutes)).all())
-    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over, review, quarter)
-            for member, branch, team, joined, over, review, quarter in rows]
+    return [_row(member, branch, team, found.get(member.id, 0) if joined is None else joined, over, review, done, rule)
+            for member, branch, team, joined, over, review, done, rule in rows]
 
 
 def _row(member: Member, branch: str | None, team: str | None, minutes: int, over_age: bool,
-         review: str | None, quarter_done: bool) -> Row:
+         review: str | None, quarter_done: bool, rule: str) -> Row:
     cadre = "" if not member.cadre_claimed else ("已确认" if member.cadre_confirmed_at else "待确认")
     return Row(id=member.id, name=member.name, id_number=mask_id_number(protector.decrypt(member.id_number_enc)),
                phone=mask_phone(protector.decrypt(member.phone_enc)), league_number=member.league_number,
                branch=branch, team=team, is_volunteer=member.is_volunteer, year_minutes=int(minutes), cadre=cadre,
                over_age=bool(over_age), activist=member.activist_since is not None,
-               review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done))
+               review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done), rule=rule)
 
 
 def page(session: Session, roster: Roster, *, limit: int, after: int | None = None) -> list[Row]:

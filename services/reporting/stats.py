@@ -32,7 +32,7 @@ from services.kernel.beijing_time import BEIJING
 from services.kernel.uow import unit_of_work
 from services.organisations import targets
 from services.organisations.belonging import paired_branches
-from services.organisations.orgs import children_of, subtree_filter, subtree_member_ids
+from services.organisations.orgs import children_of, in_subtree, subtree_filter, subtree_member_ids
 from services.people.members import LEAGUE_END_AGE
 from services.volunteering import participation
 from services.volunteering.hours import YEAR_TARGET_HOURS, year_minutes
@@ -54,7 +54,7 @@ class Counts:
     over_age: int = 0
     activists: int = 0
     activist_volunteers: int = 0
-    quarter_active: int = 0      # took part this Beijing quarter (seed 000: 每季度至少参加1次)
+    quarter_active: int = 0      # took part in their own period (seed 000: 每季度至少参加1次; 大学生每学期; 中学生寒暑假)
     short_communities: int = 0   # communities (villages) with fewer than 2 activities this quarter
 
     def add(self, other: Counts) -> None:
@@ -139,10 +139,15 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
     paired = paired_branches()
     over = over_age_clause(cutoff)
     activist = Member.activist_since.is_not(None)
-    q_start, q_stop = participation.quarter_of(now.astimezone(BEIJING).date()).bounds()
+    today = now.astimezone(BEIJING).date()
+    q_start, q_stop = participation.quarter_of(today).bounds()
     in_quarter = sa.and_(ServiceRecord.status == RecordStatus.approved, ServiceRecord.signin_at >= q_start,
                          ServiceRecord.signin_at < q_stop)
-    active = sa.select(ServiceRecord.member_id).where(in_quarter).group_by(ServiceRecord.member_id).subquery()
+    # Members by their own rule (a quarter; a semester under a university, a holiday under a middle
+    # school), as the member list and the member's own page judge them; communities' activities by quarter.
+    own = participation.own_periods(session, today)
+    active = (sa.select(ServiceRecord.member_id).join(Member, Member.id == ServiceRecord.member_id)
+              .where(own.record_counts(), in_subtree(root)).group_by(ServiceRecord.member_id).subquery())
     activities = (sa.select(Team.org_id, sa.func.count(sa.distinct(ServiceRecord.project_id)).label("n"))
                   .join(Project, Project.id == ServiceRecord.project_id).join(Team, Team.id == Project.team_id)
                   .where(in_quarter).group_by(Team.org_id).subquery())

@@ -120,6 +120,39 @@ def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnEle
 
 
 @dataclass(frozen=True)
+class OwnPeriods:
+    """Each rule's period today, so that a list of many members judges each by their own rule as the
+    member's own page does (``standing``): one rule per member on every surface (issue 38.1)."""
+    periods: dict[str, Period]
+
+    def done(self, member_id=Member.id) -> sa.ColumnElement[bool]:
+        """An approved record of ``member_id`` (a column or a value) in the period of the member's rule;
+        the rule read from the row's ``Member.branch_id``."""
+        return sa.or_(*(sa.and_(under_rule(rule), took_part(period, member_id)) for rule, period in self.periods.items()))
+
+    def record_counts(self) -> sa.ColumnElement[bool]:
+        """A ServiceRecord row (joined to its Member) approved within its member's own period."""
+        cases = []
+        for rule, period in self.periods.items():
+            start, stop = period.bounds()
+            cases.append(sa.and_(under_rule(rule), ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop))
+        return sa.and_(ServiceRecord.status == RecordStatus.approved, sa.or_(*cases))
+
+    def rule(self) -> sa.ColumnElement[str]:
+        """The member's rule as a column: quarter, semester or holiday."""
+        return sa.case((under_rule(SEMESTER), SEMESTER), (under_rule(HOLIDAY), HOLIDAY), else_=QUARTER)
+
+
+PERIOD_WORDS = {QUARTER: "本季度", SEMESTER: "本学期", HOLIDAY: "本假期"}
+OWN_PERIOD_NOTE = "每季度至少参加1次；大学生按学期、中学生按寒暑假"
+
+
+def own_periods(session: Session, today: dt.date | None = None) -> OwnPeriods:
+    today = today or beijing_today()
+    return OwnPeriods({rule: period_for(session, rule, today) for rule in RULE_LABELS})
+
+
+@dataclass(frozen=True)
 class Standing:
     rule: str
     period: Period

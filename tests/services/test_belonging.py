@@ -9,7 +9,7 @@ from models import Project
 from services.organisations import belonging, pairing
 from services.people import wechat_users
 from services.reporting import rosters, stats
-from services.volunteering import projects
+from services.volunteering import participation, projects
 from tests.factories import make_member, make_project_input, make_tree, pair
 from tests.web import mobile_login
 from tests.wechat.helpers import post
@@ -36,9 +36,9 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
     stats.refresh(session, tree.city)
     board = stats.dashboard(session, tree.university)
     assert board.total.counts.reported == 4 and board.total.counts.rate("reported") == 1.0
-    roster = rosters.search(sa.true(), year=board.year, filter_="not_reported")
+    roster = rosters.search(sa.true(), year=board.year, periods=participation.own_periods(session), filter_="not_reported")
     assert rosters.count_upto(session, roster) == (0, False)
-    rows = rosters.page(session, rosters.search(sa.true(), year=board.year), limit=10)
+    rows = rosters.page(session, rosters.search(sa.true(), year=board.year, periods=participation.own_periods(session)), limit=10)
     assert {row.team for row in rows} == {street_team.name}
 
     # The street's paired-only project is offered to them.

@@ -69,9 +69,10 @@ def test_member_list_column_and_filter(session):
     quarter = participation.quarter_of(beijing_today())
     _approved(session, tree, active, dt.datetime.combine(quarter.starts_on, dt.time(9), tzinfo=BEIJING))
     members = Member.id.in_(sa.select(ServiceRecord.member_id).union(sa.select(sa.literal(idle.id))))
-    roster = rosters.search(members, year=stats.current_year(), filter_="not_this_quarter")
+    periods = participation.own_periods(session)
+    roster = rosters.search(members, year=stats.current_year(), periods=periods, filter_="not_this_quarter")
     assert [row.name for row in rosters.page(session, roster, limit=10)] == ["王乙"]
-    rows = rosters.page(session, rosters.search(members, year=stats.current_year()), limit=10)
+    rows = rosters.page(session, rosters.search(members, year=stats.current_year(), periods=periods), limit=10)
     assert {row.name: row.quarter_done for row in rows} == {"王甲": True, "王乙": False}
 
 
@@ -85,3 +86,39 @@ def test_the_dashboard_counts_this_quarters_participants_and_short_communities(s
     counts = stats.dashboard(session, tree.district).total.counts
     assert counts.quarter_active == 1 and counts.rate("quarter_active") == 0.5
     assert counts.short_communities == 3  # 多福巷 had one activity, 韶九 and 葫芦垡村 none
+
+
+def test_one_participation_rule_per_member_on_every_surface(session):
+    """Row 1 of issue 38: a student is judged by the semester, a pupil by the holiday, everyone else by
+    the quarter — on the phone (``standing``), in the member list's column and filter, in the export and
+    in the dashboard's rate — so no surface says 已参加 where another says 尚未参加."""
+    from services.reporting import exports
+
+    tree = make_tree(session)
+    school = orgs.create_organization(session, tree.district.id, "北京二中团委", "school")
+    pupils = orgs.create_organization(session, school.id, "高一（1）班团支部", "branch")
+    today = dt.date(2026, 12, 6)  # the fourth quarter; the autumn semester (1 Sep – 15 Jan); after the summer holiday
+    student = make_member(session, branch=tree.branch, name="学生甲")       # took part in September only
+    pupil = make_member(session, branch=pupils, name="中学生乙")             # took part in the summer holiday
+    worker = make_member(session, branch=tree.branch2, name="职工丙")        # took part in September only
+    _approved(session, tree, student, dt.datetime(2026, 9, 15, 10, tzinfo=BEIJING))
+    _approved(session, tree, pupil, dt.datetime(2026, 8, 2, 10, tzinfo=BEIJING))
+    _approved(session, tree, worker, dt.datetime(2026, 9, 15, 10, tzinfo=BEIJING))
+    on_phone = {m.name: participation.standing(session, m, today) for m in (student, pupil, worker)}
+    assert {name: (s.period.label, s.done) for name, s in on_phone.items()} == {
+        "学生甲": ("2026年秋季学期", True), "中学生乙": ("2026年暑假", True), "职工丙": ("2026年第4季度", False)}
+
+    periods = participation.own_periods(session, today)
+    everyone = Member.id.in_([student.id, pupil.id, worker.id])
+    rows = rosters.page(session, rosters.search(everyone, year=2026, periods=periods), limit=10)
+    assert {r.name: (r.period_word, r.quarter_done) for r in rows} == {
+        "学生甲": ("本学期", True), "中学生乙": ("本假期", True), "职工丙": ("本季度", False)}
+    idle = rosters.search(everyone, year=2026, periods=periods, filter_="not_this_quarter")
+    assert [r.name for r in rosters.page(session, idle, limit=10)] == ["职工丙"]
+    exported = list(exports.members(session, rosters.search(everyone, year=2026, periods=periods), "名单").rows)
+    assert {row[0]: row[8] for row in exported} == {"学生甲": "本学期已参加", "中学生乙": "本假期已参加",
+                                                    "职工丙": "本季度未参加"}
+
+    stats.refresh(session, tree.city, now=dt.datetime(2026, 12, 6, 10, tzinfo=BEIJING))
+    counts = stats.dashboard(session, tree.city).total.counts
+    assert counts.quarter_active == 2 and counts.members == 3

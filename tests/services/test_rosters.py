@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import RecordStatus, ServiceRecord
 from services.reporting import rosters, stats
+from services.volunteering import participation
 from tests.factories import join, make_dated_project, make_member, make_tree
 
 
@@ -30,7 +31,7 @@ def crowd(session):
 @pytest.mark.parametrize("filter_", [None, *rosters.FILTERS])
 @pytest.mark.parametrize("q", ["", "李"])
 def test_the_count_is_the_number_of_rows_shown(session, crowd, filter_, q):
-    roster = rosters.search(sa.true(), year=stats.current_year(), q=q, filter_=filter_)
+    roster = rosters.search(sa.true(), year=stats.current_year(), periods=participation.own_periods(session), q=q, filter_=filter_)
     shown = list(rosters.iterate(session, roster))
     assert rosters.count_upto(session, roster) == (len(shown), False)
     assert len({row.id for row in shown}) == len(shown)
@@ -43,17 +44,17 @@ def test_the_count_is_the_number_of_rows_shown(session, crowd, filter_, q):
 
 def test_the_hours_filters_read_each_members_year(session, crowd):
     year = stats.current_year()
-    under = rosters.search(sa.true(), year=year, filter_="under_target")
+    under = rosters.search(sa.true(), year=year, periods=participation.own_periods(session), filter_="under_target")
     assert [row.name for row in rosters.page(session, under, limit=10)] == ["张伟", "李华", "王芳", "韩梅梅"]
     assert rosters.count_upto(session, under) == (4, False)
-    enough = rosters.page(session, rosters.search(sa.true(), year=year, filter_="volunteer"), limit=10)
+    enough = rosters.page(session, rosters.search(sa.true(), year=year, periods=participation.own_periods(session), filter_="volunteer"), limit=10)
     assert {row.name: row.year_minutes for row in enough} == {"李雷": 21 * 60, "李华": 0, "张伟": 0}
     # 不可评优秀: not a volunteer, or under 20 h: everyone but 李雷
-    assert rosters.count_upto(session, rosters.search(sa.true(), year=year, filter_="not_excellent")) == (4, False)
+    assert rosters.count_upto(session, rosters.search(sa.true(), year=year, periods=participation.own_periods(session), filter_="not_excellent")) == (4, False)
 
 
 def test_not_reported_are_those_without_a_community_team(session, crowd):
-    roster = rosters.search(sa.true(), year=stats.current_year(), filter_="not_reported")
+    roster = rosters.search(sa.true(), year=stats.current_year(), periods=participation.own_periods(session), filter_="not_reported")
     assert [row.name for row in rosters.page(session, roster, limit=10)] == ["张伟", "王芳", "韩梅梅"]
-    listed = rosters.page(session, rosters.search(sa.true(), year=stats.current_year()), limit=10)
+    listed = rosters.page(session, rosters.search(sa.true(), year=stats.current_year(), periods=participation.own_periods(session)), limit=10)
     assert {row.name for row in listed if row.team == "多福巷社区青年志愿者服务队"} == {"李雷", "李华"}
