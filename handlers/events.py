@@ -89,15 +89,15 @@ def _settle(ctx: Context, msgid: str, status: str) -> None:
 
 
 def my_team(ctx: Context) -> str:
-    """社区服务: the community team, or for a paired department's member the paired street's team."""
-    reported = belonging.reported_team(ctx.session, ctx.session.get(Member, ctx.member_id))
+    """社区服务: every team the member reported to — the community team they scanned and, for a paired
+    department's member, the paired street's team — as the phone page shows them (issue 38 row 15)."""
+    reported = belonging.reported_teams(ctx.session, ctx.session.get(Member, ctx.member_id))
     summary = hours.summary(ctx.session, ctx.member_id, now=ctx.now)
-    if reported is None:
+    if not reported:
         return "你还没有加入社区（村）服务队。请到居住地社区（村）扫描服务队二维码报到。"
-    team = reported.team
-    label = "我的服务队" if reported.via_label is None else reported.via_label
-    return (f"{label}：{team.name}\n联系人：{team.contact_name or '—'}  电话：{team.contact_phone or '—'}\n"
-            f"本年度已确认时长：{summary.year_hours:g} 小时")
+    lines = [f"{entry.via_label or '我的服务队'}：{entry.team.name}\n"
+             f"联系人：{entry.team.contact_name or '—'}  电话：{entry.team.contact_phone or '—'}" for entry in reported]
+    return "\n".join(lines) + f"\n本年度已确认时长：{summary.year_hours:g} 小时"
 
 
 def my_hours(ctx: Context) -> str:

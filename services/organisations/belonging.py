@@ -88,8 +88,8 @@ def service_teams(session: Session, member: Member) -> list[ServiceTeam]:
     return found
 
 
-def reported_team(session: Session, member: Member) -> ServiceTeam | None:
-    """The team the member reported to: their community team, else their department's paired street."""
+def reported_teams(session: Session, member: Member) -> list[ServiceTeam]:
+    """The teams the member reported to: their community team and their department's paired street."""
     teams = service_teams(session, member)
-    return next((t for t in teams if t.via == JOINED and t.team.is_community), None) or next(
-        (t for t in teams if t.via == PAIRED), None)
+    return [t for t in teams if t.via == JOINED and t.team.is_community] + [t for t in teams if t.via == PAIRED]
+

@@ -6,11 +6,11 @@ import re
 import sqlalchemy as sa
 
 from models import Project
-from services.organisations import belonging, pairing
+from services.organisations import belonging, pairing, teams
 from services.people import wechat_users
 from services.reporting import rosters, stats
 from services.volunteering import participation, projects
-from tests.factories import make_member, make_project_input, make_tree, pair
+from tests.factories import join, make_member, make_project_input, make_tree, pair
 from tests.web import mobile_login
 from tests.wechat.helpers import post
 
@@ -32,7 +32,7 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
 
     entries = belonging.service_teams(session, students[0])
     assert [(e.team.org_id, e.via) for e in entries] == [(tree.dept.id, "department"), (tree.street.id, "paired")]
-    assert belonging.reported_team(session, students[0]).team.id == street_team.id
+    assert [t.team.id for t in belonging.reported_teams(session, students[0])] == [street_team.id]
     stats.refresh(session, tree.city)
     board = stats.dashboard(session, tree.university)
     assert board.total.counts.reported == 4 and board.total.counts.rate("reported") == 1.0
@@ -57,6 +57,13 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
     assert street_team.name in page and "010-65120000" in page and 'data-via="paired"' in page
     assert len(re.findall("退出服务队", page)) == 0  # nothing to quit: it is the department's pairing
     assert street_team.name in phone.get("/m/").get_data(as_text=True)
+
+    # Row 15 of issue 38: a student who also scanned a community team sees both teams in the reply.
+    join(session, students[0], tree.team(session, tree.community2))
+    both = post(app, "click", "o_student", key="MY_TEAM")[1]
+    assert f"我的服务队：{tree.team(session, tree.community2).name}" in both
+    assert f"院系结对街道（乡镇）服务队：{street_team.name}" in both and "王建国" in both
+    teams.quit_team(session, students[0].id, tree.team(session, tree.community2).id)
 
     # Dissolved: no longer reported, no longer shown.
     pairing.dissolve(session, tree.street.id, made.id, reason="学院调整")
