@@ -52,7 +52,7 @@ def project_detail(project_id: int):
                            delivery_labels=DELIVERY_LABELS, run_labels=RUN_LABELS, paired=paired,
                            timekeepers={t.org_id for t in project.timekeepers},
                            enrolments=enrolment.roster(db.session, project.id),
-                           publish_pushes=bool(current_app.config.get("PUSH_ON_PUBLISH")))
+                           publish_pushes=bool(current_app.config.get("PUSH_ON_PUBLISH")), link=runs.project_link(project))
 
 
 @bp.post("/projects/<int:project_id>/enrolments/<int:member_id>/remove")
@@ -172,6 +172,17 @@ def project_action(project_id: int, action: str):
     do, done = ACTIONS[action]
     attempt(lambda: do(current_account().org_id, project), done)
     return redirect(url_for("console.project_detail", project_id=project_id))
+
+
+@bp.get("/projects/<int:project_id>/link.png")
+@login_required
+def project_link_png(project_id: int):
+    """The project's link as a small QR code, to post in the team's WeChat group (seed 000 新建志愿项目 → 链接)."""
+    project = _managed(project_id)
+    response = Response(qr_png(runs.project_link(project), 360), mimetype="image/png")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = "attachment; filename=project-qr.png"
+    return response
 
 
 @bp.get("/projects/<int:project_id>/onsite")

@@ -136,6 +136,7 @@ class ProjectOut(Out):
     lat: float | None
     lng: float | None
     coord_system: str
+    link: str = Field(description="项目页链接（/m/projects/<code>），可发到微信群，团员点开即可报名")
 
 
 class ProjectsOut(Out):

@@ -85,6 +85,22 @@
       window.location.search = params.toString();
     }
   });
+  // A copy button: <button type="button" data-copy="#field" data-status="#status">: the field's text to
+  // the clipboard (selected as well, for a browser that refuses the clipboard), and says so.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    var status = document.querySelector(button.getAttribute("data-status"));
+    field.focus(); field.select();
+    function said(text) { if (status) { status.textContent = text; } }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () { said("已复制，可粘贴到微信群"); },
+                                                      function () { said("已选中，请按 Ctrl+C 复制"); });
+    } else {
+      said(document.execCommand && document.execCommand("copy") ? "已复制，可粘贴到微信群" : "已选中，请按 Ctrl+C 复制");
+    }
+  });
   // A "get a code" button: <button data-send-code="URL" data-phone="#phone" data-status="#status"
   // data-csrf="TOKEN">; posts {phone} as JSON and counts down to the next allowed send.
   document.addEventListener("click", function (event) {

@@ -399,3 +399,24 @@ def test_the_member_list_pages_by_name_and_counts_cheaply(app, session, world, m
     by_surname = client.get("/console/members", query_string={"q": "李"}).get_data(as_text=True)
     assert "共 2 人" in by_surname and "张三" not in by_surname.split('id="members"')[1]
     assert "共 0 人" in client.get("/console/members", query_string={"q": "四"}).get_data(as_text=True)  # from the start
+
+
+def test_row10_the_project_link_and_its_qr_code_to_post_in_the_group(app, session, world):
+    """Issue 38 row 10 (seed 000 新建志愿项目 → 链接): a published project's page shows its link to copy and
+    a small QR code of it to download; a coordinator outside the project's team gets neither."""
+    from pyzbar.pyzbar import decode
+    from PIL import Image
+
+    tree = world
+    project = make_dated_project(session, tree, tree.team(session, tree.community),
+                                 start=dt.datetime.now(UTC) + dt.timedelta(days=3))
+    client = console_login(app, "duofu")
+    page = client.get(f"/console/projects/{project.id}").get_data(as_text=True)
+    link = f"{app.config['PUBLIC_BASE_URL']}/m/projects/{project.code}"
+    assert 'id="project-link"' in page and f'value="{link}"' in page and 'data-copy="#link-text"' in page
+    png = client.get(f"/console/projects/{project.id}/link.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert decode(Image.open(io.BytesIO(png.data)))[0].data.decode() == link
+    download = client.get(f"/console/projects/{project.id}/link.png?download=1")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert console_login(app, "shaojiu").get(f"/console/projects/{project.id}/link.png").status_code in (403, 404)

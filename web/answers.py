@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from services.push.runs import project_link
 from services.volunteering.certificates import pdf
 
 
@@ -25,7 +26,8 @@ def project_answer(project) -> dict:
             "ends_at": project.ends_at.isoformat() if project.ends_at else None,
             "is_long_term": project.is_long_term, "status": project.status.value, "site_name": project.site_name,
             "radius_m": project.site_radius_m, "capacity": project.capacity,
-            "lat": project.site_lat, "lng": project.site_lng, "coord_system": project.site_coord_system.value}
+            "lat": project.site_lat, "lng": project.site_lng, "coord_system": project.site_coord_system.value,
+            "link": project_link(project)}
 
 
 def _iso(value) -> str | None:
