@@ -114,3 +114,46 @@ def test_the_api_edits_lists_and_decides(app, session, sandbox, hours_world):
 def test_nineteen_hours_fifty_nine_never_reads_twenty():
     assert hours_of(1199) == 19.9 and hours_text(1199) == "19.9" and hours_of(1199, 2) == 19.98
     assert hours_text(1200) == "20.0" and hours_text(0) == "0.0" and hours_text(None) == "0.0"
+
+
+def test_row9_edits_stay_inside_the_project_and_approved_records_change_only_by_correction(app, session, sandbox,
+                                                                                            hours_world):
+    """Issue 38 row 9: a coordinator's edit of a dated project's record stays within its dates; a
+    long-term project's record stays on the Beijing day it was recorded (no moving 12-06 to 09-30, into
+    another quarter); an approved record is not edited, only corrected at the member's request, which
+    the member sees; both audited."""
+    from sqlalchemy import select
+
+    from models import AuditEntry, Project
+    from services.kernel.errors import Conflict, Invalid
+    from services.volunteering import approval
+
+    tree, account, project, member, record = hours_world
+    with pytest.raises(Invalid, match="项目时间范围"):
+        corrections.edit_times(session, tree.community.id, record.id, START - dt.timedelta(days=60),
+                               START - dt.timedelta(days=60) + dt.timedelta(hours=2), "时间录错")
+    long_term = session.scalar(select(Project).where(Project.team_id == project.team_id, Project.is_long_term))
+    day = dt.datetime.combine(dt.datetime.now(BEIJING).date() - dt.timedelta(days=5), dt.time(9), tzinfo=BEIJING)
+    visit = ServiceRecord(project_id=long_term.id, member_id=member.id, status=RecordStatus.pending,
+                          signin_at=day, signout_at=day + dt.timedelta(hours=1), duration_minutes=60)
+    session.add(visit)
+    session.commit()
+    with pytest.raises(Invalid, match=f"原签到当天（{day.month}月{day.day}日"):
+        corrections.edit_times(session, tree.community.id, visit.id, day - dt.timedelta(days=67),
+                               day - dt.timedelta(days=67) + dt.timedelta(hours=2), "补登九月服务")
+    fixed = corrections.edit_times(session, tree.community.id, visit.id, day, day + dt.timedelta(hours=3), "漏记两小时")
+    assert fixed.duration_minutes == 180
+    with pytest.raises(Invalid, match="原签到当天"):  # the first day holds after an edit too
+        corrections.request_correction(session, member.id, visit.id, day + dt.timedelta(days=1),
+                                       day + dt.timedelta(days=1, hours=1), "其实是第二天")
+
+    approval.decide_records(session, tree.community.id, [visit.id], True)
+    with pytest.raises(Conflict, match="只有待审核或缺少签退"):
+        corrections.edit_times(session, tree.community.id, visit.id, day, day + dt.timedelta(hours=4), "再改")
+    asked = corrections.request_correction(session, member.id, visit.id, day, day + dt.timedelta(hours=4), "布置会场一小时")
+    corrections.decide_correction(session, tree.community.id, asked.id, accept=True)
+    phone = app.test_client()
+    mobile_login(phone, "o_fix", "/m/records")
+    assert "布置会场一小时" in phone.get("/m/records").get_data(as_text=True)
+    actions = [a for a, in session.execute(select(AuditEntry.action).where(AuditEntry.target_id == visit.id))]
+    assert "record.edit" in actions and "correction.accept" in actions

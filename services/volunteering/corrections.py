@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import CorrectionRequest, CorrectionStatus, RecordStatus, ServiceRecord, utcnow
+from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import Conflict, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.volunteering.approval import approvable_project_ids, decision_note, require_approver
@@ -36,6 +37,11 @@ def _check_times(session: Session, record: ServiceRecord, signin_at: dt.datetime
     if not project.is_long_term and (signin_at < project.starts_at - SIGNIN_EARLY
                                      or signout_at > project.ends_at + MISSING_AFTER):
         raise Invalid("time", "更正的时间应在项目时间范围内")
+    # A long-term project has no dates: a visit is fixed on the Beijing day it was first recorded, so an
+    # edit cannot carry it into another day, quarter or year (issue 38 row 9: a 12-06 record moved to 09-30).
+    first = (record.original_signin_at or record.signin_at).astimezone(BEIJING).date()
+    if project.is_long_term and signin_at.astimezone(BEIJING).date() != first:
+        raise Invalid("time", f"长期项目的时间只能在原签到当天（{first.month}月{first.day}日，北京时间）内更正")
     overlapping = session.scalar(sa.select(ServiceRecord.id).where(
         ServiceRecord.member_id == record.member_id, ServiceRecord.id != record.id,
         ServiceRecord.status.not_in([RecordStatus.rejected]),
