@@ -30,7 +30,7 @@ def roster_scope() -> tuple[str, sa.ColumnElement[bool], Team | None]:
     org = current_account().org
     team = teams.team_of_org(db.session, org.id)
     if request.args.get("scope") == "team" and team is not None:
-        return "team", teams.in_team(db.session, team), team
+        return "team", teams.serving_with(db.session, team), team
     sub_org = int_arg(request.args, "org")
     if sub_org:  # a sub-organisation's members (its whole sub-tree)
         return "branch", in_subtree(require_org(sub_org)), team

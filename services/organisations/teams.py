@@ -12,8 +12,8 @@ from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembers
 from services.kernel.errors import Invalid, NotFound
 from services.kernel.uow import audit, normalise_code, unit_of_work
 from services.organisations import founding
-from services.organisations.belonging import community_membership
-from services.organisations.orgs import is_within
+from services.organisations.belonging import community_membership, paired_branches
+from services.organisations.orgs import STREET_KINDS, is_within
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +23,12 @@ def team_of_org(session: Session, org_id: int) -> Team | None:
 
 
 def member_count(session: Session, team: Team) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(team_member_ids(session, team).subquery()))
+    return session.scalar(sa.select(sa.func.count()).select_from(serving_member_ids(session, team).subquery()))
 
 
 def members_page(session: Session, team: Team, page: int, size: int) -> list[Member]:
-    """One page of the team's members, by id (the API's coordinator list)."""
-    return list(session.scalars(sa.select(Member).where(in_team(session, team))
+    """One page of the people serving with the team, by id (the API's coordinator list)."""
+    return list(session.scalars(sa.select(Member).where(serving_with(session, team))
                                 .order_by(Member.id).limit(size).offset((page - 1) * size)))
 
 
@@ -115,6 +115,23 @@ def team_member_ids(session: Session, team: Team) -> sa.Select:
         return joined
     branches = sa.select(Organization.id).where(Organization.path.startswith(team.org.path, autoescape=True))
     return sa.union(joined, sa.select(Member.id).where(Member.branch_id.in_(branches)))
+
+
+def serving_member_ids(session: Session, team: Team) -> sa.Select:
+    """Whom a team's coordinators organise: its members and, for a street's team, every member of the
+    departments paired with the street — they reported to it without scanning (``belonging``; issue 38
+    row 12: the street's list showed none of them)."""
+    own = team_member_ids(session, team)
+    if team.org.kind not in STREET_KINDS:
+        return own
+    paired = paired_branches()
+    return sa.union(own, sa.select(Member.id).where(Member.branch_id.in_(
+        sa.select(paired.c.branch_id).where(paired.c.team_id == team.id))))
+
+
+def serving_with(session: Session, team: Team) -> sa.ColumnElement[bool]:
+    """``serving_member_ids`` as a condition on the member's row (the member list, the API)."""
+    return Member.id.in_(serving_member_ids(session, team))
 
 
 def is_team_member(session: Session, team: Team, member: Member) -> bool:

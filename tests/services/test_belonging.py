@@ -71,3 +71,38 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
     stats.refresh(session, tree.city)
     assert stats.dashboard(session, tree.university).total.counts.reported == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(Project)) >= 1
+
+
+def test_row12_the_paired_street_sees_its_departments_members_and_their_hours(app, session, sandbox):
+    """Issue 38 row 12: once paired, the street's member list (服务队 scope), its export and the API's team
+    members include the department's members with their year's hours; a lapsed pairing takes them away."""
+    import datetime as dt
+
+    from models import RecordStatus, ServiceRecord
+    from services.people import mp_sessions
+    from tests.factories import make_account
+    from tests.web import console_login
+
+    tree, street_team, students = _paired_world(session)
+    make_account(session, tree.street, "donghuamen")
+    project = projects.create_project(session, tree.street.id, street_team.id, make_project_input())
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    session.add(ServiceRecord(project_id=project.id, member_id=students[0].id, status=RecordStatus.approved,
+                              signin_at=start, signout_at=start + dt.timedelta(hours=3), duration_minutes=180))
+    session.commit()
+    console = console_login(app, "donghuamen")
+    before = console.get("/console/members", query_string={"scope": "team"}).get_data(as_text=True)
+    assert "共 0 人" in before
+    made = pair(session, tree, tree.dept, tree.street)
+    page = console.get("/console/members", query_string={"scope": "team"}).get_data(as_text=True)
+    assert "及结对院系团员" in page and "共 4 人" in page and "3.0 小时" in page
+    assert teams.member_count(session, street_team) == 4
+    token, _ = mp_sessions.create(session, openid="o_street_staff", unionid=None, member_id=None)
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert api.post("/api/mp/v1/org/login", json={"username": "donghuamen", "password": "abc12345"},
+                    headers=auth).status_code == 200
+    listed = api.get(f"/api/mp/v1/org/teams/{street_team.code}/members", headers=auth).get_json()["members"]
+    assert sorted(m["id"] for m in listed) == sorted(s.id for s in students)
+    pairing.dissolve(session, tree.street.id, made.id, reason="学院调整")
+    assert teams.member_count(session, street_team) == 0
