@@ -339,7 +339,7 @@ def test_excel_exports_read_well(app, session, world, monkeypatch):
     assert all(sheet.cell(1, c).font.b for c in range(1, 13))
     assert sheet.column_dimensions["E"].width >= 10 and sheet.column_dimensions["A"].width >= 6
     row = [cell.value for cell in sheet[2]]
-    assert row[0] == "欧阳娜娜" and row[9] == "—" and row[6] == "未报到" and row[8] == "未参加"   # the screen's words
+    assert row[0] == "欧阳娜娜" and row[9] == "—" and row[6] == "未报到" and row[8] == "本季度未参加"   # the screen's words
     assert row[7] == 0 and sheet.cell(2, 8).number_format == "0.0"
 
 
