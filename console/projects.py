@@ -189,7 +189,10 @@ def project_link_png(project_id: int):
 @login_required
 def onsite_screen(project_id: int):
     project = onsite_qr.screen_project(db.session, current_account().org_id, project_id)
-    return render_template("console/onsite.html", project=project, step=onsite_qr.STEP_SECONDS)
+    screen = {"kind": "现场签到", "heading": project.title, "place": project.site_name or project.team.name,
+              "png": url_for("console.onsite_png", project_id=project.id),
+              "instruction": f"请用微信“扫一扫”扫码签到或签退（需在签到范围 {project.site_radius_m} 米内并允许获取位置）"}
+    return render_template("console/onsite.html", screen=screen, step=onsite_qr.STEP_SECONDS)
 
 
 @bp.get("/projects/<int:project_id>/onsite.png")

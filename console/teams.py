@@ -1,20 +1,22 @@
-"""The teams of the account's sub-tree: posters and the WeChat group QR."""
+"""The teams of the account's sub-tree: posters, the WeChat group QR, members and the 现场报到 screen."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
 
 import geo
 from console import bp
 from console.auth import current_account, login_required
 from jobs import notify
 from jobs import posters as poster_batches
+from qr.poster import qr_png
 from runtime import geocoder
 from runtime.extensions import db
+from services.kernel import rotating_codes
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import DomainError, Invalid, NotFound
-from services.organisations import team_changes, team_extras, teams
+from services.organisations import onsite_report, team_changes, team_extras, teams
 from services.organisations.orgs import require_within, subtree_teams_page
 from services.organisations.posters import count_to_print
 from services.people import members as members_service
@@ -95,6 +97,27 @@ def upload_group_qr(team_id: int):
         flash(err.message, "error")
     return redirect(url_for("console.team_detail", team_id=team.id) if request.form.get("back") == "detail"
                     else url_for("console.team_list", q=request.form.get("q") or None))
+
+
+@bp.get("/teams/<int:team_id>/onsite")
+@login_required
+def team_onsite_screen(team_id: int):
+    """现场报到 on the community's 报到 day: the team's rotating code on a screen (issue 38 row 8)."""
+    team = onsite_report.screen_team(db.session, current_account().org_id, team_id)
+    screen = {"kind": "现场报到", "heading": team.name, "place": "现场报到",
+              "png": url_for("console.team_onsite_png", team_id=team.id),
+              "instruction": "请用微信“扫一扫”扫码完成现场报到（还没有加入服务队的将同时加入）"}
+    return render_template("console/onsite.html", screen=screen, step=rotating_codes.STEP_SECONDS)
+
+
+@bp.get("/teams/<int:team_id>/onsite.png")
+@login_required
+def team_onsite_png(team_id: int):
+    team = onsite_report.screen_team(db.session, current_account().org_id, team_id)
+    response = Response(qr_png(onsite_report.payload(team, current_app.config["PUBLIC_BASE_URL"]), 720),
+                        mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/teams/<int:team_id>")

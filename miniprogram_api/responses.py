@@ -117,6 +117,13 @@ class JoinedOut(Out):
     team: TeamOut
 
 
+class ReportedOut(Out):
+    joined: bool = Field(description="本次扫码同时完成了线上报到（加入服务队）")
+    already: bool = Field(description="此前已完成现场报到，本次未改变")
+    confirmed_at: str
+    team: TeamOut
+
+
 class QuitOut(Out):
     quit: bool
     team: TeamOut

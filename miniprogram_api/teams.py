@@ -14,17 +14,18 @@ from miniprogram_api.responses import (
     ProjectsOut,
     QuitOut,
     RecordsOut,
+    ReportedOut,
     TeamsOut,
     WithdrawnOut,
 )
 from runtime.extensions import db
 from services.kernel.errors import Invalid
-from services.organisations import belonging, joining, teams
+from services.organisations import belonging, joining, onsite_report, teams
 from services.organisations.team_qr import team_from_payload
 from services.people import members
 from services.volunteering import enrolment, projects, records
 from web.answers import project_answer, record_answer, team_answer
-from web.bodies import JoinIn
+from web.bodies import JoinIn, ReportIn
 
 
 @bp.get("/teams")
@@ -46,6 +47,17 @@ def join_team():
     team = team_from_payload(db.session, body.payload)
     result = joining.join_team(db.session, current_member_id(), team.id, source="api")
     return jsonify({"joined": result.created, "team": team_answer(team)}), 201 if result.created else 200
+
+
+@bp.post("/teams/report")
+@documented("现场报到：扫描社区（村）报到现场屏幕上的二维码（未加入的同时加入）", body=ReportIn, response=ReportedOut)
+@member_required
+def onsite_report_confirm():
+    body = ReportIn.model_validate_json(request.get_data() or b"{}")
+    code, token = onsite_report.read_payload(body.payload)
+    done = onsite_report.confirm(db.session, current_member_id(), code, token)
+    return jsonify({"joined": done.joined_now, "already": done.already, "confirmed_at": done.confirmed_at.isoformat(),
+                    "team": team_answer(done.team)})
 
 
 @bp.post("/teams/<code>/quit")

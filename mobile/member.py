@@ -13,7 +13,7 @@ from models import RECORD_STATUS_LABELS
 from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING, from_local_input
 from services.kernel.errors import DomainError
-from services.organisations import belonging, joining, orgs, team_extras, teams
+from services.organisations import belonging, joining, onsite_report, orgs, team_extras, teams
 from services.people import branches, members, profile_extras
 from services.volunteering import certificates, corrections, hours, participation, records
 from web.answers import pdf_response
@@ -147,8 +147,10 @@ def my_team():
     """社区服务: my team, its contact, how many members, my hours."""
     member = current_member()
     rows = [(entry, teams.member_count(db.session, entry.team)) for entry in belonging.service_teams(db.session, member)]
+    onsite = {entry.team.id: onsite_report.confirmed_at(db.session, member.id, entry.team.id)
+              for entry, _ in rows if entry.via == belonging.JOINED and entry.team.is_community}
     return render_template("mobile/team.html", rows=rows, hours=hours.summary(db.session, member.id),
-                           skills=profile_extras.skills_text(member))
+                           skills=profile_extras.skills_text(member), onsite=onsite)
 
 
 @bp.get("/hours")

@@ -89,6 +89,9 @@ class TeamMembership(TimestampMixin, Base):
     source: Mapped[str] = mapped_column(sa.String(20))  # scan, link, api, console, demo
     joined_at: Mapped[dt.datetime] = mapped_column()
     left_at: Mapped[dt.datetime | None] = mapped_column()
+    # 现场报到: confirmed at the community on its 报到 day by scanning the coordinator's rotating code
+    # (issue 38 row 8); joining online alone leaves it empty.
+    onsite_confirmed_at: Mapped[dt.datetime | None] = mapped_column()
 
     team: Mapped[Team] = relationship()
 

@@ -404,8 +404,8 @@ def test_the_member_list_pages_by_name_and_counts_cheaply(app, session, world, m
 def test_row10_the_project_link_and_its_qr_code_to_post_in_the_group(app, session, world):
     """Issue 38 row 10 (seed 000 新建志愿项目 → 链接): a published project's page shows its link to copy and
     a small QR code of it to download; a coordinator outside the project's team gets neither."""
-    from pyzbar.pyzbar import decode
     from PIL import Image
+    from pyzbar.pyzbar import decode
 
     tree = world
     project = make_dated_project(session, tree, tree.team(session, tree.community),

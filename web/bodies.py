@@ -151,6 +151,11 @@ class JoinIn(Body):
     payload: str = Field(min_length=1, max_length=500, description="扫码所得：team:<编号> 或服务队加入链接")
 
 
+class ReportIn(Body):
+    payload: str = Field(min_length=1, max_length=500,
+                         description="扫描现场报到屏幕所得的链接（…/m/report/<编号>/<动态码>）")
+
+
 class OrgLoginIn(Body):
     username: str = Field(min_length=1, max_length=50)
     password: str = Field(min_length=1, max_length=64)

@@ -1,27 +1,20 @@
-"""The on-site check-in QR shown on a coordinator's screen.
-
-Its token is an HMAC of the project code and the current 30-second window, so a photo forwarded
-to someone away from the site stops working within a minute; the geofence is still checked on
-scan. The previous window is accepted too, for the seconds between the screen changing and the scan.
-"""
+"""The on-site check-in QR shown on a coordinator's screen: a rotating code
+(services/kernel/rotating_codes.py) of the project; the geofence is still checked on scan."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from models import Project, ProjectStatus, utcnow
+from models import Project, ProjectStatus
+from services.kernel import rotating_codes
 from services.kernel.errors import Conflict, Invalid
-from services.kernel.uow import normalise_code
 from services.volunteering import checkin
 from services.volunteering.approval import require_approver
 from services.volunteering.projects import get_project, get_project_by_code
 
-STEP_SECONDS = 30
+STEP_SECONDS = rotating_codes.STEP_SECONDS
+PURPOSE = "onsite"
 
 
 def screen_project(session: Session, actor_org_id: int, project_id: int) -> Project:
@@ -34,22 +27,9 @@ def screen_project(session: Session, actor_org_id: int, project_id: int) -> Proj
     return project
 
 
-def _window(now: dt.datetime) -> int:
-    return int(now.timestamp()) // STEP_SECONDS
-
-
-def _token(code: str, window: int) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, f"onsite:{code}:{window}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest)[:10].decode()
-
-
 def current(project: Project, *, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
     """The token to show now and when the screen must change it."""
-    now = now or utcnow()
-    window = _window(now)
-    expires = dt.datetime.fromtimestamp((window + 1) * STEP_SECONDS, tz=dt.UTC)
-    return _token(project.code, window), expires
+    return rotating_codes.current(PURPOSE, project.code, now=now)
 
 
 def payload(project: Project, base_url: str, *, now: dt.datetime | None = None) -> str:
@@ -58,9 +38,7 @@ def payload(project: Project, base_url: str, *, now: dt.datetime | None = None) 
 
 
 def verify(code: str, token: str, *, now: dt.datetime | None = None) -> bool:
-    window = _window(now or utcnow())
-    given = normalise_code(token)
-    return any(hmac.compare_digest(given, _token(code, w)) for w in (window, window - 1))
+    return rotating_codes.verify(PURPOSE, code, token, now=now)
 
 
 def scan(session: Session, member_id: int, code: str, token: str, location: checkin.Location, *,
