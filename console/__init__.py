@@ -12,6 +12,7 @@ def register_console(app: Flask) -> None:
         auth,
         dashboard,
         exports,
+        graduates,
         hours,
         members,
         org_import,

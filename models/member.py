@@ -54,6 +54,11 @@ class Member(TimestampMixin, Base):
     # claims the account with a code to that phone on first WeChat login.
     preregistered_at: Mapped[dt.datetime | None] = mapped_column()
     claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    # 待转出 (seed 002: a committee moves its graduates out): since when, where to (a branch's name, or
+    # 离校待接收), by which committee; cleared when a branch accepts the member.
+    leaving_at: Mapped[dt.datetime | None] = mapped_column()
+    leaving_to: Mapped[str | None] = mapped_column(sa.String(120))
+    leaving_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
 
     branch: Mapped[Organization | None] = relationship(foreign_keys=[branch_id])
 

@@ -13,6 +13,7 @@ from services.kernel import text_bounds
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
+from services.people import graduation
 from services.people.members import get_member
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,12 @@ def decide(session: Session, actor_org_id: int, application_id: int, accept: boo
         application.status = ApplicationStatus.accepted if accept else ApplicationStatus.rejected
         application.decided_by, application.decided_at = actor_org_id, utcnow()
         application.reason = text_bounds.note(reason)
-        if accept:
-            application.member.branch_id = application.branch_id
+        member = application.member
+        if accept:  # moved; a graduate's 待转出 ends here
+            member.branch_id = application.branch_id
+            member.leaving_at = member.leaving_to = member.leaving_by_org_id = None
+        elif member.leaving_at is not None:  # the destination said no: the graduate waits to be received
+            member.leaving_to = graduation.UNKNOWN_DESTINATION
         audit(session, ("org", actor_org_id), "branch." + ("accept" if accept else "reject"),
               ("member", application.member_id), branch=application.branch_id,
               from_branch=application.from_branch_id)

@@ -46,6 +46,7 @@ class Row:
     review: ReviewResult | None = None  # the year's 评议 result
     quarter_done: bool = False          # an approved record in the member's own period (quarter, semester, holiday)
     rule: str = "quarter"               # which: participation.QUARTER, SEMESTER or HOLIDAY
+    leaving: bool = False               # 待转出: moved out by their committee, not yet received
 
     @property
     def year_hours(self) -> float:
@@ -171,7 +172,8 @@ def _row(member: Member, branch: str | None, team: str | None, minutes: int, ove
                phone=mask_phone(protector.decrypt(member.phone_enc)), league_number=member.league_number,
                branch=branch, team=team, is_volunteer=member.is_volunteer, year_minutes=int(minutes), cadre=cadre,
                over_age=bool(over_age), activist=member.activist_since is not None,
-               review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done), rule=rule)
+               review=ReviewResult(review) if review else None, quarter_done=bool(quarter_done), rule=rule,
+               leaving=member.leaving_at is not None)
 
 
 def page(session: Session, roster: Roster, *, limit: int, after: int | None = None) -> list[Row]:

@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import Member, Project, Team
+from services.kernel import rotating_codes
+from services.organisations import onsite_report
 from tests.browser.conftest import CHROMIUM, SCREENSHOTS, _unavailable, watch_csp
 from tests.web import PASSWORD
 
@@ -36,7 +38,7 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("password", "/console/password"), ("short-communities", "/console/short-communities"),
             ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2"),
             ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot"),
-            ("pushes", "/console/pushes")]
+            ("pushes", "/console/pushes"), ("team-onsite", f"/console/teams/{team_id}/onsite")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
@@ -92,7 +94,8 @@ def demo(app, session):
     project = session.scalar(sa.select(Project).where(Project.team_id == team.id).order_by(Project.id)) \
         or session.scalar(sa.select(Project).order_by(Project.id))
     member = session.scalar(sa.select(Member).where(Member.openid == "o_demo_1"))
-    return {"team": team.id, "project": project.id, "member": member.id, "project_code": project.code}
+    return {"team": team.id, "project": project.id, "member": member.id, "project_code": project.code,
+            "team_code": team.code}
 
 
 def _context(chromium, width: int):
@@ -137,7 +140,10 @@ def test_every_page_at_both_widths(app, session, live_server, demo, chromium, ba
         page.fill("input[name=openid]", "o_demo_1")
         page.click("form button")
         page.wait_for_url("**/m/**")
-        for name, path in PHONE_PAGES + [("project", f"/m/projects/{demo['project_code']}")]:
+        with app.app_context():  # the 现场报到 screen's code of now (it changes every 30 s)
+            token, _ = rotating_codes.current(onsite_report.PURPOSE, demo["team_code"])
+        for name, path in PHONE_PAGES + [("project", f"/m/projects/{demo['project_code']}"),
+                                         ("onsite-report", f"/m/report/{demo['team_code']}/{token}")]:
             seen[f"phone-{name}"] = _visit(page, live_server + path, folder, f"phone-{name}")
         context.close()
         assert violations == [], "pages broke their own Content-Security-Policy"
