@@ -16,7 +16,7 @@ from runtime.extensions import db
 from services.kernel import rotating_codes
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import DomainError, Invalid, NotFound
-from services.organisations import onsite_report, team_changes, team_extras, teams
+from services.organisations import founding, onsite_report, team_changes, team_extras, teams
 from services.organisations.orgs import require_within, subtree_teams_page
 from services.organisations.posters import count_to_print
 from services.people import members as members_service
@@ -33,8 +33,19 @@ def team_list():
     org = current_account().org
     q, page = request.args.get("q", "").strip(), page_arg(request.args)
     rows, total = subtree_teams_page(db.session, org, q, page, PAGE_SIZE)
+    may_found = org.kind in founding.OWN_TEAM_KINDS and teams.team_of_org(db.session, org.id) is None
     return render_template("console/teams.html", org=org, teams=rows, q=q, page=page, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+                           pages=max(1, -(-total // PAGE_SIZE)), may_found=may_found,
+                           own_team_name=founding.team_name_for(org) if may_found else None)
+
+
+@bp.post("/teams/found")
+@login_required
+def found_own_team():
+    """成立本组织志愿服务队 (issue 38 row 7)."""
+    team = attempt(lambda: teams.found_own_team(db.session, current_account().org_id),
+                   lambda made: f"已成立「{made.name}」：本组织团员即为成员，可发布志愿项目")
+    return redirect(url_for("console.team_detail", team_id=team.id) if team else url_for("console.team_list"))
 
 
 @bp.post("/teams/posters")

@@ -14,15 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from models import Member, Organization, OrgKind, Pairing, PairingStatus, Team, TeamMembership
+from services.organisations.founding import OWN_TEAM_KINDS
 
-JOINED, DEPARTMENT, PAIRED = "joined", "department", "paired"
-VIA_LABELS = {DEPARTMENT: "本院系服务队", PAIRED: "院系结对街道（乡镇）服务队"}
+JOINED, DEPARTMENT, OWN, PAIRED = "joined", "department", "own", "paired"
+VIA_LABELS = {DEPARTMENT: "本院系服务队", OWN: "本组织服务队", PAIRED: "院系结对街道（乡镇）服务队"}
 
 
 @dataclass(frozen=True)
 class ServiceTeam:
     team: Team
-    via: str  # JOINED (may quit), DEPARTMENT or PAIRED (by the member's branch: nothing to quit)
+    via: str  # JOINED (may quit), DEPARTMENT, OWN or PAIRED (by the member's branch: nothing to quit)
 
     @property
     def via_label(self) -> str | None:
@@ -60,14 +61,19 @@ def has_reported() -> sa.ColumnElement[bool]:
                   sa.and_(Member.branch_id.is_not(None), Member.branch_id.in_(sa.select(paired.c.branch_id))))
 
 
-def department_ids(session: Session, member: Member) -> list[int]:
-    """The departments above the member's branch (usually one)."""
+def _ancestor_ids(session: Session, member: Member) -> list[int]:
+    """The member's branch and every organisation above it."""
     if member.branch_id is None:
         return []
     branch = session.get(Organization, member.branch_id)
-    ancestors = [int(part) for part in branch.path.strip("/").split("/")]
+    return [int(part) for part in branch.path.strip("/").split("/")]
+
+
+def department_ids(session: Session, member: Member) -> list[int]:
+    """The departments above the member's branch (usually one)."""
+    ancestors = _ancestor_ids(session, member)
     return list(session.scalars(sa.select(Organization.id).where(
-        Organization.id.in_(ancestors), Organization.kind == OrgKind.department)))
+        Organization.id.in_(ancestors), Organization.kind == OrgKind.department))) if ancestors else []
 
 
 def service_teams(session: Session, member: Member) -> list[ServiceTeam]:
@@ -76,6 +82,12 @@ def service_teams(session: Session, member: Member) -> list[ServiceTeam]:
         TeamMembership.member_id == member.id, TeamMembership.left_at.is_(None)).order_by(Team.name)))
     found = [ServiceTeam(team, JOINED) for team in joined]
     seen = {team.id for team in joined}
+    for team in session.scalars(sa.select(Team).join(Organization, Organization.id == Team.org_id).where(
+            Organization.id.in_(_ancestor_ids(session, member)), Organization.kind.in_(sorted(OWN_TEAM_KINDS)))
+            .order_by(Organization.path)):  # a branch's, a school's, a university's own team (issue 38 row 7)
+        if team.id not in seen:
+            found.append(ServiceTeam(team, OWN))
+            seen.add(team.id)
     departments = department_ids(session, member)
     if departments:
         streets = sa.select(Pairing.street_id).where(Pairing.department_id.in_(departments),

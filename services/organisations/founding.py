@@ -15,15 +15,22 @@ from services.kernel.uow import new_code
 
 TEAM_KINDS = {OrgKind.community, OrgKind.village, OrgKind.street, OrgKind.town, OrgKind.department}
 COMMUNITY_KINDS = {OrgKind.community, OrgKind.village}
+# Seed 003 (Tianjin): 鼓励以团支部为单位成立志愿服务队，高校要普遍建立青年志愿者协会，中学要成立服务总队 — a team
+# the organisation founds when it wants one (issue 38 row 7), beside the community teams: not 报到.
+OWN_TEAM_KINDS = {OrgKind.branch: "志愿服务队", OrgKind.school: "志愿服务总队", OrgKind.university: "青年志愿者协会"}
+# Teams whose members are the organisation's own: joined by its members only, and every member of its
+# sub-tree belongs — a department's (seed 001 (4) 2: 学院青年志愿者服务队…团员通过扫码加入) and those above.
+CLOSED_KINDS = frozenset({OrgKind.department, *OWN_TEAM_KINDS})
 
 _ORG_SUFFIX = re.compile(r"(（筹）|\(筹\))?$")
 _LEAGUE_SUFFIX = re.compile(r"(团组织|团工委|团委|团总支|团支部)$")
 
 
 def team_name_for(org: Organization) -> str:
-    """"多福巷社区团组织（筹）" → "多福巷社区青年志愿者服务队", the name seed 004 prints on posters."""
+    """"多福巷社区团组织（筹）" → "多福巷社区青年志愿者服务队", the name seed 004 prints on posters; a
+    branch's, a school's or a university's own team by seed 003's words."""
     base = _LEAGUE_SUFFIX.sub("", _ORG_SUFFIX.sub("", org.name.strip())) or org.name
-    return f"{base}青年志愿者服务队"
+    return f"{base}{OWN_TEAM_KINDS.get(org.kind, '青年志愿者服务队')}"
 
 
 def create_team_for_org(session: Session, org: Organization) -> Team:

@@ -13,15 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from models import AuditEntry, Member, Organization, OrgKind, Team, TeamMembership, utcnow
+from models import AuditEntry, Member, Organization, Team, TeamMembership, utcnow
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.prepared import Prepared
 from services.kernel.uow import audit_now, normalise_code, unit_of_work
+from services.organisations.founding import CLOSED_KINDS
 from services.organisations.teams import get_team
-
-# Teams that take only their own organisation's members: a university department's (seed 001 (4) 2:
-# 学院青年志愿者服务队需生成“组织二维码”，团员通过扫码加入服务队 — the college's own members).
-CLOSED_KINDS = (OrgKind.department,)
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ class _Checks:
         here = sa.select(TeamMembership.id).where(active, TeamMembership.team_id == Team.id).limit(1)
         community = sa.select(TeamMembership.team_id).where(active, TeamMembership.is_community.is_(True)).limit(1)
         team_org, branch = aliased(Organization), aliased(Organization)
-        closed = sa.or_(*(team_org.kind == kind for kind in CLOSED_KINDS))  # no IN: a prepared statement's list
+        closed = sa.or_(*(team_org.kind == kind for kind in sorted(CLOSED_KINDS)))  # no IN: a prepared statement's list
         department = sa.select(team_org.path).where(team_org.id == Team.org_id, closed).scalar_subquery()
         own = sa.select(branch.path).where(branch.id == Member.branch_id).scalar_subquery()
         outsider = sa.case((department.is_(None), False), (own.is_(None), True),
@@ -127,7 +124,7 @@ def _existing_or_refuse(session: Session, row: sa.Row) -> int:
     if row.here is not None:
         return row.here
     if row.outsider:
-        raise Forbidden("not_this_department", f"「{row.name}」只接受本院系的团员加入。{_own_team_hint(session, row.member_id)}",
+        raise Forbidden("not_this_department", f"「{row.name}」只接受本组织的团员加入。{_own_team_hint(session, row.member_id)}",
                         team=row.name)
     if not row.volunteer:
         raise Invalid("not_volunteer", "请先注册成为志愿者，再加入服务队")
@@ -147,9 +144,9 @@ def _own_team_hint(session: Session, member_id: int) -> str:
     if branch is not None:
         above = [int(part) for part in branch.path.strip("/").split("/")]
         own = session.scalar(sa.select(Team.name).join(Organization, Organization.id == Team.org_id).where(
-            Organization.id.in_(above), Organization.kind.in_(CLOSED_KINDS)).order_by(Organization.path.desc()).limit(1))
+            Organization.id.in_(above), Organization.kind.in_(sorted(CLOSED_KINDS))).order_by(Organization.path.desc()).limit(1))
         if own is not None:
-            return f"你所在院系的服务队是「{own}」，请扫描它的二维码。"
+            return f"你所在组织的服务队是「{own}」，请扫描它的二维码。"
     return "请扫描居住地社区（村）服务队的二维码报到。"
 
 

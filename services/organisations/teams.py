@@ -8,8 +8,8 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import CoordSystem, Member, Organization, OrgKind, Team, TeamMembership, utcnow
-from services.kernel.errors import Invalid, NotFound
+from models import CoordSystem, Member, Organization, Team, TeamMembership, utcnow
+from services.kernel.errors import Conflict, Invalid, NotFound
 from services.kernel.uow import audit, normalise_code, unit_of_work
 from services.organisations import founding
 from services.organisations.belonging import community_membership, paired_branches
@@ -101,17 +101,32 @@ def search_teams(session: Session, q: str, limit: int = 20) -> list[Team]:
         .order_by(Team.is_community.desc(), Team.name).limit(limit)))
 
 
+def found_own_team(session: Session, actor_org_id: int) -> Team:
+    """A branch, a middle school or a university founds its own volunteer team (issue 38 row 7, seed
+    003), beside the community teams; its members are the organisation's, and joining it is not 报到."""
+    with unit_of_work(session):
+        org = session.get(Organization, actor_org_id)
+        if org is None or org.kind not in founding.OWN_TEAM_KINDS:
+            raise Invalid("kind", "团支部、中学团委和高校团委可以成立本组织的志愿服务队")
+        if team_of_org(session, org.id) is not None:
+            raise Conflict("team_exists", "本组织已有志愿服务队")
+        team = founding.create_team_for_org(session, org)
+        audit(session, ("org", actor_org_id), "team.found", ("team", team.id))
+        return team
+
+
 def in_team(session: Session, team: Team) -> sa.ColumnElement[bool]:
     """A member of ``team`` (``team_member_ids``), as a condition on the member's row."""
     return Member.id.in_(team_member_ids(session, team))
 
 
 def team_member_ids(session: Session, team: Team) -> sa.Select:
-    """Members of a team: those who joined it, plus for a department team every member of its branches
+    """Members of a team: those who joined it, plus for an organisation's own team (a department's, a
+    branch's, a school's, a university's: ``founding.CLOSED_KINDS``) every member of its sub-tree
     (DESIGN.md: when a department pairs with a street, all of its members count as its team's members)."""
     joined = sa.select(TeamMembership.member_id).where(TeamMembership.team_id == team.id,
                                                        TeamMembership.left_at.is_(None))
-    if team.org.kind != OrgKind.department:
+    if team.org.kind not in founding.CLOSED_KINDS:
         return joined
     branches = sa.select(Organization.id).where(Organization.path.startswith(team.org.path, autoescape=True))
     return sa.union(joined, sa.select(Member.id).where(Member.branch_id.in_(branches)))
@@ -137,7 +152,7 @@ def serving_with(session: Session, team: Team) -> sa.ColumnElement[bool]:
 def is_team_member(session: Session, team: Team, member: Member) -> bool:
     if _active(session, member.id, team.id) is not None:
         return True
-    if team.org.kind != OrgKind.department or member.branch_id is None:
+    if team.org.kind not in founding.CLOSED_KINDS or member.branch_id is None:
         return False
     return is_within(session, member.branch_id, team.org_id)
 

@@ -132,7 +132,7 @@ def test_row14_a_departments_team_takes_only_the_departments_members(session):
     unplaced = make_member(session)
 
     assert joining.join_team_by_code(session, computing.code, member_id=own.id, source="scan").created
-    with pytest.raises(Forbidden, match="只接受本院系的团员加入。你所在院系的服务队是「机电学院") as refused:
+    with pytest.raises(Forbidden, match="只接受本组织的团员加入。你所在组织的服务队是「机电学院") as refused:
         joining.join_team_by_code(session, computing.code, member_id=other_college.id, source="scan")
     assert refused.value.status == 403
     for member in (pupil, unplaced):
@@ -141,3 +141,36 @@ def test_row14_a_departments_team_takes_only_the_departments_members(session):
     assert session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
     # A community team is open to anyone (one at a time).
     assert joining.join_team(session, pupil.id, tree.team(session, tree.community).id, source="page").created
+
+
+def test_row7_a_branch_a_school_and_a_university_found_their_own_teams(app, session):
+    """Issue 38 row 7 (seed 003): a 团支部, a middle school or a university founds its own team beside the
+    community teams; its members are the organisation's own (others refused), its projects go to them,
+    and it is not 报到."""
+    from services.organisations import belonging, founding, orgs
+    from services.volunteering import projects
+    from tests.factories import make_project_input
+
+    tree = make_tree(session)
+    school = orgs.create_organization(session, tree.district.id, "北京二中团委", "school")
+    pupil = make_member(session, branch=orgs.create_organization(session, school.id, "高一（1）班团支部", "branch"))
+    worker = make_member(session, branch=tree.branch2)
+    branch_team = teams.found_own_team(session, tree.branch2.id)
+    assert branch_team.name == "东城区机关志愿服务队" and not branch_team.is_community
+    assert teams.found_own_team(session, school.id).name == "北京二中志愿服务总队"
+    assert teams.found_own_team(session, tree.university.id).name == "北京理工大学青年志愿者协会"
+    with pytest.raises(Conflict, match="已有志愿服务队"):
+        teams.found_own_team(session, tree.branch2.id)
+    with pytest.raises(Invalid, match="可以成立本组织"):
+        teams.found_own_team(session, tree.street.id)   # a street has its team already, by kind
+
+    assert teams.is_team_member(session, branch_team, worker) and not teams.is_team_member(session, branch_team, pupil)
+    assert [(e.team.id, e.via) for e in belonging.service_teams(session, worker)] == [(branch_team.id, "own")]
+    with pytest.raises(Forbidden, match="只接受本组织的团员加入"):
+        joining.join_team(session, pupil.id, branch_team.id, source="page")
+    project = projects.create_project(session, tree.branch2.id, branch_team.id, make_project_input(title="机关支部献血"))
+    projects.publish_project(session, tree.branch2.id, project.id)
+    assert "机关支部献血" in [p.title for p in projects.open_projects_for(session, worker.id)]
+    assert projects.ineligibility(session, pupil, project) is not None
+    assert belonging.reported_teams(session, worker) == []   # not 报到
+    assert founding.CLOSED_KINDS >= set(founding.OWN_TEAM_KINDS)
