@@ -56,6 +56,10 @@ class Organization(TimestampMixin, Base):
     pairing_capacity: Mapped[int | None] = mapped_column()  # streets only, set by the city; None: the category's cap
     contact_name: Mapped[str | None] = mapped_column(sa.String(50))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20))  # an office line, public by purpose
+    # How often its members should take part (seed 000): a quarter; a semester under a university or a
+    # department; each winter and summer holiday under a middle school. Fixed where the organisation sits,
+    # set when it is created (orgs._create), read by every list of many members in one join.
+    participation_rule: Mapped[str] = mapped_column(sa.String(10), default="quarter", server_default="quarter")
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
     accounts: Mapped[list[OrgAccount]] = relationship(back_populates="org", order_by="OrgAccount.id")

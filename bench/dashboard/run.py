@@ -44,7 +44,11 @@ def env() -> dict:
 
 
 def _orgs() -> tuple[list[dict], list[int], list[int]]:
-    """Organisation rows with their ids and paths computed here; community and branch ids."""
+    """Organisation rows with their ids, paths and participation rules computed here; community and
+    branch ids."""
+    from models import OrgKind
+    from services.organisations.orgs import participation_rule_of
+
     now = dt.datetime.now(dt.UTC)
     rows: list[dict] = []
     communities: list[int] = []
@@ -52,7 +56,8 @@ def _orgs() -> tuple[list[dict], list[int], list[int]]:
 
     def add(name: str, kind: str, parent: dict | None, **extra) -> dict:
         row = dict(id=len(rows) + 1, name=name, kind=kind, parent_id=parent["id"] if parent else None,
-                   is_provisional=False, created_at=now, category=extra.get("category"))
+                   is_provisional=False, created_at=now, category=extra.get("category"),
+                   participation_rule=participation_rule_of(OrgKind(kind), parent["participation_rule"] if parent else None))
         row["path"] = (parent["path"] if parent else "/") + f"{row['id']}/"
         rows.append(row)
         return row

@@ -153,13 +153,24 @@ def _create(session: Session, parent: Organization | None, name: str, kind: OrgK
     if kind not in STREET_KINDS and category is not None:
         category = None
     org = Organization(name=name, kind=kind, parent=parent, category=category, is_provisional=provisional,
-                       contact_name=contact_name, contact_phone=contact_phone)
+                       contact_name=contact_name, contact_phone=contact_phone,
+                       participation_rule=participation_rule_of(kind, parent.participation_rule if parent else None))
     session.add(org)
     session.flush()
     org.path = (parent.path if parent else "/") + f"{org.id}/"
     if kind in founding.TEAM_KINDS:
         founding.create_team_for_org(session, org)
     return org
+
+
+def participation_rule_of(kind: OrgKind, parent_rule: str | None) -> str:
+    """Semester under a university or a department, holiday under a middle school, else quarter (seed 000
+    二（二）); inherited down the tree, the university's first."""
+    if kind in (OrgKind.university, OrgKind.department) or parent_rule == "semester":
+        return "semester"
+    if kind == OrgKind.school or parent_rule == "holiday":
+        return "holiday"
+    return "quarter"
 
 
 def create_in(session: Session, parent: Organization, name: str, kind: OrgKind, *,

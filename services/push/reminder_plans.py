@@ -98,7 +98,7 @@ def period_end(session: Session, today: dt.date) -> int:
     for rule, period in periods_ending(session, today):
         chosen = _due(ReminderKind.period_end, sa.literal(period.label), sa.null(),
                       sa.literal(period.bounds()[1], Reminder.valid_until.type)).where(
-            participation.under_rule(rule), sa.not_(participation.took_part(period, Member.id)))
+            participation.rule_of_branch() == rule, sa.not_(participation.took_part(period, Member.id)))
         planned += _insert(session, chosen)
     return planned
 

@@ -145,9 +145,13 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
                          ServiceRecord.signin_at < q_stop)
     # Members by their own rule (a quarter; a semester under a university, a holiday under a middle
     # school), as the member list and the member's own page judge them; communities' activities by quarter.
-    own = participation.own_periods(session, today)
+    own, branch_rule = participation.own_periods(session, today), aliased(Organization)
     active = (sa.select(ServiceRecord.member_id).join(Member, Member.id == ServiceRecord.member_id)
-              .where(own.record_counts(), in_subtree(root)).group_by(ServiceRecord.member_id).subquery())
+              .outerjoin(branch_rule, branch_rule.id == Member.branch_id)
+              .where(own.record_counts(sa.func.coalesce(branch_rule.participation_rule, participation.QUARTER))))
+    if root.parent_id is not None:  # a district's recount reads its own members' records only (2.7 s against
+        active = active.where(in_subtree(root))  # 5.7); for the whole city the check cost 16 s against 12.7
+    active = active.group_by(ServiceRecord.member_id).subquery()
     activities = (sa.select(Team.org_id, sa.func.count(sa.distinct(ServiceRecord.project_id)).label("n"))
                   .join(Project, Project.id == ServiceRecord.project_id).join(Team, Team.id == Project.team_id)
                   .where(in_quarter).group_by(Team.org_id).subquery())

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from models import CalendarPeriod, Member, Organization, OrgKind, PeriodKind, RecordStatus, ServiceRecord
 from models.calendar import PERIOD_LABELS
@@ -78,32 +78,8 @@ def period_for(session: Session, rule: str, today: dt.date) -> Period:
 
 
 def rule_for(session: Session, member: Member) -> str:
-    if member.branch_id is None:
-        return QUARTER
-    branch = session.get(Organization, member.branch_id)
-    ancestors = [int(part) for part in branch.path.strip("/").split("/")]
-    kinds = set(session.scalars(sa.select(Organization.kind).where(Organization.id.in_(ancestors))))
-    if kinds & {OrgKind.university, OrgKind.department}:
-        return SEMESTER
-    if OrgKind.school in kinds:
-        return HOLIDAY
-    return QUARTER
-
-
-def under_rule(rule: str) -> sa.ColumnElement[bool]:
-    """``rule_for`` as a condition on the member's row, for work over many members at once (reminders):
-    a branch under a university or a department follows semesters, under a middle school holidays."""
-    branch, above = aliased(Organization), aliased(Organization)
-
-    def under(*kinds: OrgKind) -> sa.ColumnElement[bool]:
-        return Member.branch_id.in_(sa.select(branch.id).join(above, branch.path.startswith(above.path))
-                                    .where(above.kind.in_(kinds)))
-    semester, holiday = under(OrgKind.university, OrgKind.department), under(OrgKind.school)
-    if rule == SEMESTER:
-        return semester
-    if rule == HOLIDAY:
-        return sa.and_(holiday, sa.not_(semester))
-    return sa.or_(Member.branch_id.is_(None), sa.and_(sa.not_(semester), sa.not_(holiday)))
+    """The member's rule: their branch's (``Organization.participation_rule``), quarter without a branch."""
+    return session.scalar(sa.select(rule_of_branch(sa.literal(member.branch_id)))) if member.branch_id else QUARTER
 
 
 def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnElement[bool]:
@@ -119,28 +95,41 @@ def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnEle
             .correlate_except(ServiceRecord).limit(1).scalar_subquery().is_not(None))
 
 
+def rule_of_branch(branch_id=Member.branch_id) -> sa.ColumnElement[str]:
+    """The rule of the member whose ``branch_id`` this is (a column or a value): the organisation's own
+    ``participation_rule`` (set where it sits, when it is created), quarter without one."""
+    return sa.func.coalesce(sa.select(Organization.participation_rule).where(Organization.id == branch_id)
+                            .scalar_subquery(), QUARTER)
+
+
 @dataclass(frozen=True)
 class OwnPeriods:
     """Each rule's period today, so that a list of many members judges each by their own rule as the
-    member's own page does (``standing``): one rule per member on every surface (issue 38.1)."""
+    member's own page does (``standing``): one rule per member on every surface (issue 38 row 1). The
+    rule is read from the branch's row (one index lookup a member): worked out from the tree's paths on
+    every list, it cost a city's member list a quarter of a second (bench/README)."""
     periods: dict[str, Period]
 
-    def done(self, member_id=Member.id) -> sa.ColumnElement[bool]:
-        """An approved record of ``member_id`` (a column or a value) in the period of the member's rule;
-        the rule read from the row's ``Member.branch_id``."""
-        return sa.or_(*(sa.and_(under_rule(rule), took_part(period, member_id)) for rule, period in self.periods.items()))
+    def done(self, member_id=Member.id, branch_id=Member.branch_id) -> sa.ColumnElement[bool]:
+        """An approved record of ``member_id`` in the period of the member's rule."""
+        rule = rule_of_branch(branch_id)
+        return sa.case((rule == SEMESTER, took_part(self.periods[SEMESTER], member_id)),
+                       (rule == HOLIDAY, took_part(self.periods[HOLIDAY], member_id)),
+                       else_=took_part(self.periods[QUARTER], member_id))
 
-    def record_counts(self) -> sa.ColumnElement[bool]:
-        """A ServiceRecord row (joined to its Member) approved within its member's own period."""
-        cases = []
-        for rule, period in self.periods.items():
-            start, stop = period.bounds()
-            cases.append(sa.and_(under_rule(rule), ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop))
-        return sa.and_(ServiceRecord.status == RecordStatus.approved, sa.or_(*cases))
+    def record_counts(self, rule: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+        """A ServiceRecord row approved within the period of ``rule`` (its member's, joined by the caller)."""
+        cases, bounds = [], [period.bounds() for period in self.periods.values()]
+        for name, (start, stop) in zip(self.periods, bounds, strict=True):
+            cases.append(sa.and_(rule == name, ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop))
+        # The span of all three as one range too, so the index on signin_at bounds the scan.
+        return sa.and_(ServiceRecord.status == RecordStatus.approved,
+                       ServiceRecord.signin_at >= min(start for start, _ in bounds),
+                       ServiceRecord.signin_at < max(stop for _, stop in bounds), sa.or_(*cases))
 
-    def rule(self) -> sa.ColumnElement[str]:
+    def rule(self, branch_id=Member.branch_id) -> sa.ColumnElement[str]:
         """The member's rule as a column: quarter, semester or holiday."""
-        return sa.case((under_rule(SEMESTER), SEMESTER), (under_rule(HOLIDAY), HOLIDAY), else_=QUARTER)
+        return rule_of_branch(branch_id)
 
 
 PERIOD_WORDS = {QUARTER: "本季度", SEMESTER: "本学期", HOLIDAY: "本假期"}
