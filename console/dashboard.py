@@ -14,7 +14,7 @@ from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import Invalid
 from services.organisations import orgs, targets, teams
-from services.reporting import stats
+from services.reporting import history, stats
 from services.volunteering import participation
 from web.flashing import attempt
 from web.requestargs import int_arg
@@ -46,7 +46,19 @@ def index():
     return render_template("console/dashboard.html", org=org, board=board, key=key, ranked=ranked,
                            chart=ranked[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
                            team=team, beijing=BEIJING, own=org.id == current_account().org_id,
-                           own_period_note=participation.OWN_PERIOD_NOTE)
+                           own_period_note=participation.OWN_PERIOD_NOTE,
+                           trend=list(reversed(history.trend(db.session, org)))[:8], rate_labels=history.RATE_LABELS)
+
+
+@bp.get("/progress")
+@login_required
+def progress_page():
+    """进度通报: the sub-organisations' rates now and two days before (seeds 001, 003 定期公布)."""
+    org = _viewed_org()
+    every = int_arg(request.args, "every", 2, maximum=30, label="every（间隔天数）") or 2
+    return render_template("console/progress.html", org=org, progress=history.progress(db.session, org, every=every),
+                           every=every, keys=history.RATE_KEYS, labels=history.RATE_LABELS,
+                           own=org.id == current_account().org_id)
 
 
 @bp.get("/short-communities")

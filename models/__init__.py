@@ -29,7 +29,7 @@ from models.reminder import (
 )
 from models.review import REVIEW_LABELS, LeagueReview, ReviewResult, ReviewYear
 from models.session import AuthSession, SessionKind
-from models.stats import OrgStats, RateTarget
+from models.stats import OrgStats, OrgStatsDay, RateTarget
 from models.team import CoordSystem, Team, TeamMembership
 from models.wechat import (
     DELIVERY_LABELS,
@@ -47,6 +47,6 @@ __all__ = [
     "ORG_KIND_LABELS", "STAFF_ROLE_LABELS", "StaffInvitation", "StaffRole", "OrgAccount", "OrgKind", "OrgStats", "Organization", "Pairing", "PairingCode",
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
-    "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear",
+    "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear", "OrgStatsDay",
     "REMINDER_LABELS", "REMINDER_STATUS_LABELS", "Reminder", "ReminderKind", "ReminderOptOut", "ReminderStatus",
 ]

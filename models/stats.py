@@ -43,3 +43,22 @@ class RateTarget(Base):
     target: Mapped[float] = mapped_column()
 
     __table_args__ = (sa.CheckConstraint("target > 0 AND target <= 1", name="target_share"),)
+
+
+class OrgStatsDay(Base):
+    """An organisation's whole sub-tree on a Beijing day, as its dashboard showed it (issue 38 row 5):
+    the trend on the dashboard and the progress table published every two days (seeds 001, 003 定期公布)
+    read these, never a recount. Kept for every organisation that has others under it (not branches)."""
+
+    __tablename__ = "org_stats_days"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    members: Mapped[int] = mapped_column(default=0)
+    volunteers: Mapped[int] = mapped_column(default=0)
+    reported: Mapped[int] = mapped_column(default=0)
+    hours_ok: Mapped[int] = mapped_column(default=0)
+    quarter_active: Mapped[int] = mapped_column(default=0)
+    recorded_at: Mapped[dt.datetime] = mapped_column()
+
+    __table_args__ = (sa.Index("ix_org_stats_days_day", "day"),)

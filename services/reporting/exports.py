@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import RECORD_STATUS_LABELS, Member, Project, ServiceRecord
 from services.kernel.beijing_time import BEIJING
-from services.reporting import rosters, stats
+from services.reporting import history, rosters, stats
 from services.volunteering.hours import hours_of
 
 #: Excel number formats of the columns that hold numbers: rates stay numbers a coordinator can sort and
@@ -95,6 +95,23 @@ def rates(board: stats.Dashboard) -> Table:
         "注册志愿者率目标", "未达标项"], rows,
         formats={2: COUNT, 3: COUNT, 4: PERCENT, 5: COUNT, 6: PERCENT, 7: COUNT, 8: PERCENT, 9: COUNT, 10: COUNT,
                  11: PERCENT, 12: PERCENT, 13: COUNT, 14: PERCENT})
+
+
+def progress(report: history.Progress) -> Table:
+    """进度通报 as a file: each sub-organisation's rates on the day and their change in percentage points."""
+    def line(entry: history.ProgressLine) -> list:
+        cells = [entry.org.name, entry.now.counts["members"] if entry.now else None]
+        for key in history.RATE_KEYS:
+            change = entry.change(key)
+            cells += [entry.now.rate(key) if entry.now else None, None if change is None else round(change, 1)]
+        return cells
+    headers = ["组织", "团员"]
+    for key in history.RATE_KEYS:
+        headers += [history.RATE_LABELS[key], f"{history.RATE_LABELS[key]}变化（百分点）"]
+    day = report.day.strftime("%m-%d") if report.day else ""
+    formats = {1: COUNT, **{2 + 2 * i: PERCENT for i in range(len(history.RATE_KEYS))},
+               **{3 + 2 * i: HOURS for i in range(len(history.RATE_KEYS))}}
+    return Table(f"{report.org.name}进度通报{day}", headers, [line(entry) for entry in report.lines], formats=formats)
 
 
 def project_hours(session: Session, project: Project) -> Table:

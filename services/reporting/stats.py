@@ -34,6 +34,7 @@ from services.organisations import targets
 from services.organisations.belonging import paired_branches
 from services.organisations.orgs import children_of, in_subtree, subtree_filter, subtree_member_ids
 from services.people.members import LEAGUE_END_AGE
+from services.reporting import history
 from services.volunteering import participation
 from services.volunteering.hours import YEAR_TARGET_HOURS, year_minutes
 
@@ -192,6 +193,7 @@ def refresh(session: Session, root: Organization, *, now: dt.datetime | None = N
         session.execute(sa.delete(OrgStats).where(OrgStats.org_id.in_(sa.select(Organization.id).where(in_tree))))
         written = session.execute(sa.insert(OrgStats).from_select(
             ["org_id", "year", *columns, "refreshed_at"], rows)).rowcount
+        history.record_day(session, root, now)  # the day's totals, for the trend and the progress table
     return written
 
 
