@@ -10,6 +10,7 @@ def register_console(app: Flask) -> None:
     from console import (  # noqa: F401 - registers the views
         appeals,
         auth,
+        commendations,
         dashboard,
         exports,
         graduates,

@@ -21,7 +21,7 @@ from console.auth import current_account, login_required, require_org
 from console.members import roster_scope
 from runtime.extensions import db
 from services.kernel.beijing_time import beijing_today
-from services.reporting import access_log, exports, history, rosters, stats
+from services.reporting import access_log, commendations, exports, history, rosters, stats
 from services.volunteering import participation, projects
 from web.requestargs import int_arg
 
@@ -44,6 +44,9 @@ def _table(kind: str) -> exports.Table:
     if kind == "rates":
         target = require_org(int_arg(request.args, "org", org.id))
         return exports.rates(stats.dashboard(db.session, target))
+    if kind == "commendations":
+        year = int_arg(request.args, "year", year, maximum=year, label="year（年度）") or year
+        return exports.commendations(org, year, commendations.nominated(db.session, org, year))
     if kind == "progress":
         target = require_org(int_arg(request.args, "org", org.id))
         every = int_arg(request.args, "every", 2, maximum=30, label="every（间隔天数）") or 2
@@ -148,7 +151,7 @@ def _xlsx(table: exports.Table) -> Response:
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=_filename(table, "xlsx"))
 
 
-@bp.get("/exports/<any(members, review, rates, progress, 'project-hours'):kind>.<any(csv, xlsx):fmt>")
+@bp.get("/exports/<any(members, review, rates, progress, commendations, 'project-hours'):kind>.<any(csv, xlsx):fmt>")
 @login_required
 def export(kind: str, fmt: str):
     table = _table(kind)

@@ -15,6 +15,7 @@ from services.kernel.beijing_time import BEIJING, from_local_input
 from services.kernel.errors import DomainError
 from services.organisations import belonging, joining, onsite_report, orgs, team_extras, teams
 from services.people import branches, members, profile_extras
+from services.reporting import commendations
 from services.volunteering import certificates, corrections, hours, participation, records
 from web.answers import pdf_response
 from web.flashing import attempt
@@ -158,7 +159,8 @@ def my_team():
 def my_hours():
     member = current_member()
     return render_template("mobile/hours.html", hours=hours.summary(db.session, member.id),
-                           stars=hours.STAR_THRESHOLDS, standing=participation.standing(db.session, member))
+                           stars=hours.STAR_THRESHOLDS, standing=participation.standing(db.session, member),
+                           honours=commendations.honours(db.session, member.id))
 
 
 @bp.get("/records")

@@ -3,6 +3,7 @@ from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.calendar import CalendarPeriod, PeriodKind
 from models.certificate import Certificate
+from models.commendation import COMMENDATION_LABELS, Commendation, CommendationKind
 from models.consent import Consent, ConsentKind
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
 from models.org import (
@@ -48,5 +49,6 @@ __all__ = [
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear", "OrgStatsDay",
+    "COMMENDATION_LABELS", "Commendation", "CommendationKind",
     "REMINDER_LABELS", "REMINDER_STATUS_LABELS", "Reminder", "ReminderKind", "ReminderOptOut", "ReminderStatus",
 ]

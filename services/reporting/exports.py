@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import RECORD_STATUS_LABELS, Member, Project, ServiceRecord
+from models import COMMENDATION_LABELS, RECORD_STATUS_LABELS, Member, Project, ServiceRecord
 from services.kernel.beijing_time import BEIJING
 from services.reporting import history, rosters, stats
 from services.volunteering.hours import hours_of
@@ -112,6 +112,13 @@ def progress(report: history.Progress) -> Table:
     formats = {1: COUNT, **{2 + 2 * i: PERCENT for i in range(len(history.RATE_KEYS))},
                **{3 + 2 * i: HOURS for i in range(len(history.RATE_KEYS))}}
     return Table(f"{report.org.name}进度通报{day}", headers, [line(entry) for entry in report.lines], formats=formats)
+
+
+def commendations(org, year: int, rows: list) -> Table:
+    """年度表彰推荐名单: the committee's nominations of the year (``commendations.nominated``)."""
+    return Table(f"{org.name}{year}年度表彰推荐名单", ["类别", "名称", f"{year}年认证时长（小时）", "推荐理由"],
+                 [[COMMENDATION_LABELS[n.row.kind], n.name, hours_of(n.row.minutes), n.row.note or "—"] for n in rows],
+                 formats={2: HOURS})
 
 
 def project_hours(session: Session, project: Project) -> Table:

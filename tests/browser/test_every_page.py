@@ -39,7 +39,8 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("people", "/console/people"), ("people-of-a-district", "/console/people?org=2"),
             ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot"),
             ("pushes", "/console/pushes"), ("team-onsite", f"/console/teams/{team_id}/onsite"),
-            ("graduates", "/console/graduates"), ("progress", "/console/progress")]
+            ("graduates", "/console/graduates"), ("progress", "/console/progress"),
+            ("commendations", "/console/commendations")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
