@@ -21,6 +21,7 @@ def register_console(app: Flask) -> None:
         pairing,
         people,
         projects,
+        proposals,
         push_history,
         teams,
     )

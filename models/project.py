@@ -42,6 +42,11 @@ class Project(SiteMixin, TimestampMixin, Base):
                                                   default=ProjectStatus.draft)
     published_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
+    # An activity another organisation runs on the team's ground (issue 38 row 11): who organises it, who
+    # proposed it (a draft until the team's organisation publishes it: 待审核), why it was sent back.
+    organiser: Mapped[str | None] = mapped_column(sa.String(100))
+    proposed_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    review_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     team: Mapped[Team] = relationship()
     timekeepers: Mapped[list[ProjectTimekeeper]] = relationship(cascade="all, delete-orphan")

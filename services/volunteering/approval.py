@@ -40,13 +40,17 @@ class DecisionResult:
 
 
 def can_approve(session: Session, actor_org_id: int, project: Project) -> bool:
-    return orgs.is_within(session, project.team.org_id, actor_org_id) or is_timekeeper(session, actor_org_id,
-                                                                                      project.id)
+    """The team's organisation or one above it, a named timekeeper, or the organisation that runs the
+    activity on the team's ground (``proposals``) or one above it."""
+    return (orgs.is_within(session, project.team.org_id, actor_org_id)
+            or is_timekeeper(session, actor_org_id, project.id)
+            or (project.proposed_by_org_id is not None
+                and orgs.is_within(session, project.proposed_by_org_id, actor_org_id)))
 
 
 def require_approver(session: Session, actor_org_id: int, project: Project) -> None:
     if not can_approve(session, actor_org_id, project):
-        raise Forbidden("not_approver", "只有项目所属组织、其上级或指定的计时员可以审核时长")
+        raise Forbidden("not_approver", "只有项目所属组织、其上级、活动主办单位或指定的计时员可以审核时长")
 
 
 def decision_note(approve: bool, note: str | None) -> str | None:
@@ -150,12 +154,15 @@ def pending_for_project(session: Session, actor_org_id: int, project_id: int) ->
 
 
 def approvable_project_ids(session: Session, actor_org_id: int) -> sa.Select:
-    """The projects whose hours this organisation approves: its sub-tree's, and those it keeps time for."""
-    actor = orgs.get_org(session, actor_org_id)
+    """The projects whose hours this organisation approves: its sub-tree's, those it keeps time for, and
+    those it (or one below it) runs on another team's ground."""
+    actor, below = orgs.get_org(session, actor_org_id), sa.orm.aliased(Organization)
     return (sa.select(Project.id).join(Team, Project.team_id == Team.id)
             .join(Organization, Team.org_id == Organization.id)
             .where(sa.or_(orgs.subtree_filter(actor), Project.id.in_(
-                sa.select(ProjectTimekeeper.project_id).where(ProjectTimekeeper.org_id == actor_org_id)))))
+                sa.select(ProjectTimekeeper.project_id).where(ProjectTimekeeper.org_id == actor_org_id)),
+                Project.proposed_by_org_id.in_(sa.select(below.id).where(below.path.startswith(actor.path,
+                                                                                              autoescape=True))))))
 
 
 def projects_awaiting(session: Session, actor_org_id: int, limit: int = 200) -> list[tuple[Project, int]]:

@@ -99,7 +99,7 @@ def managed_project(session: Session, actor_org_id: int, project_id: int) -> Pro
     return project
 
 
-def _validated(data: ProjectInput, team: Team) -> dict:
+def validated(data: ProjectInput, team: Team) -> dict:
     title = (data.title or "").strip()
     if not 2 <= len(title) <= 120:
         raise Invalid("title", "项目名称应为2至120个字")
@@ -137,7 +137,7 @@ def create_project(session: Session, actor_org_id: int, team_id: int, data: Proj
         if team is None:
             raise NotFound("team_not_found", "服务队不存在")
         require_manager(session, actor_org_id, team)
-        project = Project(code=new_code(10), team_id=team.id, status=ProjectStatus.draft, **_validated(data, team))
+        project = Project(code=new_code(10), team_id=team.id, status=ProjectStatus.draft, **validated(data, team))
         session.add(project)
         session.flush()
         audit(session, ("org", actor_org_id), "project.create", ("project", project.id))
@@ -151,7 +151,7 @@ def update_project(session: Session, actor_org_id: int, project_id: int, data: P
             raise Invalid("long_term", "长期项目随服务队的服务地点变化，不能单独编辑")
         if project.status == ProjectStatus.closed:
             raise Conflict("project_closed", "项目已结束，不能修改")
-        values = _validated(data, project.team)
+        values = validated(data, project.team)
         if values["capacity"] is not None and values["capacity"] < enrolled_count(session, project.id):
             raise Conflict("capacity_below_enrolled", "招募人数不能少于已报名人数")
         before = {k: str(getattr(project, k)) for k in values}
