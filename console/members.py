@@ -13,7 +13,7 @@ from services.kernel.beijing_time import BEIJING, beijing_today
 from services.kernel.errors import DomainError
 from services.organisations import teams
 from services.organisations.orgs import in_subtree
-from services.people import branches, members
+from services.people import branches, members, residence
 from services.reporting import access_log, phone_access, rosters, stats
 from services.volunteering import certificates, participation, reviews
 from web.answers import pdf_response
@@ -31,6 +31,8 @@ def roster_scope() -> tuple[str, sa.ColumnElement[bool], Team | None]:
     team = teams.team_of_org(db.session, org.id)
     if request.args.get("scope") == "team" and team is not None:
         return "team", teams.serving_with(db.session, team), team
+    if request.args.get("scope") == "home":  # who lives in the organisation's area, whatever their branch
+        return "home", residence.living_in(org), team
     sub_org = int_arg(request.args, "org")
     if sub_org:  # a sub-organisation's members (its whole sub-tree)
         return "branch", in_subtree(require_org(sub_org)), team

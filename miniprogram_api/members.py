@@ -13,9 +13,11 @@ from miniprogram_api.responses import (
     CertificateOut,
     MyBranchOut,
     PasswordResetOut,
+    PlacesOut,
     ProfileOut,
     RegisteredOut,
     RemindersOut,
+    ResidenceOut,
     SkillChoicesOut,
     SkillsOut,
     SmsSentOut,
@@ -34,6 +36,7 @@ from services.people import (
     mp_sessions,
     profile_extras,
     recovery,
+    residence,
     signup,
     sms,
 )
@@ -49,6 +52,7 @@ from web.bodies import (
     RemindersIn,
     ResetCodeIn,
     ResetIn,
+    ResidenceIn,
     SkillsIn,
     SmsCodeIn,
     ZybIn,
@@ -283,6 +287,32 @@ def set_reminders():
     body = RemindersIn.model_validate_json(request.get_data() or b"{}")
     wanted = {kind: on for kind, on in body.model_dump().items() if on is not None}
     return jsonify(_reminders_answer(reminders.set_switches(db.session, current_member_id(), wanted)))
+
+
+@bp.get("/places")
+@documented("居住地可选的区和街道（乡镇）、服务领域与籍贯选项", response=PlacesOut)
+@login_required
+def residence_places():
+    return jsonify({"districts": [{"id": d.id, "name": d.name, "streets": [{"id": s.id, "name": s.name} for s in streets]}
+                                  for d, streets in residence.places(db.session)],
+                    "areas": residence.SERVICE_AREAS, "provinces": list(residence.PROVINCES)})
+
+
+def _residence_answer(member) -> dict:
+    return {"residence_id": member.residence_org_id, "residence": residence.residence_label(db.session, member),
+            "lives_in_beijing": member.lives_in_beijing, "native_place": member.native_place,
+            "service_areas": list(member.service_areas or [])}
+
+
+@bp.put("/me/residence")
+@documented("填写居住地、籍贯与服务领域（用于推荐家附近的社区服务队）", body=ResidenceIn, response=ResidenceOut)
+@member_required
+def set_residence():
+    body = ResidenceIn.model_validate_json(request.get_data() or b"{}")
+    member = residence.set_profile(db.session, current_member_id(), residence_id=body.residence_id,
+                                   outside_beijing=body.outside_beijing, native_place=body.native_place,
+                                   service_areas=body.service_areas)
+    return jsonify(_residence_answer(member))
 
 
 @bp.put("/me/zyb")

@@ -289,6 +289,29 @@ class RemindersOut(Out):
     reachable: bool = Field(description="账号已绑定公众号，提醒能送达")
 
 
+class PlaceOut(Out):
+    id: int
+    name: str
+
+
+class DistrictOut(PlaceOut):
+    streets: list[PlaceOut]
+
+
+class PlacesOut(Out):
+    districts: list[DistrictOut]
+    areas: dict[str, str]
+    provinces: list[str]
+
+
+class ResidenceOut(Out):
+    residence_id: int | None
+    residence: str
+    lives_in_beijing: bool | None
+    native_place: str | None
+    service_areas: list[str]
+
+
 class ZybOut(Out):
     bound: bool
     username: str | None

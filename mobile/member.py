@@ -14,7 +14,7 @@ from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING, from_local_input
 from services.kernel.errors import DomainError
 from services.organisations import belonging, joining, onsite_report, orgs, team_extras, teams
-from services.people import branches, members, profile_extras
+from services.people import branches, members, profile_extras, residence
 from services.reporting import commendations
 from services.volunteering import certificates, corrections, hours, participation, records
 from web.answers import pdf_response
@@ -31,7 +31,8 @@ def _back(endpoint: str, **values):
 def profile():
     member = current_member()
     return render_template("mobile/profile.html", profile=members.profile(member, viewer_is_owner=True),
-                           skills=profile_extras.skills_text(member), zyb_bound=member.zyb_username is not None)
+                           skills=profile_extras.skills_text(member), zyb_bound=member.zyb_username is not None,
+                           home=residence.residence_label(db.session, member), areas=residence.areas_text(member))
 
 
 @bp.post("/profile/volunteer")
@@ -108,8 +109,32 @@ def my_zyb():
 def team_search():
     """找组织: community teams by community (village) or street name."""
     q = request.args.get("q", "").strip()[:30]
-    found = teams.search_teams(db.session, q) if q else []
-    return render_template("mobile/teams.html", q=q, found=found, mine={t.id for t in teams.joined_teams(db.session, current_member().id)})
+    member = current_member()
+    found = teams.search_teams(db.session, q) if q else residence.teams_near_home(db.session, member)
+    return render_template("mobile/teams.html", q=q, found=found, near_home=not q and bool(found),
+                           home_set=member.residence_org_id is not None,
+                           mine={t.id for t in teams.joined_teams(db.session, member.id)})
+
+
+@bp.route("/residence", methods=["GET", "POST"])
+@member_required
+def my_residence():
+    """居住地、籍贯与服务领域 (issue 38 row 3): the home suggests the community teams near it."""
+    member, error = current_member(), None
+    if request.method == "POST":
+        form = request.form
+        try:
+            chosen = form.get("residence", "")
+            residence.set_profile(db.session, member.id, residence_id=int(chosen) if chosen.isdigit() else None,
+                                  outside_beijing=form.get("residence") == "outside",
+                                  native_place=form.get("native_place"), service_areas=form.getlist("service_areas"))
+        except DomainError as err:
+            error = err.message
+        else:
+            flash("已保存", "ok")
+            return _back("mobile.profile")
+    return render_template("mobile/residence.html", member=member, places=residence.places(db.session),
+                           areas=residence.SERVICE_AREAS, provinces=residence.PROVINCES, error=error), 400 if error else 200
 
 
 @bp.post("/teams/<code>/join")

@@ -44,6 +44,13 @@ class Member(TimestampMixin, Base):
     activist_since: Mapped[dt.date | None] = mapped_column()  # 入团积极分子 since (set by the branch)
     skills: Mapped[list | None] = mapped_column(sa.JSON)       # 个人特长: keys of services.people.profile_extras.SKILLS
     skills_note: Mapped[str | None] = mapped_column(sa.String(100))
+    # The volunteer's profile (issue 38 row 3; seeds 000 居住地, 002 籍贯/居住区域, 004 所属地区): where they
+    # live — a street (town) or a district of the city's tree, or outside Beijing — where they come from,
+    # and the fields they would serve in (keys of services.people.residence.SERVICE_AREAS).
+    residence_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    lives_in_beijing: Mapped[bool | None] = mapped_column()
+    native_place: Mapped[str | None] = mapped_column(sa.String(20))
+    service_areas: Mapped[list | None] = mapped_column(sa.JSON)
     zyb_username: Mapped[str | None] = mapped_column(sa.String(40))  # the member's own 志愿北京 account
     zyb_password_enc: Mapped[str | None] = mapped_column(sa.Text)
     zyb_bound_at: Mapped[dt.datetime | None] = mapped_column()

@@ -114,6 +114,13 @@ class RemindersIn(Body):
     year_hours: bool | None = Field(default=None, description="11月年度时长不足20小时提醒；不传则不变")
 
 
+class ResidenceIn(Body):
+    residence_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="居住地：区或街道（乡镇）的组织编号（GET /places）")
+    outside_beijing: bool = Field(default=False, description="不在北京居住")
+    native_place: str | None = Field(default=None, max_length=20, description="籍贯（省、自治区、直辖市）")
+    service_areas: list[str] = Field(default_factory=list, max_length=20, description="服务领域（GET /places 的 areas 的 key）")
+
+
 class ZybIn(Body):
     username: str = Field(min_length=1, max_length=40, description="志愿北京登录账号")
     password: str = Field(min_length=1, max_length=64, description="志愿北京登录密码（加密保存，不再显示）")

@@ -83,7 +83,8 @@ FIELD_LABELS = {
     "activist_since": "入团积极分子起始时间", "skills": "个人特长", "skills_note": "其他特长", "zyb_username": "志愿北京账号",
     "zyb_bound_at": "绑定志愿北京时间", "closed_at": "注销时间", "openid": "微信公众号标识", "unionid": "微信开放平台标识",
     "created_at": "注册时间", "preregistered_at": "团支部登记时间", "claimed_at": "本人认领时间",
-    "leaving_at": "毕业转出办理时间", "leaving_to": "毕业转出去向", "leaving_by_org_id": "办理转出的组织编号",
+    "residence_org_id": "居住地（区或街道的组织编号）", "lives_in_beijing": "在北京居住", "native_place": "籍贯",
+    "service_areas": "愿意参加的服务领域", "leaving_at": "毕业转出办理时间", "leaving_to": "毕业转出去向", "leaving_by_org_id": "办理转出的组织编号",
 }
 
 

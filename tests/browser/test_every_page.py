@@ -46,7 +46,7 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
                ("profile", "/m/profile"), ("team", "/m/team"), ("teams", "/m/teams?q=东华门"), ("branch", "/m/branch"),
                ("skills", "/m/skills"), ("zyb", "/m/zyb"), ("certificate", "/m/certificate"), ("privacy", "/m/privacy"),
-               ("my-data", "/m/my-data"), ("reminders", "/m/reminders"), ("appeal", "/m/appeal"), ("password-reset", "/m/password/reset"),
+               ("my-data", "/m/my-data"), ("reminders", "/m/reminders"), ("residence", "/m/residence"), ("appeal", "/m/appeal"), ("password-reset", "/m/password/reset"),
                ("not-found", "/m/no-such-page")]
 
 
