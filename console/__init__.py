@@ -16,6 +16,7 @@ def register_console(app: Flask) -> None:
         graduates,
         hours,
         members,
+        milestones,
         org_import,
         orgs,
         pairing,

@@ -14,7 +14,7 @@ from runtime.extensions import db
 from services.kernel.beijing_time import BEIJING
 from services.kernel.errors import Invalid
 from services.organisations import orgs, targets, teams
-from services.reporting import history, stats
+from services.reporting import history, milestones, stats
 from services.volunteering import participation
 from web.flashing import attempt
 from web.requestargs import int_arg
@@ -47,7 +47,8 @@ def index():
                            chart=ranked[:CHART_ROWS], labels=stats.RATE_LABELS, keys=stats.RATE_KEYS,
                            team=team, beijing=BEIJING, own=org.id == current_account().org_id,
                            own_period_note=participation.OWN_PERIOD_NOTE,
-                           trend=list(reversed(history.trend(db.session, org)))[:8], rate_labels=history.RATE_LABELS)
+                           trend=list(reversed(history.trend(db.session, org)))[:8], rate_labels=history.RATE_LABELS,
+                           near=milestones.standings(db.session, org, only_near=True))
 
 
 @bp.get("/progress")

@@ -21,7 +21,7 @@ from console.auth import current_account, login_required, require_org
 from console.members import roster_scope
 from runtime.extensions import db
 from services.kernel.beijing_time import beijing_today
-from services.reporting import access_log, commendations, exports, history, rosters, stats
+from services.reporting import access_log, commendations, exports, history, milestones, rosters, stats
 from services.volunteering import participation, projects
 from web.requestargs import int_arg
 
@@ -44,6 +44,9 @@ def _table(kind: str) -> exports.Table:
     if kind == "rates":
         target = require_org(int_arg(request.args, "org", org.id))
         return exports.rates(stats.dashboard(db.session, target))
+    if kind == "milestone":
+        milestone = milestones.get(db.session, int_arg(request.args, "milestone", 0))
+        return exports.milestone(milestone, org, milestones.short_of(db.session, milestone, org))
     if kind == "commendations":
         year = int_arg(request.args, "year", year, maximum=year, label="year（年度）") or year
         return exports.commendations(org, year, commendations.nominated(db.session, org, year))
@@ -151,7 +154,7 @@ def _xlsx(table: exports.Table) -> Response:
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=_filename(table, "xlsx"))
 
 
-@bp.get("/exports/<any(members, review, rates, progress, commendations, 'project-hours'):kind>.<any(csv, xlsx):fmt>")
+@bp.get("/exports/<any(members, review, rates, progress, commendations, milestone, 'project-hours'):kind>.<any(csv, xlsx):fmt>")
 @login_required
 def export(kind: str, fmt: str):
     table = _table(kind)

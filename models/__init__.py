@@ -6,6 +6,7 @@ from models.certificate import Certificate
 from models.commendation import COMMENDATION_LABELS, Commendation, CommendationKind
 from models.consent import Consent, ConsentKind
 from models.member import ApplicationStatus, BranchApplication, IdentityAppeal, Member, Sex
+from models.milestone import MEASURE_LABELS, Measure, Milestone
 from models.org import (
     ORG_KIND_LABELS,
     STAFF_ROLE_LABELS,
@@ -49,6 +50,6 @@ __all__ = [
     "PairingStatus", "Project", "ProjectStatus", "ProjectTimekeeper", "PushDelivery", "PushRun", "PushState", "RECORD_STATUS_LABELS", "RecordStatus",
     "RegistrationCode", "ServiceRecord", "Sex", "StreetCategory", "Team", "TeamMembership", "WechatFollower",
     "utcnow", "Subscription", "CalendarPeriod", "Consent", "ConsentKind", "PeriodKind", "REVIEW_LABELS", "LeagueReview", "RateTarget", "ReviewResult", "ReviewYear", "OrgStatsDay",
-    "COMMENDATION_LABELS", "Commendation", "CommendationKind",
+    "COMMENDATION_LABELS", "Commendation", "CommendationKind", "MEASURE_LABELS", "Measure", "Milestone",
     "REMINDER_LABELS", "REMINDER_STATUS_LABELS", "Reminder", "ReminderKind", "ReminderOptOut", "ReminderStatus",
 ]

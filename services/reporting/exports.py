@@ -121,6 +121,13 @@ def commendations(org, year: int, rows: list) -> Table:
                  formats={2: HOURS})
 
 
+def milestone(row, org, short: list) -> Table:
+    """A milestone's list of who is short of it in ``org``'s sub-tree (``milestones.short_of``)."""
+    return Table(f"{org.name}{row.name}未完成名单", ["单位", "上级组织", "未完成", "联系人", "联系电话"],
+                 [[s.org.name, s.parent_name or "—", s.why, s.org.contact_name or "—", s.org.contact_phone or "—"]
+                  for s in short])
+
+
 def project_hours(session: Session, project: Project) -> Table:
     def rows() -> Iterator[list]:
         query = (sa.select(ServiceRecord, Member.name).join(Member, ServiceRecord.member_id == Member.id)

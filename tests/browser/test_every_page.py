@@ -40,7 +40,7 @@ def _console_pages(team_id: int, project_id: int, member_id: int) -> list[tuple[
             ("org-import", "/console/orgs/import"), ("join", "/console/join"), ("forgot", "/console/password/forgot"),
             ("pushes", "/console/pushes"), ("team-onsite", f"/console/teams/{team_id}/onsite"),
             ("graduates", "/console/graduates"), ("progress", "/console/progress"),
-            ("commendations", "/console/commendations"), ("proposals", "/console/proposals?q=东华门")]
+            ("commendations", "/console/commendations"), ("proposals", "/console/proposals?q=东华门"), ("milestones", "/console/milestones")]
 
 
 PHONE_PAGES = [("home", "/m/"), ("projects", "/m/projects"), ("hours", "/m/hours"), ("records", "/m/records"),
