@@ -178,6 +178,28 @@ def _seed_reviews_and_activists(session: Session, result: SeedResult, now: dt.da
         reviews.set_activist(session, other.id, member.id, True)
 
 
+def _seed_campaign(session: Session, result: SeedResult, now: dt.datetime) -> None:
+    """The city's 工作节点 (one past, one a few days away, one at the year's end), an activity 东方广场 proposes
+    on 多福巷's ground, the 五中's own 服务总队, and a graduating class of 计算机学院 marked 待转出 (issue 38)."""
+    from services.organisations import teams as team_service
+    from services.people import graduation
+    from services.reporting import milestones
+    from services.volunteering import projects, proposals
+
+    city, today = result.orgs["beijing"], now.astimezone(BEIJING).date()
+    milestones.create(session, city.id, "完成院系与街道结对", dt.date(today.year, 10, 26), "department_paired")
+    milestones.create(session, city.id, "社区（村）服务队确定联系人", today + dt.timedelta(days=5), "community_contact")
+    milestones.create(session, city.id, "团支部注册志愿者率达标", dt.date(today.year, 12, 31), "branch_registration")
+    community = team_service.team_of_org(session, result.orgs["duofuxiang"].id)
+    start = dt.datetime.combine(today + dt.timedelta(days=9), dt.time(9, 30), tzinfo=BEIJING)
+    proposals.propose(session, result.orgs["dfgc"].id, community.id, projects.ProjectInput(
+        title="东方广场青年走进多福巷：垃圾分类宣传", starts_at=start, ends_at=start + dt.timedelta(hours=2),
+        lat=community.site_lat, lng=community.site_lng, coord_system=community.site_coord_system.value,
+        radius_m=community.site_radius_m, description="东方广场团委组织青年员工到社区开展宣传", capacity=20))
+    team_service.found_own_team(session, result.orgs["wuzhong"].id)
+    graduation.move_out(session, result.orgs["bit_cs"].id, branch_id=result.orgs["bit_cs_b1"].id)
+
+
 def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.datetime | None = None,
               echo: Callable[[str], None] = print) -> SeedResult:
     # One hash for every demo account keeps seeding to seconds; real accounts each get their own salt.
@@ -194,6 +216,8 @@ def seed_demo(session: Session, *, password: str = DEFAULT_PASSWORD, now: dt.dat
     seed_projects_and_records(session, result.orgs, now)
     echo("生成评议结果与入团积极分子 …")
     _seed_reviews_and_activists(session, result, now)
+    echo("生成工作节点、外单位活动与毕业转出 …")
+    _seed_campaign(session, result, now)
     # Three members already follow the account, so the simulator has bound openids to play with.
     volunteers = session.scalars(sa.select(Member.id).where(Member.is_volunteer.is_(True)).order_by(Member.id).limit(3))
     for i, member_id in enumerate(list(volunteers), 1):
