@@ -88,7 +88,7 @@ def _managed_teams() -> list[Team]:
     return db.session.scalars(subtree_teams(current_account().org).limit(500)).all()
 
 
-def _project_input(form) -> projects.ProjectInput:
+def project_input(form) -> projects.ProjectInput:
     try:
         lat, lng = float(form.get("lat", "")), float(form.get("lng", ""))
         radius = int(form.get("radius_m") or 300)
@@ -121,7 +121,7 @@ def new_project():
     error = None
     if request.method == "POST":
         try:
-            project = projects.create_project(db.session, current_account().org_id, team.id, _project_input(form))
+            project = projects.create_project(db.session, current_account().org_id, team.id, project_input(form))
         except DomainError as err:
             error = err.message
         else:
@@ -147,7 +147,7 @@ def edit_project(project_id: int):
     form, error = (request.form if request.method == "POST" else _as_form(project)), None
     if request.method == "POST":
         try:
-            projects.update_project(db.session, current_account().org_id, project.id, _project_input(form))
+            projects.update_project(db.session, current_account().org_id, project.id, project_input(form))
         except DomainError as err:
             error = err.message
         else:

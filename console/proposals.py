@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from console import bp
 from console.auth import current_account, login_required
+from console.projects import project_input
 from models import Team
 from runtime.extensions import db
-from services.kernel.beijing_time import from_local_input
 from services.kernel.errors import DomainError, Invalid, NotFound
 from services.organisations import teams
 from services.volunteering import projects, proposals
@@ -34,15 +34,9 @@ def _input(form, team: Team) -> projects.ProjectInput:
     """The activity at the community's own site (its coordinates and radius), at the times given."""
     if team.site_lat is None:
         raise Invalid("site", "该服务队尚未设置服务地点，请联系其负责人")
-    try:
-        capacity = int(form["capacity"]) if form.get("capacity") else None
-    except ValueError:
-        raise Invalid("capacity", "招募人数须为数字") from None
-    return projects.ProjectInput(
-        title=form.get("title", ""), description=form.get("description", ""),
-        starts_at=from_local_input(form.get("starts_at"), "starts_at"),
-        ends_at=from_local_input(form.get("ends_at"), "ends_at"), lat=team.site_lat, lng=team.site_lng,
-        coord_system=team.site_coord_system.value, radius_m=team.site_radius_m, capacity=capacity)
+    at_the_site = {"lat": team.site_lat, "lng": team.site_lng, "coord_system": team.site_coord_system.value,
+                   "radius_m": team.site_radius_m, "site_name": "", "site_address": "", "audience": "team"}
+    return project_input({**form.to_dict(), **at_the_site})
 
 
 @bp.post("/proposals")
