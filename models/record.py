@@ -54,6 +54,10 @@ class ServiceRecord(TimestampMixin, Base):
     decided_by_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     decision_note: Mapped[str | None] = mapped_column(sa.String(200))
+    # Served at the member's own place (issue 38 row 13; seed 000: 每季度至少到所选的社区（村）参加1次, 大学生…到
+    # 对接的街道（乡镇）): their community team's, or for a university member the paired street's (or its
+    # communities') and their department's. Set when the record is approved; what counts for 本期参加.
+    at_own_place: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     source: Mapped[str] = mapped_column(sa.String(20), default="api")
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     # The message that signed out, as the sign-in keeps its own: a repeated delivery is that sign-out again
@@ -66,10 +70,10 @@ class ServiceRecord(TimestampMixin, Base):
         partial_unique("uq_service_records_open", "project_id", "member_id", where="status = 'open'"),
         sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_positive"),
         sa.CheckConstraint("signout_at IS NULL OR signout_at >= signin_at", name="signout_after_signin"),
-        # Carries the duration: a member's approved minutes of a year are read from the index alone (the 团员
-        # list's hours filters ask them member by member).
+        # Carries the duration and the place: a member's approved minutes of a year, and whether they took part
+        # in a period, are read from the index alone (the 团员 list's filters ask them member by member).
         sa.Index("ix_service_records_member_status_signin", "member_id", "status", "signin_at",
-                 postgresql_include=["duration_minutes"]),
+                 postgresql_include=["duration_minutes", "at_own_place"]),
     )
 
 

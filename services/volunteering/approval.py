@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import geo
-from models import Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
+from models import Member, Organization, Project, ProjectTimekeeper, RecordStatus, ServiceRecord, Team, utcnow
 from services.kernel import text_bounds
 from services.kernel.errors import Forbidden, Invalid
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
+from services.volunteering import participation
 from services.volunteering.projects import get_project, is_timekeeper
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ def _decide(session: Session, actor_org_id: int, records: list[ServiceRecord], a
             continue
         record.status, record.decided_by_org_id, record.decided_at = status, actor_org_id, now
         record.decision_note = note
+        if approve:  # where it was served decides whether it counts for the member's period
+            record.at_own_place = participation.at_own_place(session, session.get(Member, record.member_id),
+                                                             record.project)
         audit(session, ("org", actor_org_id), "record." + status.value, ("service_record", record.id),
               minutes=record.duration_minutes, member=record.member_id)
         result.decided.append(record.id)

@@ -15,15 +15,29 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import CalendarPeriod, Member, Organization, OrgKind, PeriodKind, RecordStatus, ServiceRecord
+from models import (
+    CalendarPeriod,
+    Member,
+    Organization,
+    OrgKind,
+    Pairing,
+    PairingStatus,
+    PeriodKind,
+    Project,
+    RecordStatus,
+    ServiceRecord,
+    TeamMembership,
+)
 from models.calendar import PERIOD_LABELS
 from services.kernel.beijing_time import beijing_today, days_bounds
 from services.kernel.errors import Forbidden, Invalid
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
+from services.organisations.belonging import department_ids
 
 QUARTER, SEMESTER, HOLIDAY = "quarter", "semester", "holiday"
-RULE_LABELS = {QUARTER: "每季度至少参加1次", SEMESTER: "每学期至少参加1次", HOLIDAY: "寒、暑假各至少参加1次"}
+RULE_LABELS = {QUARTER: "每季度至少到所选社区（村）参加1次", SEMESTER: "每学期至少到结对街道（乡镇）参加1次",
+               HOLIDAY: "寒、暑假各至少到所选社区（村）参加1次"}
 COMMUNITY_ACTIVITIES_PER_QUARTER = 2
 
 
@@ -82,6 +96,24 @@ def rule_for(session: Session, member: Member) -> str:
     return session.scalar(sa.select(rule_of_branch(sa.literal(member.branch_id)))) if member.branch_id else QUARTER
 
 
+def at_own_place(session: Session, member: Member, project: Project) -> bool:
+    """Whether service at ``project`` counts for the member's period (issue 38 row 13; seed 000: 每季度至少到
+    所选的社区（村）参加1次; 大学生每学期至少参加1次对接的街道（乡镇）或其下属社区（村）的志愿服务活动): at a
+    community team they joined; for a university member at the paired street, its communities, or their own
+    department's team."""
+    team = project.team
+    if rule_for(session, member) != SEMESTER:
+        return session.scalar(sa.select(TeamMembership.id).where(
+            TeamMembership.member_id == member.id, TeamMembership.team_id == team.id,
+            TeamMembership.is_community.is_(True)).limit(1)) is not None
+    departments = department_ids(session, member)
+    if team.org_id in departments:
+        return True
+    streets = session.scalars(sa.select(Organization.path).join(Pairing, Pairing.street_id == Organization.id).where(
+        Pairing.department_id.in_(departments), Pairing.status == PairingStatus.accepted)).all() if departments else []
+    return any(team.org.path.startswith(path) for path in streets)
+
+
 def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnElement[bool]:
     """An approved record of ``member_id`` (a column or a value) signed in within ``period``.
 
@@ -91,7 +123,8 @@ def took_part(period: Period, member_id=ServiceRecord.member_id) -> sa.ColumnEle
     start, stop = period.bounds()
     return (sa.select(sa.literal(1)).where(ServiceRecord.member_id == member_id,
                                            ServiceRecord.status == RecordStatus.approved,
-                                           ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop)
+                                           ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop,
+                                           ServiceRecord.at_own_place.is_(True))
             .correlate_except(ServiceRecord).limit(1).scalar_subquery().is_not(None))
 
 
@@ -123,7 +156,7 @@ class OwnPeriods:
         for name, (start, stop) in zip(self.periods, bounds, strict=True):
             cases.append(sa.and_(rule == name, ServiceRecord.signin_at >= start, ServiceRecord.signin_at < stop))
         # The span of all three as one range too, so the index on signin_at bounds the scan.
-        return sa.and_(ServiceRecord.status == RecordStatus.approved,
+        return sa.and_(ServiceRecord.status == RecordStatus.approved, ServiceRecord.at_own_place.is_(True),
                        ServiceRecord.signin_at >= min(start for start, _ in bounds),
                        ServiceRecord.signin_at < max(stop for _, stop in bounds), sa.or_(*cases))
 

@@ -122,3 +122,42 @@ def test_one_participation_rule_per_member_on_every_surface(session):
     stats.refresh(session, tree.city, now=dt.datetime(2026, 12, 6, 10, tzinfo=BEIJING))
     counts = stats.dashboard(session, tree.city).total.counts
     assert counts.quarter_active == 2 and counts.members == 3
+
+
+def test_row13_the_period_counts_service_at_the_members_own_place(session):
+    """Issue 38 row 13 (seed 000: 每季度至少到所选的社区（村）参加1次; 大学生…对接的街道（乡镇）或其下属社区（村）):
+    an approved record counts for the period only where the member belongs — the community team they joined,
+    or for a student the paired street, its communities and their department's team — decided when it is
+    approved; the phone, the list and the dashboard agree."""
+    from services.volunteering import approval, projects
+    from tests.factories import join, make_project_input, pair
+
+    tree = make_tree(session)
+    today = beijing_today()
+    when = dt.datetime.combine(participation.quarter_of(today).starts_on, dt.time(9), tzinfo=BEIJING)
+    own, other = tree.team(session, tree.community), tree.team(session, tree.community2)
+    resident, elsewhere = make_member(session, branch=tree.branch2, name="居民甲"), make_member(session, branch=tree.branch2, name="居民乙")
+    join(session, resident, own)
+    join(session, elsewhere, own)
+    student = make_member(session, branch=tree.branch, name="学生丙")
+    pair(session, tree, tree.dept, tree.street)
+
+    def served(member, team):
+        project = projects.create_project(session, tree.street.id, team.id, make_project_input(starts_at=when))
+        record = ServiceRecord(project_id=project.id, member_id=member.id, status=RecordStatus.pending, signin_at=when,
+                               signout_at=when + dt.timedelta(hours=2), duration_minutes=120)
+        session.add(record)
+        session.commit()
+        approval.decide_records(session, tree.street.id, [record.id], True)
+        return session.get(ServiceRecord, record.id)
+
+    assert served(resident, own).at_own_place is True            # their community
+    assert served(elsewhere, other).at_own_place is False        # a community they did not choose
+    assert served(student, tree.team(session, tree.community2)).at_own_place is True   # under the paired street
+    assert participation.standing(session, resident, today).done
+    assert not participation.standing(session, elsewhere, today).done
+    assert participation.standing(session, student, today).done
+    periods = participation.own_periods(session, today)
+    rows = rosters.page(session, rosters.search(Member.id.in_([resident.id, elsewhere.id, student.id]), year=today.year,
+                                                periods=periods), limit=10)
+    assert {r.name: r.quarter_done for r in rows} == {"居民甲": True, "居民乙": False, "学生丙": True}
