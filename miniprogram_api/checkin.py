@@ -9,6 +9,7 @@ from miniprogram_api.openapi import documented
 from miniprogram_api.responses import CheckinOut, HoursOut
 from runtime.extensions import db
 from services.people import members
+from services.reporting import commendations
 from services.volunteering import checkin, hours, participation
 from services.volunteering.projects import get_project_by_code
 from web.answers import checkin_answer
@@ -54,4 +55,5 @@ def my_hours():
                     "next_star_hours": summary.next_star_hours,
                     "participation": {"rule": standing.rule, "rule_label": standing.rule_label,
                                       "period": standing.period.label, "starts_on": standing.period.starts_on.isoformat(),
-                                      "ends_on": standing.period.ends_on.isoformat(), "done": standing.done}})
+                                      "ends_on": standing.period.ends_on.isoformat(), "done": standing.done},
+                    "honours": commendations.honours(db.session, current_member_id())})

@@ -200,7 +200,8 @@ def _my_branch() -> dict:
             "application": None if application is None else {
                 "id": application.id, "branch": _branch_answer(application.branch),
                 "kind": "transfer" if application.from_branch_id else "join",
-                "status": application.status.value, "created_at": application.created_at.isoformat()}}
+                "status": application.status.value, "created_at": application.created_at.isoformat()},
+            "leaving": member.leaving_to if member.leaving_at else None}
 
 
 @bp.get("/me/branch")

@@ -224,6 +224,7 @@ class HoursOut(Out):
     star: int
     next_star_hours: int | None
     participation: ParticipationOut
+    honours: list[str] = Field(default_factory=list, description="获得的表彰，如“2026年度优秀志愿者（东城区团委推荐）”")
 
 
 class DecidedOut(Out):
@@ -252,6 +253,7 @@ class ApplicationOut(Out):
 class MyBranchOut(Out):
     branch: BranchOut | None
     application: ApplicationOut | None
+    leaving: str | None = Field(default=None, description="毕业转出：去向（团支部名称或“离校待接收”），未办理时为空")
 
 
 class VolunteerOut(Out):

@@ -59,6 +59,10 @@ def test_row2_a_college_moves_its_graduates_out(app, session, sandbox, monkeypat
     phone = app.test_client()
     mobile_login(phone, "o_grad_2", "/m/branch")
     assert "毕业转出：离校待接收" in phone.get("/m/branch").get_data(as_text=True)
+    from services.people import mp_sessions
+    token, _ = mp_sessions.create(session, openid="o_grad_mp", unionid=None, member_id=graduates[2].id)
+    mine = app.test_client().get("/api/mp/v1/me/branch", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert mine["leaving"] == "离校待接收"
     page = console.get("/console/graduates")
     assert page.get_data(as_text=True).count("离校待接收") >= 2
     undo = console.post(f"/console/graduates/{graduates[2].id}/undo", data={"csrf_token": csrf_token(page)})

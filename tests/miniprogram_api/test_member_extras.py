@@ -30,7 +30,7 @@ def test_join_then_transfer_branch(app, session):
     assert found[0]["path"] == "北京理工大学团委 / 计算机学院团委 / 计算机学院2024级1班团支部"
     assert client.get(f"{API}/branches", query_string={"q": ""}, headers=auth).status_code == 400
 
-    assert client.get(f"{API}/me/branch", headers=auth).get_json() == {"branch": None, "application": None}
+    assert client.get(f"{API}/me/branch", headers=auth).get_json() == {"branch": None, "application": None, "leaving": None}
     applied = client.post(f"{API}/me/branch", json={"branch_id": tree.branch.id}, headers=auth)
     assert applied.status_code == 201
     assert applied.get_json()["application"]["kind"] == "join"

@@ -58,13 +58,6 @@ def test_paired_members_see_the_street_team_and_count_as_reported(app, session, 
     assert len(re.findall("退出服务队", page)) == 0  # nothing to quit: it is the department's pairing
     assert street_team.name in phone.get("/m/").get_data(as_text=True)
 
-    # Row 15 of issue 38: a student who also scanned a community team sees both teams in the reply.
-    join(session, students[0], tree.team(session, tree.community2))
-    both = post(app, "click", "o_student", key="MY_TEAM")[1]
-    assert f"我的服务队：{tree.team(session, tree.community2).name}" in both
-    assert f"院系结对街道（乡镇）服务队：{street_team.name}" in both and "王建国" in both
-    teams.quit_team(session, students[0].id, tree.team(session, tree.community2).id)
-
     # Dissolved: no longer reported, no longer shown.
     pairing.dissolve(session, tree.street.id, made.id, reason="学院调整")
     assert [e.via for e in belonging.service_teams(session, students[0])] == ["department"]
@@ -106,3 +99,19 @@ def test_row12_the_paired_street_sees_its_departments_members_and_their_hours(ap
     assert sorted(m["id"] for m in listed) == sorted(s.id for s in students)
     pairing.dissolve(session, tree.street.id, made.id, reason="学院调整")
     assert teams.member_count(session, street_team) == 0
+
+
+def test_row15_both_teams_in_the_community_service_reply(app, session, sandbox):
+    """Issue 38 row 15: a university member who also scanned a community team reads both teams — that one
+    and the paired street's — each with its contact, in the 社区服务 reply, as the phone page shows them."""
+    tree, street_team, students = _paired_world(session)
+    pair(session, tree, tree.dept, tree.street)
+    join(session, students[0], tree.team(session, tree.community2))
+    wechat_users.bind(session, students[0].id, "o_student_both")
+    reply = post(app, "click", "o_student_both", key="MY_TEAM")[1]
+    assert f"我的服务队：{tree.team(session, tree.community2).name}" in reply
+    assert f"院系结对街道（乡镇）服务队：{street_team.name}" in reply and "王建国" in reply
+    phone = app.test_client()
+    mobile_login(phone, "o_student_both", "/m/team")
+    page = phone.get("/m/team").get_data(as_text=True)
+    assert tree.team(session, tree.community2).name in page and street_team.name in page

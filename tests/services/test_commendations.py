@@ -70,6 +70,10 @@ def test_row6_a_committee_ranks_nominates_and_exports(app, session, sandbox):
     phone = app.test_client()
     mobile_login(phone, "o_star", "/m/hours")
     assert "2026年度优秀志愿者（东城区团委推荐）" in phone.get("/m/hours").get_data(as_text=True)
+    from services.people import mp_sessions
+    token, _ = mp_sessions.create(session, openid="o_star_mp", unionid=None, member_id=star.id)
+    hours_api = app.test_client().get("/api/mp/v1/me/hours", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert hours_api["honours"] == ["2026年度优秀志愿者（东城区团委推荐）"]
     row = session.scalar(sa.select(Commendation).where(Commendation.subject_id == star.id))
     page = console.get("/console/commendations", query_string={"year": 2026})
     console.post(f"/console/commendations/{row.id}/withdraw", data={"csrf_token": csrf_token(page)})

@@ -88,7 +88,7 @@ def test_the_dashboard_counts_this_quarters_participants_and_short_communities(s
     assert counts.short_communities == 3  # 多福巷 had one activity, 韶九 and 葫芦垡村 none
 
 
-def test_one_participation_rule_per_member_on_every_surface(session):
+def test_row1_one_participation_rule_per_member_on_every_surface(session):
     """Row 1 of issue 38: a student is judged by the semester, a pupil by the holiday, everyone else by
     the quarter — on the phone (``standing``), in the member list's column and filter, in the export and
     in the dashboard's rate — so no surface says 已参加 where another says 尚未参加."""
