@@ -4,7 +4,6 @@ often they served, nominates, and exports the list; a member sees an honour on t
 volunteer must be a registered volunteer with the year's 20 h (the rule that bars 评议 优秀 bars this too)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from models import (
     Team,
 )
 from services.kernel import text_bounds
+from services.kernel.beijing_time import beijing_today
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
@@ -115,7 +115,7 @@ def _subject(session: Session, org: Organization, year: int, kind: CommendationK
 def nominate(session: Session, actor_org_id: int, year: int, kind: str, subject_id: int,
              note: str | None = None) -> Commendation:
     kind = _kind(kind)
-    this_year = dt.datetime.now(dt.UTC).year
+    this_year = beijing_today().year
     if not 2018 <= year <= this_year:
         raise Invalid("year", f"年度应在2018至{this_year}年之间")
     with unit_of_work(session):
