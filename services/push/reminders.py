@@ -48,7 +48,8 @@ from services.push.execution import Pacer, row_statements, settle_and_claim
 from services.push.runs import keyword_value, project_link
 from services.push.sending import INTERRUPTED_UNKNOWN, Outcome, apply_final_word, send_one
 from services.volunteering import participation
-from services.volunteering.hours import YEAR_TARGET_HOURS, hours_of, year_minutes_of
+from services.volunteering.hours import YEAR_TARGET_HOURS, hours_of
+from services.volunteering.reviews import minutes_in_year
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _still_due(session: Session, reminder: Reminder, member: Member, now: dt.dat
         return Text(f"{standing.period.label}志愿服务", _day(standing.period.ends_on),
                     f"{words}尚未参加志愿服务，去看看项目", f"{base}/m/projects")
     year = int(reminder.subject)
-    minutes = session.scalar(sa.select(year_minutes_of(year, sa.literal(member.id)))) or 0
+    minutes = minutes_in_year(session, member.id, year)
     if minutes >= YEAR_TARGET_HOURS * 60:
         return "reached"
     short = (YEAR_TARGET_HOURS * 60 - minutes)

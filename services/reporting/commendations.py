@@ -26,8 +26,8 @@ from services.kernel.beijing_time import beijing_today
 from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from services.kernel.uow import audit, unit_of_work
 from services.organisations import orgs
-from services.volunteering.hours import YEAR_TARGET_HOURS, beijing_year_bounds, year_minutes_of
-from services.volunteering.reviews import excellent_blockers
+from services.volunteering.hours import YEAR_TARGET_HOURS, beijing_year_bounds
+from services.volunteering.reviews import excellent_refusal
 
 CANDIDATES = 50
 MAX_NOMINATIONS = 500
@@ -107,8 +107,9 @@ def _subject(session: Session, org: Organization, year: int, kind: CommendationK
     if kind == CommendationKind.volunteer:
         member = session.get(Member, subject_id)
         if member is not None and member.branch_id and orgs.is_within(session, member.branch_id, org.id):
-            minutes = session.scalar(sa.select(year_minutes_of(year, sa.literal(member.id)))) or 0
-            raise Conflict("not_eligible", "不能推荐：" + "、".join(excellent_blockers(member.is_volunteer, minutes)))
+            refusal = excellent_refusal(session, member, year)  # the rule that bars 评议 优秀 bars this too
+            if refusal:
+                raise Conflict("not_eligible", "不能推荐：" + refusal)
     raise NotFound("not_in_subtree", "只能推荐本组织及下级组织当年有认证服务时长的志愿者、服务队和项目")
 
 
