@@ -22,9 +22,10 @@ def _year() -> int:
 @login_required
 def commendations_page():
     org, year = current_account().org, _year()
-    kind = request.args.get("kind") or "volunteer"
-    return render_template("console/commendations.html", org=org, year=year, kind=kind, labels=COMMENDATION_LABELS,
-                           candidates=commendations.candidates(db.session, org, year, kind),
+    category = request.args.get("kind") or "volunteer"  # not ``kind``: base.html uses that name
+    return render_template("console/commendations.html", org=org, year=year, category=category,
+                           labels=COMMENDATION_LABELS,
+                           candidates=commendations.candidates(db.session, org, year, category),
                            nominated=commendations.nominated(db.session, org, year))
 
 

@@ -56,6 +56,7 @@ def test_row6_a_committee_ranks_nominates_and_exports(app, session, sandbox):
     console = console_login(app, "dongcheng")
     page = console.get("/console/commendations", query_string={"year": 2026})
     assert "王优秀" in page.get_data(as_text=True) and "赵不足" not in page.get_data(as_text=True)
+    assert "参加次数" in page.get_data(as_text=True) and "服务人数" not in page.get_data(as_text=True)
     done = console.post("/console/commendations", data={"csrf_token": csrf_token(page), "year": 2026,
                                                         "kind": "volunteer", "subject_id": star.id, "note": "全年服务30小时"})
     assert "已推荐为2026年度优秀志愿者" in console.get(done.headers["Location"]).get_data(as_text=True)
